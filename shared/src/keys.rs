@@ -1,0 +1,95 @@
+//! Every DynamoDB key of the single table, in one place. `docs/data-model.md` describes the items.
+
+pub const PK: &str = "pk";
+pub const SK: &str = "sk";
+pub const GSI1: &str = "gsi1";
+pub const GSI1_PK: &str = "gsi1pk";
+pub const GSI1_SK: &str = "gsi1sk";
+/// Epoch seconds after which DynamoDB may delete the item (it may lag by days: code checks expiry).
+pub const TTL: &str = "ttl";
+
+pub fn voter_key(voter_id: &str) -> (String, String) {
+    (format!("VOTER#{voter_id}"), "PROFILE".into())
+}
+
+pub fn email_key(email: &str) -> (String, String) {
+    (format!("EMAIL#{email}"), "VOTER".into())
+}
+
+pub fn token_key(hash: &str) -> (String, String) {
+    (format!("TOKEN#{hash}"), "TOKEN".into())
+}
+
+pub fn session_key(hash: &str) -> (String, String) {
+    (format!("SESSION#{hash}"), "SESSION".into())
+}
+
+pub fn scrutin_key(scrutin_id: &str) -> (String, String) {
+    (format!("SCRUTIN#{scrutin_id}"), "META".into())
+}
+
+pub fn scrutin_pk(scrutin_id: &str) -> String {
+    format!("SCRUTIN#{scrutin_id}")
+}
+
+pub const CANDIDATE_LIST_PREFIX: &str = "LIST#";
+
+pub fn candidate_list_sk(order: u32) -> String {
+    format!("{CANDIDATE_LIST_PREFIX}{order:04}")
+}
+
+/// Shards of an electoral list: one per initial letter, so that no partition holds a whole
+/// ministry-wide ballot, and the list still reads in alphabetical order shard after shard.
+pub const ROLL_SHARDS: &[char] = &[
+    'A', 'B', 'C', 'D', 'E', 'F', 'G', 'H', 'I', 'J', 'K', 'L', 'M', 'N', 'O', 'P', 'Q', 'R', 'S',
+    'T', 'U', 'V', 'W', 'X', 'Y', 'Z', '_',
+];
+
+/// The shard of a last name: its first letter without accent, '_' for anything else.
+pub fn roll_shard(last_name: &str) -> char {
+    let folded = crate::validate::fold(last_name);
+    match folded.chars().next().map(|c| c.to_ascii_uppercase()) {
+        Some(c) if c.is_ascii_uppercase() => c,
+        _ => '_',
+    }
+}
+
+pub fn roll_pk(scrutin_id: &str, shard: char) -> String {
+    format!("ROLL#{scrutin_id}#{shard}")
+}
+
+/// Sort key of a roll entry: folded names then the voter id, so that the list reads
+/// alphabetically and homonyms stay distinct.
+pub fn roll_sk(last_name: &str, first_name: &str, voter_id: &str) -> String {
+    format!("{}#{}#{}", crate::validate::fold(last_name), crate::validate::fold(first_name), voter_id)
+}
+
+pub fn claim_sk(reference: &str) -> String {
+    format!("CLAIM#{reference}")
+}
+
+pub fn idempotency_sk(key: &str) -> String {
+    format!("IDEMPOTENCY#{key}")
+}
+
+/// Claims are listed by ballot for the administration through GSI1.
+pub fn claims_by_scrutin_pk(scrutin_id: Option<&str>) -> String {
+    format!("CLAIMS#{}", scrutin_id.unwrap_or("GENERAL"))
+}
+
+pub fn calendar_key() -> (String, String) {
+    ("ELECTION".into(), "CALENDAR".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shards_fold_accents_and_oddities() {
+        assert_eq!(roll_shard("Écrivain"), 'E');
+        assert_eq!(roll_shard("d'Artagnan"), 'D');
+        assert_eq!(roll_shard("Ølsen"), '_');
+        assert_eq!(roll_shard(""), '_');
+    }
+}

@@ -1,0 +1,115 @@
+//! Every mail the portal sends, in one place. Links are built from the configured portal base URL
+//! only. Mails carry links, never a password or a secret answer.
+
+use crate::model::{Claim, RollVoter, TokenPurpose};
+use crate::ports::Mail;
+
+/// Portal pages that mail links lead to.
+pub const ACTIVATION_PAGE: &str = "/activation";
+pub const REASSORT_PAGE: &str = "/reassort";
+
+fn html_escape(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&#39;")
+}
+
+fn greeting(voter: &RollVoter) -> String {
+    format!("Bonjour {} {},", voter.civility.as_str(), voter.last_name)
+}
+
+/// The link a mail carries: the page for `purpose`, the token and the voter id.
+pub fn link(portal_base_url: &str, purpose: TokenPurpose, token: &str, voter_id: &str) -> String {
+    let page = match purpose {
+        TokenPurpose::Activation => ACTIVATION_PAGE,
+        TokenPurpose::Reassort => REASSORT_PAGE,
+    };
+    format!("{portal_base_url}{page}?token={token}&electeurId={voter_id}")
+}
+
+fn render(to: &str, subject: &str, paragraphs: &[String], link: Option<&str>) -> Mail {
+    let mut text = String::new();
+    let mut html = String::from("<!doctype html><html lang=\"fr\"><body>");
+    for p in paragraphs {
+        text.push_str(p);
+        text.push_str("\n\n");
+        html.push_str(&format!("<p>{}</p>", html_escape(p)));
+        if p.ends_with(':') {
+            if let Some(l) = link {
+                text.push_str(l);
+                text.push_str("\n\n");
+                html.push_str(&format!("<p><a href=\"{0}\">{0}</a></p>", html_escape(l)));
+            }
+        }
+    }
+    text.push_str("Cordialement,\nLe portail Élections\n\nCe courriel est envoyé automatiquement ; merci de ne pas y répondre.\n");
+    html.push_str("<p>Cordialement,<br>Le portail Élections</p><p><small>Ce courriel est envoyé automatiquement ; merci de ne pas y répondre.</small></p></body></html>");
+    Mail { to: to.to_string(), subject: subject.to_string(), text, html }
+}
+
+pub fn activation(voter: &RollVoter, link: &str, valid_hours: u64) -> Mail {
+    render(
+        &voter.email,
+        "Création de votre mot de passe Élections",
+        &[
+            greeting(voter),
+            "Pour poursuivre le processus d'authentification au portail Élections, veuillez cliquer sur le lien ci-dessous :".into(),
+            format!("Ce lien est personnel, utilisable une seule fois et valable {valid_hours} heures. Une nouvelle demande le remplace."),
+            "Si vous n'êtes pas à l'origine de cette demande, ignorez ce courriel : rien ne sera fait sans vous.".into(),
+        ],
+        Some(link),
+    )
+}
+
+pub fn reassort(voter: &RollVoter, link: &str, valid_hours: u64) -> Mail {
+    render(
+        &voter.email,
+        "Réassort de votre mot de passe Élections",
+        &[
+            greeting(voter),
+            "Vous avez demandé un réassort de votre mot de passe Élections. Pour choisir un nouveau mot de passe, veuillez cliquer sur le lien ci-dessous :".into(),
+            format!("Ce lien est personnel, utilisable une seule fois et valable {valid_hours} heures. Une fois le nouveau mot de passe confirmé, vos autres sessions seront fermées."),
+            "Si vous n'êtes pas à l'origine de cette demande, ignorez ce courriel : votre mot de passe actuel reste valable.".into(),
+        ],
+        Some(link),
+    )
+}
+
+pub fn claim_acknowledgement(voter: &RollVoter, claim: &Claim, scrutin_name: Option<&str>) -> Mail {
+    let mut paragraphs = vec![
+        greeting(voter),
+        format!("Votre réclamation a bien été enregistrée sous la référence {}.", claim.reference),
+        format!("Objet : {}.", claim.category.label()),
+    ];
+    if let Some(name) = scrutin_name {
+        paragraphs.push(format!("Scrutin concerné : {name}."));
+    }
+    paragraphs.push("Elle sera examinée par l'administration, qui vous répondra à cette adresse. Rappelez la référence dans vos échanges.".into());
+    render(&voter.email, &format!("Réclamation {} enregistrée", claim.reference), &paragraphs, None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Civility;
+
+    fn voter() -> RollVoter {
+        RollVoter {
+            voter_id: "1099584".into(),
+            email: "marie.dupont@ac-versailles.fr".into(),
+            civility: Civility::Mme,
+            first_name: "Marie".into(),
+            last_name: "Dupont".into(),
+            scrutins: vec![],
+        }
+    }
+
+    #[test]
+    fn activation_mail_carries_the_link_built_from_the_base_url() {
+        let l = link("https://elections.example.fr", TokenPurpose::Activation, "tok", "1099584");
+        assert_eq!(l, "https://elections.example.fr/activation?token=tok&electeurId=1099584");
+        let m = activation(&voter(), &l, 48);
+        assert_eq!(m.subject, "Création de votre mot de passe Élections");
+        assert!(m.text.starts_with("Bonjour Mme Dupont,"));
+        assert!(m.text.contains(&l));
+        assert!(m.html.contains("href=\"https://elections.example.fr/activation?token=tok&amp;electeurId=1099584\""));
+    }
+}

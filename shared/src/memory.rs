@@ -1,0 +1,328 @@
+//! In-memory adapters for the domain's unit tests: same conditions as the DynamoDB adapter, one
+//! mutex standing in for DynamoDB's atomicity. Never used by a deployed function.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Mutex;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use crate::keys::{roll_shard, roll_sk, ROLL_SHARDS};
+use crate::model::{AccountStatus, Calendar, Claim, RollEntry, RollVoter, Scrutin, SessionRecord, TokenPurpose, TokenRecord, Voter};
+use crate::ports::{
+    Accounts, Activation, Ballots, Calendars, ClaimOutcome, Claims, Clock, FailureKind, Mail, MailError, Mailer, Roll,
+    RollCursor, StoreError, StoreResult,
+};
+
+#[derive(Default)]
+struct State {
+    voters: HashMap<String, Voter>,
+    emails: HashMap<String, String>,
+    tokens: HashMap<String, TokenRecord>,
+    sessions: HashMap<String, SessionRecord>,
+    scrutins: HashMap<String, Scrutin>,
+    rolls: HashMap<String, BTreeMap<String, RollEntry>>,
+    claims: HashMap<(String, String), Claim>,
+    calendar: Option<Calendar>,
+}
+
+#[derive(Default)]
+pub struct MemoryStore {
+    state: Mutex<State>,
+}
+
+impl MemoryStore {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn with<T>(&self, f: impl FnOnce(&mut State) -> T) -> T {
+        f(&mut self.state.lock().expect("memory store"))
+    }
+
+    pub fn sessions_of(&self, voter_id: &str) -> usize {
+        self.with(|s| s.sessions.values().filter(|x| x.voter_id == voter_id).count())
+    }
+
+    pub fn claims_of(&self, voter_id: &str) -> Vec<Claim> {
+        self.with(|s| s.claims.values().filter(|c| c.voter_id == voter_id).cloned().collect())
+    }
+}
+
+fn consumable(t: Option<&TokenRecord>, expected: &TokenRecord, now: i64) -> bool {
+    matches!(t, Some(t) if t.consumed_at.is_none() && t.expires_at > now && t.voter_id == expected.voter_id
+        && t.purpose == expected.purpose && t.pending_password_hash.is_some())
+}
+
+#[async_trait]
+impl Accounts for MemoryStore {
+    async fn voter_id_for_email(&self, email: &str) -> StoreResult<Option<String>> {
+        Ok(self.with(|s| s.emails.get(email).cloned()))
+    }
+
+    async fn voter(&self, voter_id: &str) -> StoreResult<Option<Voter>> {
+        Ok(self.with(|s| s.voters.get(voter_id).cloned()))
+    }
+
+    async fn issue_token(&self, voter: &Voter, expected_generation: u64, mail_window_start: i64, mail_count: u32, token: &TokenRecord) -> StoreResult<()> {
+        self.with(|s| {
+            let v = s.voters.get_mut(&voter.roll.voter_id).ok_or(StoreError::ConditionFailed)?;
+            if v.token_generation != expected_generation || s.tokens.contains_key(&token.hash) {
+                return Err(StoreError::ConditionFailed);
+            }
+            v.token_generation = expected_generation + 1;
+            v.mail_window_start = mail_window_start;
+            v.mail_count = mail_count;
+            s.tokens.insert(token.hash.clone(), token.clone());
+            Ok(())
+        })
+    }
+
+    async fn token(&self, hash: &str) -> StoreResult<Option<TokenRecord>> {
+        Ok(self.with(|s| s.tokens.get(hash).cloned()))
+    }
+
+    async fn set_pending_password(&self, token_hash: &str, password_hash: &str, now: i64) -> StoreResult<()> {
+        self.with(|s| match s.tokens.get_mut(token_hash) {
+            Some(t) if t.consumed_at.is_none() && t.expires_at > now => {
+                t.pending_password_hash = Some(password_hash.to_string());
+                Ok(())
+            }
+            _ => Err(StoreError::ConditionFailed),
+        })
+    }
+
+    async fn activate_account(&self, token: &TokenRecord, activation: &Activation, session: &SessionRecord, now: i64) -> StoreResult<()> {
+        self.with(|s| {
+            let ok_voter = matches!(s.voters.get(&token.voter_id), Some(v) if v.token_generation == token.generation && v.status == AccountStatus::NotActivated);
+            if !consumable(s.tokens.get(&token.hash), token, now) || !ok_voter || s.sessions.contains_key(&session.hash) {
+                return Err(StoreError::ConditionFailed);
+            }
+            let t = s.tokens.get_mut(&token.hash).expect("checked");
+            t.consumed_at = Some(now);
+            let v = s.voters.get_mut(&token.voter_id).expect("checked");
+            v.password_hash = Some(activation.password_hash.clone());
+            v.question_id = Some(activation.question_id);
+            v.answer_hash = Some(activation.answer_hash.clone());
+            v.status = AccountStatus::Active;
+            v.credentials_version += 1;
+            s.sessions.insert(session.hash.clone(), session.clone());
+            Ok(())
+        })
+    }
+
+    async fn skip_activation(&self, token: &TokenRecord, session: &SessionRecord, now: i64) -> StoreResult<()> {
+        self.with(|s| {
+            let ok_voter = matches!(s.voters.get(&token.voter_id), Some(v) if v.token_generation == token.generation && v.status == AccountStatus::NotActivated);
+            if !consumable(s.tokens.get(&token.hash), token, now) || !ok_voter || s.sessions.contains_key(&session.hash) {
+                return Err(StoreError::ConditionFailed);
+            }
+            s.tokens.get_mut(&token.hash).expect("checked").consumed_at = Some(now);
+            s.voters.get_mut(&token.voter_id).expect("checked").accesses_without_activation += 1;
+            s.sessions.insert(session.hash.clone(), session.clone());
+            Ok(())
+        })
+    }
+
+    async fn complete_reassort(&self, token: &TokenRecord, expected_credentials_version: u64, session: &SessionRecord, now: i64) -> StoreResult<()> {
+        self.with(|s| {
+            let ok_voter = matches!(s.voters.get(&token.voter_id), Some(v) if v.token_generation == token.generation
+                && v.status == AccountStatus::Active && v.credentials_version == expected_credentials_version);
+            if token.purpose != TokenPurpose::Reassort || !consumable(s.tokens.get(&token.hash), token, now) || !ok_voter {
+                return Err(StoreError::ConditionFailed);
+            }
+            let t = s.tokens.get_mut(&token.hash).expect("checked");
+            t.consumed_at = Some(now);
+            let pending = t.pending_password_hash.clone();
+            let v = s.voters.get_mut(&token.voter_id).expect("checked");
+            v.password_hash = pending;
+            v.credentials_version = expected_credentials_version + 1;
+            v.failed_logins = 0;
+            v.login_locked_until = 0;
+            v.failed_answers = 0;
+            v.answer_locked_until = 0;
+            s.sessions.insert(session.hash.clone(), session.clone());
+            Ok(())
+        })
+    }
+
+    async fn record_failure(&self, voter_id: &str, kind: FailureKind, expected_failures: u32, locked_until: i64) -> StoreResult<()> {
+        self.with(|s| {
+            let v = s.voters.get_mut(voter_id).ok_or(StoreError::ConditionFailed)?;
+            let (count, until) = match kind {
+                FailureKind::Login => (&mut v.failed_logins, &mut v.login_locked_until),
+                FailureKind::Answer => (&mut v.failed_answers, &mut v.answer_locked_until),
+            };
+            if *count != expected_failures {
+                return Err(StoreError::ConditionFailed);
+            }
+            *count += 1;
+            *until = locked_until;
+            Ok(())
+        })
+    }
+
+    async fn open_login_session(&self, voter: &Voter, session: &SessionRecord) -> StoreResult<()> {
+        self.with(|s| {
+            let v = s.voters.get_mut(&voter.roll.voter_id).ok_or(StoreError::ConditionFailed)?;
+            if v.credentials_version != session.credentials_version || v.status != AccountStatus::Active {
+                return Err(StoreError::ConditionFailed);
+            }
+            v.failed_logins = 0;
+            v.login_locked_until = 0;
+            s.sessions.insert(session.hash.clone(), session.clone());
+            Ok(())
+        })
+    }
+
+    async fn session(&self, hash: &str) -> StoreResult<Option<SessionRecord>> {
+        Ok(self.with(|s| s.sessions.get(hash).cloned()))
+    }
+
+    async fn touch_session(&self, hash: &str, now: i64) -> StoreResult<()> {
+        self.with(|s| {
+            if let Some(x) = s.sessions.get_mut(hash) {
+                x.last_seen_at = now;
+            }
+        });
+        Ok(())
+    }
+
+    async fn delete_session(&self, hash: &str) -> StoreResult<()> {
+        self.with(|s| s.sessions.remove(hash));
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl Ballots for MemoryStore {
+    async fn scrutins(&self, ids: &[String]) -> StoreResult<Vec<Scrutin>> {
+        Ok(self.with(|s| ids.iter().filter_map(|id| s.scrutins.get(id).cloned()).collect()))
+    }
+
+    async fn electoral_list_page(&self, scrutin_id: &str, from: RollCursor, limit: usize) -> StoreResult<(Vec<RollEntry>, Option<RollCursor>)> {
+        self.with(|s| {
+            let mut out: Vec<(char, String, RollEntry)> = Vec::new();
+            let start = ROLL_SHARDS.iter().position(|c| *c == from.shard).unwrap_or(0);
+            for (i, shard) in ROLL_SHARDS.iter().enumerate().skip(start) {
+                let Some(entries) = s.rolls.get(&format!("{scrutin_id}#{shard}")) else { continue };
+                for (sk, e) in entries {
+                    if i == start && from.after.as_ref().is_some_and(|a| sk <= a) {
+                        continue;
+                    }
+                    if out.len() == limit {
+                        let (shard, after, _) = out.last().cloned().expect("limit is at least 1");
+                        let cursor = RollCursor { shard, after: Some(after) };
+                        return Ok((out.into_iter().map(|(_, _, e)| e).collect(), Some(cursor)));
+                    }
+                    out.push((*shard, sk.clone(), e.clone()));
+                }
+            }
+            Ok((out.into_iter().map(|(_, _, e)| e).collect(), None))
+        })
+    }
+}
+
+#[async_trait]
+impl Claims for MemoryStore {
+    async fn file_claim(&self, claim: &Claim) -> StoreResult<ClaimOutcome> {
+        self.with(|s| {
+            if let Some(existing) = s.claims.values().find(|c| c.voter_id == claim.voter_id && c.idempotency_key == claim.idempotency_key) {
+                return Ok(ClaimOutcome::Existing(existing.clone()));
+            }
+            s.claims.insert((claim.voter_id.clone(), claim.reference.clone()), claim.clone());
+            Ok(ClaimOutcome::Created)
+        })
+    }
+
+    async fn mark_claim_acknowledged(&self, voter_id: &str, reference: &str) -> StoreResult<()> {
+        self.with(|s| {
+            if let Some(c) = s.claims.get_mut(&(voter_id.to_string(), reference.to_string())) {
+                c.acknowledged = true;
+            }
+        });
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl Calendars for MemoryStore {
+    async fn calendar(&self) -> StoreResult<Option<Calendar>> {
+        Ok(self.with(|s| s.calendar))
+    }
+    async fn put_calendar(&self, calendar: &Calendar) -> StoreResult<()> {
+        self.with(|s| s.calendar = Some(*calendar));
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl Roll for MemoryStore {
+    async fn put_roll_voter(&self, voter: &RollVoter) -> StoreResult<()> {
+        self.with(|s| {
+            s.emails.insert(voter.email.clone(), voter.voter_id.clone());
+            match s.voters.get_mut(&voter.voter_id) {
+                Some(v) => v.roll = voter.clone(),
+                None => {
+                    s.voters.insert(voter.voter_id.clone(), Voter::new(voter.clone()));
+                }
+            }
+            for scrutin in &voter.scrutins {
+                let shard = roll_shard(&voter.last_name);
+                s.rolls.entry(format!("{scrutin}#{shard}")).or_default().insert(
+                    roll_sk(&voter.last_name, &voter.first_name, &voter.voter_id),
+                    RollEntry { civility: voter.civility, last_name: voter.last_name.clone(), first_name: voter.first_name.clone() },
+                );
+            }
+        });
+        Ok(())
+    }
+
+    async fn put_scrutin(&self, scrutin: &Scrutin) -> StoreResult<()> {
+        self.with(|s| s.scrutins.insert(scrutin.id.clone(), scrutin.clone()));
+        Ok(())
+    }
+}
+
+/// Keeps every mail sent; can be told to fail.
+#[derive(Default)]
+pub struct MemoryMailer {
+    pub sent: Mutex<Vec<Mail>>,
+    pub failing: std::sync::atomic::AtomicBool,
+}
+
+impl MemoryMailer {
+    pub fn sent_to(&self, to: &str) -> Vec<Mail> {
+        self.sent.lock().expect("mailer").iter().filter(|m| m.to == to).cloned().collect()
+    }
+}
+
+#[async_trait]
+impl Mailer for MemoryMailer {
+    async fn send(&self, mail: &Mail) -> Result<(), MailError> {
+        if self.failing.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err(MailError("mailer told to fail".into()));
+        }
+        self.sent.lock().expect("mailer").push(mail.clone());
+        Ok(())
+    }
+}
+
+/// A clock the test moves by hand.
+pub struct ManualClock(pub Mutex<DateTime<Utc>>);
+
+impl ManualClock {
+    pub fn new(t: DateTime<Utc>) -> Self {
+        ManualClock(Mutex::new(t))
+    }
+    pub fn advance(&self, secs: i64) {
+        let mut t = self.0.lock().expect("clock");
+        *t += chrono::Duration::seconds(secs);
+    }
+}
+
+impl Clock for ManualClock {
+    fn now(&self) -> DateTime<Utc> {
+        *self.0.lock().expect("clock")
+    }
+}

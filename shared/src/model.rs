@@ -1,0 +1,280 @@
+//! The records of the domain, as the services see them. Storage details (keys, attribute names)
+//! stay in the adapters.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Civility {
+    #[serde(rename = "M.")]
+    M,
+    #[serde(rename = "Mme")]
+    Mme,
+}
+
+impl Civility {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Civility::M => "M.",
+            Civility::Mme => "Mme",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s.trim() {
+            "M." | "M" | "m" | "m." => Some(Civility::M),
+            "Mme" | "MME" | "mme" => Some(Civility::Mme),
+            _ => None,
+        }
+    }
+}
+
+/// A line of the electoral roll, as the administration imports it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RollVoter {
+    pub voter_id: String,
+    /// Academic e-mail address: the voter's identifier, stored lower-case.
+    pub email: String,
+    pub civility: Civility,
+    pub first_name: String,
+    pub last_name: String,
+    /// Ids of the ballots (scrutins) this voter votes in.
+    pub scrutins: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AccountStatus {
+    /// On the roll; no password saved yet (also after an access without activation).
+    NotActivated,
+    /// Password, challenge question and secret answer saved for good.
+    Active,
+}
+
+impl AccountStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AccountStatus::NotActivated => "not_activated",
+            AccountStatus::Active => "active",
+        }
+    }
+}
+
+/// The account of one voter: roll data plus everything the portal keeps about them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Voter {
+    pub roll: RollVoter,
+    pub status: AccountStatus,
+    pub password_hash: Option<String>,
+    pub question_id: Option<u8>,
+    pub answer_hash: Option<String>,
+    /// Raised by every mail request; a token is valid only while it carries the current value, so a
+    /// newer request voids older links.
+    pub token_generation: u64,
+    /// Raised by every credential change; a session is valid only while it carries the current value.
+    pub credentials_version: u64,
+    /// Start (epoch s) of the current one-day mail window and the mails sent in it.
+    pub mail_window_start: i64,
+    pub mail_count: u32,
+    pub failed_logins: u32,
+    pub login_locked_until: i64,
+    pub failed_answers: u32,
+    pub answer_locked_until: i64,
+    pub accesses_without_activation: u32,
+}
+
+impl Voter {
+    pub fn new(roll: RollVoter) -> Self {
+        Voter {
+            roll,
+            status: AccountStatus::NotActivated,
+            password_hash: None,
+            question_id: None,
+            answer_hash: None,
+            token_generation: 0,
+            credentials_version: 0,
+            mail_window_start: 0,
+            mail_count: 0,
+            failed_logins: 0,
+            login_locked_until: 0,
+            failed_answers: 0,
+            answer_locked_until: 0,
+            accesses_without_activation: 0,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TokenPurpose {
+    Activation,
+    Reassort,
+}
+
+impl TokenPurpose {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TokenPurpose::Activation => "activation",
+            TokenPurpose::Reassort => "reassort",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "activation" => Some(TokenPurpose::Activation),
+            "reassort" => Some(TokenPurpose::Reassort),
+            _ => None,
+        }
+    }
+}
+
+/// A mailed single-use token, known to the store only by its hash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenRecord {
+    pub hash: String,
+    pub voter_id: String,
+    pub purpose: TokenPurpose,
+    /// The voter's `token_generation` when it was issued.
+    pub generation: u64,
+    pub created_at: i64,
+    pub expires_at: i64,
+    pub consumed_at: Option<i64>,
+    /// Argon2id hash of the password chosen with this token, kept here until the flow completes.
+    pub pending_password_hash: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SessionKind {
+    Activated,
+    WithoutActivation,
+}
+
+impl SessionKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SessionKind::Activated => "activated",
+            SessionKind::WithoutActivation => "without_activation",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "activated" => Some(SessionKind::Activated),
+            "without_activation" => Some(SessionKind::WithoutActivation),
+            _ => None,
+        }
+    }
+}
+
+/// A portal session, known to the store only by the hash of its cookie value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionRecord {
+    pub hash: String,
+    pub voter_id: String,
+    pub kind: SessionKind,
+    /// The voter's `credentials_version` when it was opened.
+    pub credentials_version: u64,
+    pub created_at: i64,
+    pub last_seen_at: i64,
+    pub absolute_expires_at: i64,
+}
+
+/// The election calendar, stored as data; instants are UTC, shown in Europe/Paris.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Calendar {
+    pub activation_opens_at: DateTime<Utc>,
+    pub claim_deadline: DateTime<Utc>,
+    pub voting_opens_at: DateTime<Utc>,
+    pub voting_closes_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Candidate {
+    pub rank: u32,
+    pub civility: Civility,
+    pub first_name: String,
+    pub last_name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CandidateList {
+    pub id: String,
+    pub order: u32,
+    pub name: String,
+    pub organisation: String,
+    pub candidates: Vec<Candidate>,
+}
+
+/// A ballot with its candidate lists in ballot order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Scrutin {
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    pub candidate_lists: Vec<CandidateList>,
+}
+
+/// One line of a ballot's electoral list as voters see it: names only.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RollEntry {
+    pub civility: Civility,
+    pub last_name: String,
+    pub first_name: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClaimCategory {
+    ListeElectorale,
+    ListeCandidats,
+    AccesPortail,
+    Autre,
+}
+
+impl ClaimCategory {
+    pub const ALL: [ClaimCategory; 4] =
+        [ClaimCategory::ListeElectorale, ClaimCategory::ListeCandidats, ClaimCategory::AccesPortail, ClaimCategory::Autre];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ClaimCategory::ListeElectorale => "liste_electorale",
+            ClaimCategory::ListeCandidats => "liste_candidats",
+            ClaimCategory::AccesPortail => "acces_portail",
+            ClaimCategory::Autre => "autre",
+        }
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            ClaimCategory::ListeElectorale => "Liste électorale",
+            ClaimCategory::ListeCandidats => "Listes de candidats",
+            ClaimCategory::AccesPortail => "Accès au portail",
+            ClaimCategory::Autre => "Autre",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClaimStatus {
+    Open,
+    Answered,
+}
+
+/// A claim (réclamation) filed by a voter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Claim {
+    pub reference: String,
+    pub voter_id: String,
+    pub category: ClaimCategory,
+    pub scrutin_id: Option<String>,
+    pub text: String,
+    pub created_at: DateTime<Utc>,
+    pub status: ClaimStatus,
+    /// Hash of (category, ballot, text): a retry must carry the same claim.
+    pub fingerprint: String,
+    pub idempotency_key: String,
+    /// True once the acknowledgement mail went out.
+    pub acknowledged: bool,
+}

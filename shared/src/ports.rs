@@ -1,0 +1,162 @@
+//! Ports: what the services need from the outside world, as small traits. The DynamoDB, SES and
+//! in-memory adapters implement them.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use crate::model::{
+    Calendar, Claim, RollEntry, RollVoter, Scrutin, SessionRecord, TokenRecord, Voter,
+};
+
+#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
+pub enum StoreError {
+    /// A condition of the write did not hold: somebody else changed the item first.
+    #[error("condition failed")]
+    ConditionFailed,
+    /// Another transaction on the same items was in flight.
+    #[error("transaction conflict")]
+    TransactionConflict,
+    /// The store could not be reached or refused the request.
+    #[error("store backend: {0}")]
+    Backend(String),
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("mail backend: {0}")]
+pub struct MailError(pub String);
+
+/// What the password and answer changes of a completed activation save on the account.
+#[derive(Debug, Clone)]
+pub struct Activation {
+    pub password_hash: String,
+    pub question_id: u8,
+    pub answer_hash: String,
+}
+
+/// A failure to count on an account (login or secret answer).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailureKind {
+    Login,
+    Answer,
+}
+
+/// The accounts: voters, their tokens and their sessions. Each method is one atomic write or one
+/// read; the transactions name what they check.
+#[async_trait]
+pub trait Accounts: Send + Sync {
+    async fn voter_id_for_email(&self, email: &str) -> StoreResult<Option<String>>;
+    async fn voter(&self, voter_id: &str) -> StoreResult<Option<Voter>>;
+
+    /// Raises the voter's token generation from `expected_generation` (voiding older links), records
+    /// the mail window, and stores the new token: one transaction.
+    async fn issue_token(
+        &self,
+        voter: &Voter,
+        expected_generation: u64,
+        mail_window_start: i64,
+        mail_count: u32,
+        token: &TokenRecord,
+    ) -> StoreResult<()>;
+
+    async fn token(&self, hash: &str) -> StoreResult<Option<TokenRecord>>;
+
+    /// Keeps a pending password hash on an unconsumed, unexpired token.
+    async fn set_pending_password(&self, token_hash: &str, password_hash: &str, now: i64) -> StoreResult<()>;
+
+    /// Consumes the activation token, saves the credentials, marks the account active and opens a
+    /// session: one transaction.
+    async fn activate_account(&self, token: &TokenRecord, activation: &Activation, session: &SessionRecord, now: i64) -> StoreResult<()>;
+
+    /// Consumes the activation token and opens a session, saving nothing on the account but a
+    /// counter: one transaction.
+    async fn skip_activation(&self, token: &TokenRecord, session: &SessionRecord, now: i64) -> StoreResult<()>;
+
+    /// Consumes the réassort token, replaces the password, raises the credentials version (ending
+    /// every other session), clears failure counters and opens a session: one transaction.
+    async fn complete_reassort(&self, token: &TokenRecord, expected_credentials_version: u64, session: &SessionRecord, now: i64) -> StoreResult<()>;
+
+    /// Counts one failure; `expected_failures` guards against lost updates.
+    async fn record_failure(&self, voter_id: &str, kind: FailureKind, expected_failures: u32, locked_until: i64) -> StoreResult<()>;
+
+    /// Opens a session after a good password, clearing the login failure counter: one transaction.
+    async fn open_login_session(&self, voter: &Voter, session: &SessionRecord) -> StoreResult<()>;
+
+    async fn session(&self, hash: &str) -> StoreResult<Option<SessionRecord>>;
+    async fn touch_session(&self, hash: &str, now: i64) -> StoreResult<()>;
+    async fn delete_session(&self, hash: &str) -> StoreResult<()>;
+}
+
+/// A position in a ballot's electoral list, opaque to clients.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RollCursor {
+    pub shard: char,
+    pub after: Option<String>,
+}
+
+/// Ballots, candidate lists and electoral lists: read-mostly data written by the administration.
+#[async_trait]
+pub trait Ballots: Send + Sync {
+    async fn scrutins(&self, ids: &[String]) -> StoreResult<Vec<Scrutin>>;
+    async fn electoral_list_page(&self, scrutin_id: &str, from: RollCursor, limit: usize) -> StoreResult<(Vec<RollEntry>, Option<RollCursor>)>;
+}
+
+/// Outcome of filing a claim under an idempotency key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ClaimOutcome {
+    Created,
+    /// The key was used before: the claim stored then.
+    Existing(Claim),
+}
+
+#[async_trait]
+pub trait Claims: Send + Sync {
+    /// Stores the claim and its idempotency key together, unless the key exists.
+    async fn file_claim(&self, claim: &Claim) -> StoreResult<ClaimOutcome>;
+    async fn mark_claim_acknowledged(&self, voter_id: &str, reference: &str) -> StoreResult<()>;
+}
+
+#[async_trait]
+pub trait Calendars: Send + Sync {
+    async fn calendar(&self) -> StoreResult<Option<Calendar>>;
+    async fn put_calendar(&self, calendar: &Calendar) -> StoreResult<()>;
+}
+
+/// Writing the roll and the ballots (administration, demo data, tests).
+#[async_trait]
+pub trait Roll: Send + Sync {
+    async fn put_roll_voter(&self, voter: &RollVoter) -> StoreResult<()>;
+    async fn put_scrutin(&self, scrutin: &Scrutin) -> StoreResult<()>;
+}
+
+/// Everything a function may need from storage.
+pub trait Store: Accounts + Ballots + Claims + Calendars + Roll {}
+impl<T: Accounts + Ballots + Claims + Calendars + Roll> Store for T {}
+
+/// An outgoing mail, in French, with a plain-text and an HTML body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mail {
+    pub to: String,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+#[async_trait]
+pub trait Mailer: Send + Sync {
+    async fn send(&self, mail: &Mail) -> Result<(), MailError>;
+}
+
+pub trait Clock: Send + Sync {
+    fn now(&self) -> DateTime<Utc>;
+}
+
+/// The wall clock.
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+}

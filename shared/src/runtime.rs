@@ -1,0 +1,34 @@
+//! Cold start of a function: configuration, SDK clients (built once, reused by every request) and
+//! the request loop.
+
+use std::future::Future;
+use std::sync::Arc;
+
+use crate::config::Config;
+use crate::dynamo::DynamoStore;
+use crate::http::{self, Reply, Request};
+use crate::ports::SystemClock;
+use crate::service::Portal;
+use crate::ses::SesMailer;
+
+/// The portal wired to DynamoDB, SES and the wall clock, from the environment.
+pub async fn portal_from_env() -> Portal {
+    let config = Config::from_env();
+    let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+    let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(&aws), config.table_name.clone());
+    let mailer = SesMailer::new(aws_sdk_sesv2::Client::new(&aws), config.mail_from.clone(), config.ses_configuration_set.clone());
+    Portal::new(Arc::new(store), Arc::new(mailer), Arc::new(SystemClock), config)
+}
+
+/// Runs a function: logs, portal, then `handler` for every request.
+pub async fn run<H, F>(function: &'static str, handler: H) -> Result<(), lambda_http::Error>
+where
+    H: Fn(Arc<Portal>, Request) -> F + Send + Sync + 'static,
+    F: Future<Output = Reply> + Send + 'static,
+{
+    crate::telemetry::init();
+    let portal = Arc::new(portal_from_env().await);
+    // the dummy hash is computed now, not during the first request it would slow down
+    tokio::task::spawn_blocking(crate::secrets::dummy_hash).await.ok();
+    http::serve(function, portal, handler).await
+}
