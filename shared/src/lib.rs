@@ -16,6 +16,7 @@ pub mod memory;
 pub mod model;
 pub mod ports;
 pub mod questions;
+pub mod routes;
 pub mod runtime;
 pub mod secrets;
 pub mod service;
@@ -23,6 +24,7 @@ pub mod ses;
 pub mod telemetry;
 pub mod tokens;
 pub mod validate;
+pub mod views;
 
 pub use config::Config;
 pub use error::DomainError;

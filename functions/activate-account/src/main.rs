@@ -1,0 +1,44 @@
+//! `activate-account`: ACTIVER MON COMPTE. Saves password, challenge question and secret answer for
+//! good, consumes the link and opens a session, in one transaction.
+
+use std::sync::Arc;
+
+use lambda_http::http::Method;
+use serde::Deserialize;
+use shared::http::{self, Reply, Request};
+use shared::service::Portal;
+use shared::validate::{RawToken, SecretAnswer, VoterId};
+use shared::views::SessionView;
+use shared::{routes, DomainError};
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ActivateAccountRequest {
+    voter_id: String,
+    token: String,
+    question_id: i64,
+    answer: String,
+}
+
+async fn handle(portal: Arc<Portal>, req: Request) -> Reply {
+    match http::route(&req) {
+        (Method::POST, p) if p == routes::ACTIVATE_ACCOUNT => {
+            let body: ActivateAccountRequest = http::json_body(&req)?;
+            let voter_id = VoterId::parse(&body.voter_id)?;
+            let token = RawToken::parse(&body.token)?;
+            let answer = SecretAnswer::parse(&body.answer)?;
+            let session = portal.activate_account(&voter_id, &token, body.question_id, &answer).await?;
+            let reply = http::json(201, &serde_json::json!({
+                "status": "active",
+                "session": SessionView::of(&session.record, &portal.config),
+            }))?;
+            Ok(http::with_session_cookie(reply, &session, portal.config.session_absolute))
+        }
+        _ => Err(DomainError::NotFound),
+    }
+}
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    shared::runtime::run("activate-account", handle).await
+}

@@ -1,0 +1,48 @@
+//! `login`: identifier and password open a session for an activated account; also tells the portal
+//! who the current session belongs to.
+
+use std::sync::Arc;
+
+use lambda_http::http::Method;
+use serde::Deserialize;
+use shared::http::{self, Reply, Request};
+use shared::service::Portal;
+use shared::validate::{Identifier, LoginPassword};
+use shared::views::{SessionView, VoterView};
+use shared::{routes, DomainError};
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LoginRequest {
+    identifier: String,
+    password: String,
+}
+
+async fn handle(portal: Arc<Portal>, req: Request) -> Reply {
+    match http::route(&req) {
+        (Method::POST, p) if p == routes::LOGIN => {
+            let body: LoginRequest = http::json_body(&req)?;
+            let identifier = Identifier::parse(&body.identifier)?;
+            let password = LoginPassword::parse(&body.password)?;
+            let (session, voter) = http::uniform(portal.config.response_floor, portal.login(&identifier, &password)).await?;
+            let reply = http::json(200, &serde_json::json!({
+                "session": SessionView::of(&session.record, &portal.config),
+                "voter": VoterView::of(&voter),
+            }))?;
+            Ok(http::with_session_cookie(reply, &session, portal.config.session_absolute))
+        }
+        (Method::GET, p) if p == routes::SESSION => {
+            let me = portal.authenticate(http::session_secret(&req).as_deref()).await?;
+            http::json(200, &serde_json::json!({
+                "session": SessionView::of(&me.session, &portal.config),
+                "voter": VoterView::of(&me.voter),
+            }))
+        }
+        _ => Err(DomainError::NotFound),
+    }
+}
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    shared::runtime::run("login", handle).await
+}

@@ -1,0 +1,62 @@
+//! `reassort`: a voter who lost their password proves the challenge answer and receives a link in
+//! their academic mailbox; the new password chosen through that link is confirmed here.
+
+use std::sync::Arc;
+
+use lambda_http::http::Method;
+use serde::Deserialize;
+use shared::http::{self, Reply, Request};
+use shared::questions::QUESTIONS;
+use shared::service::Portal;
+use shared::validate::{Identifier, RawToken, SecretAnswer, VoterId};
+use shared::views::SessionView;
+use shared::{routes, DomainError};
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReassortRequest {
+    identifier: String,
+    question_id: i64,
+    answer: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConfirmRequest {
+    voter_id: String,
+    token: String,
+}
+
+const ACCEPTED: &str = "Si les informations saisies correspondent à un compte activé, un courriel de réassort vient \
+d'être envoyé à votre messagerie académique. Si votre espace n'était pas encore activé, vous recevez à la place le \
+courriel de création de votre mot de passe Élections.";
+
+async fn handle(portal: Arc<Portal>, req: Request) -> Reply {
+    match http::route(&req) {
+        (Method::GET, p) if p == routes::QUESTIONS => http::json(200, &serde_json::json!({ "questions": QUESTIONS })),
+        (Method::POST, p) if p == routes::REASSORT => {
+            let body: ReassortRequest = http::json_body(&req)?;
+            let identifier = Identifier::parse(&body.identifier)?;
+            let answer = SecretAnswer::parse(&body.answer)?;
+            http::uniform(portal.config.response_floor, portal.request_reassort(&identifier, body.question_id, &answer)).await?;
+            http::json(202, &serde_json::json!({ "status": "accepted", "message": ACCEPTED }))
+        }
+        (Method::POST, p) if p == routes::REASSORT_CONFIRM => {
+            let body: ConfirmRequest = http::json_body(&req)?;
+            let voter_id = VoterId::parse(&body.voter_id)?;
+            let token = RawToken::parse(&body.token)?;
+            let session = portal.confirm_reassort(&voter_id, &token).await?;
+            let reply = http::json(200, &serde_json::json!({
+                "status": "password_changed",
+                "session": SessionView::of(&session.record, &portal.config),
+            }))?;
+            Ok(http::with_session_cookie(reply, &session, portal.config.session_absolute))
+        }
+        _ => Err(DomainError::NotFound),
+    }
+}
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    shared::runtime::run("reassort", handle).await
+}

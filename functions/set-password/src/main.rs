@@ -1,0 +1,52 @@
+//! `set-password`: checks a mailed link without consuming it, and takes the new password, kept
+//! pending on the link until the voter activates, enters without activation or confirms a réassort.
+
+use std::sync::Arc;
+
+use lambda_http::http::Method;
+use serde::Deserialize;
+use shared::http::{self, Reply, Request};
+use shared::model::TokenPurpose;
+use shared::questions::QUESTIONS;
+use shared::service::Portal;
+use shared::validate::{RawToken, VoterId};
+use shared::{routes, DomainError};
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SetPasswordRequest {
+    voter_id: String,
+    token: String,
+    password: String,
+}
+
+fn required_query(req: &Request, name: &str) -> Result<String, DomainError> {
+    http::query_param(req, name).ok_or_else(|| DomainError::InvalidRequest(format!("paramètre « {name} » manquant")))
+}
+
+async fn handle(portal: Arc<Portal>, req: Request) -> Reply {
+    match http::route(&req) {
+        (Method::GET, p) if p == routes::TOKEN => {
+            let voter_id = VoterId::parse(&required_query(&req, "voter_id")?)?;
+            let token = RawToken::parse(&required_query(&req, "token")?)?;
+            http::json(200, &portal.check_token(&voter_id, &token).await?)
+        }
+        (Method::POST, p) if p == routes::PASSWORD => {
+            let body: SetPasswordRequest = http::json_body(&req)?;
+            let voter_id = VoterId::parse(&body.voter_id)?;
+            let token = RawToken::parse(&body.token)?;
+            let purpose = portal.set_password(&voter_id, &token, &body.password).await?;
+            let next = match purpose {
+                TokenPurpose::Activation => "choose_challenge",
+                TokenPurpose::Reassort => "confirm_reassort",
+            };
+            http::json(200, &serde_json::json!({ "purpose": purpose, "next": next, "questions": QUESTIONS }))
+        }
+        _ => Err(DomainError::NotFound),
+    }
+}
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    shared::runtime::run("set-password", handle).await
+}

@@ -1,0 +1,45 @@
+//! `submit-claim`: a voter files a claim (réclamation) until the claim deadline; a retry with the
+//! same `Idempotency-Key` returns the claim stored the first time.
+
+use std::sync::Arc;
+
+use lambda_http::http::Method;
+use serde::Deserialize;
+use shared::http::{self, Reply, Request};
+use shared::model::ClaimCategory;
+use shared::service::Portal;
+use shared::views::ClaimView;
+use shared::{routes, validate, DomainError};
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ClaimRequest {
+    category: String,
+    #[serde(default)]
+    scrutin_id: Option<String>,
+    text: String,
+}
+
+async fn handle(portal: Arc<Portal>, req: Request) -> Reply {
+    match http::route(&req) {
+        (Method::POST, p) if p == routes::CLAIMS => {
+            let me = portal.authenticate(http::session_secret(&req).as_deref()).await?;
+            let key = validate::idempotency_key(http::header_value(&req, "idempotency-key"))?;
+            let body: ClaimRequest = http::json_body(&req)?;
+            let category = ClaimCategory::parse(&body.category).ok_or_else(|| DomainError::InvalidField {
+                field: "category",
+                message: "Choisissez l'objet de la réclamation dans la liste proposée.".into(),
+            })?;
+            let scrutin_id = body.scrutin_id.as_deref().map(|id| validate::scrutin_id(id, "scrutin_id")).transpose()?;
+            let text = validate::claim_text(&body.text)?;
+            let filed = portal.file_claim(&me.voter, category, scrutin_id, text, key).await?;
+            http::json(if filed.created { 201 } else { 200 }, &ClaimView::of(&filed.claim, filed.acknowledgement))
+        }
+        _ => Err(DomainError::NotFound),
+    }
+}
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    shared::runtime::run("submit-claim", handle).await
+}

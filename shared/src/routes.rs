@@ -1,0 +1,78 @@
+//! Paths of the HTTP API, as the functions match them. The route table that maps them to functions
+//! is `[workspace.metadata.lambda.watch.router]` in the root `Cargo.toml`; a test checks that both
+//! agree.
+
+pub const ELECTION: &str = "/api/election";
+pub const ACTIVATE: &str = "/api/activate";
+pub const TOKEN: &str = "/api/token";
+pub const PASSWORD: &str = "/api/password";
+pub const ACTIVATE_ACCOUNT: &str = "/api/activate-account";
+pub const SKIP_ACTIVATION: &str = "/api/skip-activation";
+pub const QUESTIONS: &str = "/api/questions";
+pub const REASSORT: &str = "/api/reassort";
+pub const REASSORT_CONFIRM: &str = "/api/reassort/confirm";
+pub const SCRUTINS: &str = "/api/scrutins";
+/// `/api/scrutins/{id}/electeurs`
+pub const ELECTORAL_LIST_SUFFIX: &str = "/electeurs";
+pub const CLAIMS: &str = "/api/claims";
+pub const LOGIN: &str = "/api/login";
+pub const SESSION: &str = "/api/session";
+pub const LOGOUT: &str = "/api/logout";
+
+/// Every API route as (method, path template, function).
+pub const API: &[(&str, &str, &str)] = &[
+    ("GET", ELECTION, "activate"),
+    ("POST", ACTIVATE, "activate"),
+    ("GET", TOKEN, "set-password"),
+    ("POST", PASSWORD, "set-password"),
+    ("POST", ACTIVATE_ACCOUNT, "activate-account"),
+    ("POST", SKIP_ACTIVATION, "skip-activation"),
+    ("GET", QUESTIONS, "reassort"),
+    ("POST", REASSORT, "reassort"),
+    ("POST", REASSORT_CONFIRM, "reassort"),
+    ("GET", SCRUTINS, "list-scrutins"),
+    ("GET", "/api/scrutins/{id}/electeurs", "list-scrutins"),
+    ("POST", CLAIMS, "submit-claim"),
+    ("POST", LOGIN, "login"),
+    ("GET", SESSION, "login"),
+    ("POST", LOGOUT, "logout"),
+];
+
+/// The ballot id of `/api/scrutins/{id}/electeurs`, when the path is one.
+pub fn electoral_list_scrutin(path: &str) -> Option<&str> {
+    path.strip_prefix(SCRUTINS)?.strip_prefix('/')?.strip_suffix(ELECTORAL_LIST_SUFFIX).filter(|id| !id.contains('/'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn electoral_list_paths_give_their_ballot() {
+        assert_eq!(electoral_list_scrutin("/api/scrutins/CSA-MEN/electeurs"), Some("CSA-MEN"));
+        assert_eq!(electoral_list_scrutin("/api/scrutins/a/b/electeurs"), None);
+        assert_eq!(electoral_list_scrutin("/api/scrutins"), None);
+    }
+
+    /// The route table of Cargo.toml and this list name the same routes.
+    #[test]
+    fn route_table_matches_cargo_metadata() {
+        let manifest = include_str!("../../Cargo.toml");
+        let section = manifest.split("[workspace.metadata.lambda.watch.router]").nth(1).expect("router section");
+        let mut from_manifest = Vec::new();
+        for line in section.lines().take_while(|l| !l.starts_with('[')) {
+            let Some((path, rest)) = line.split_once(" = ") else { continue };
+            let path = path.trim().trim_matches('"');
+            if !path.starts_with("/api") {
+                continue;
+            }
+            let method = rest.split("method = \"").nth(1).and_then(|r| r.split('"').next()).expect("method");
+            let function = rest.split("function = \"").nth(1).and_then(|r| r.split('"').next()).expect("function");
+            from_manifest.push((method.to_string(), path.to_string(), function.to_string()));
+        }
+        let mut ours: Vec<_> = API.iter().map(|(m, p, f)| (m.to_string(), p.to_string(), f.to_string())).collect();
+        from_manifest.sort();
+        ours.sort();
+        assert_eq!(from_manifest, ours);
+    }
+}

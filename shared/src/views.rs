@@ -1,0 +1,68 @@
+//! The JSON shapes the API returns for the domain's records (see `docs/openapi.yaml`).
+
+use serde::Serialize;
+
+use crate::calendar::paris_rfc3339;
+use crate::config::Config;
+use crate::model::{AccountStatus, Civility, Claim, ClaimCategory, SessionKind, SessionRecord, Voter};
+use crate::service::MailStatus;
+
+#[derive(Debug, Serialize)]
+pub struct SessionView {
+    pub kind: SessionKind,
+    pub expires_at: String,
+    pub idle_timeout_seconds: u64,
+}
+
+impl SessionView {
+    pub fn of(session: &SessionRecord, config: &Config) -> Self {
+        let expires = chrono::DateTime::from_timestamp(session.absolute_expires_at, 0).unwrap_or_default();
+        SessionView { kind: session.kind, expires_at: paris_rfc3339(expires), idle_timeout_seconds: config.session_idle.as_secs() }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct VoterView {
+    pub voter_id: String,
+    pub civility: Civility,
+    pub first_name: String,
+    pub last_name: String,
+    pub email: String,
+    pub activated: bool,
+}
+
+impl VoterView {
+    pub fn of(voter: &Voter) -> Self {
+        VoterView {
+            voter_id: voter.roll.voter_id.clone(),
+            civility: voter.roll.civility,
+            first_name: voter.roll.first_name.clone(),
+            last_name: voter.roll.last_name.clone(),
+            email: voter.roll.email.clone(),
+            activated: voter.status == AccountStatus::Active,
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct ClaimView {
+    pub reference: String,
+    pub category: ClaimCategory,
+    pub scrutin_id: Option<String>,
+    pub text: String,
+    pub created_at: String,
+    pub acknowledgement_mail: MailStatus,
+}
+
+impl ClaimView {
+    pub fn of(claim: &Claim, mail: MailStatus) -> Self {
+        ClaimView {
+            reference: claim.reference.clone(),
+            category: claim.category,
+            scrutin_id: claim.scrutin_id.clone(),
+            text: claim.text.clone(),
+            created_at: paris_rfc3339(claim.created_at),
+            acknowledgement_mail: mail,
+        }
+    }
+}
