@@ -62,6 +62,12 @@ pub struct OpenedSession {
     pub secret: SecretString,
 }
 
+impl std::fmt::Debug for OpenedSession {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OpenedSession").field("record", &self.record).field("secret", &"[REDACTED]").finish()
+    }
+}
+
 /// Who is behind an authenticated request.
 #[derive(Debug, Clone)]
 pub struct Authenticated {

@@ -370,7 +370,8 @@ mod tests {
         #[test]
         fn valid_identifiers_roundtrip(local in "[a-z][a-z0-9]{0,10}(\\.[a-z0-9]{1,10})?", dom in "[a-z]{2,10}") {
             let email = format!("{local}@ac-{dom}.fr");
-            prop_assert_eq!(Identifier::parse(&email).unwrap().as_str(), email.as_str());
+            let parsed = Identifier::parse(&email).unwrap();
+            prop_assert_eq!(parsed.as_str(), email.as_str());
         }
     }
 }

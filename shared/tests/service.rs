@@ -1,0 +1,294 @@
+//! The use cases over in-memory adapters: fast checks of the rules, independent of AWS. The same
+//! journeys run over HTTP against the emulators in the `e2e` crate.
+
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+use chrono::{Duration, TimeZone, Utc};
+use shared::config::Config;
+use shared::memory::{ManualClock, MemoryMailer, MemoryStore};
+use shared::model::{Calendar, Civility, RollVoter, SessionKind};
+use shared::ports::{Accounts, Calendars, Roll};
+use shared::service::{lock_delay, Portal};
+use shared::validate::{Identifier, LoginPassword, RawToken, SecretAnswer, VoterId};
+use shared::DomainError;
+
+struct World {
+    portal: Portal,
+    store: Arc<MemoryStore>,
+    mailer: Arc<MemoryMailer>,
+    clock: Arc<ManualClock>,
+}
+
+const EMAIL: &str = "marie.dupont@ac-versailles.fr";
+const PASSWORD: &str = "cheval agrafe batterie";
+
+async fn world() -> World {
+    let store = Arc::new(MemoryStore::new());
+    let mailer = Arc::new(MemoryMailer::default());
+    let now = Utc.with_ymd_and_hms(2026, 11, 2, 8, 0, 0).unwrap();
+    let clock = Arc::new(ManualClock::new(now));
+    store
+        .put_calendar(&Calendar {
+            activation_opens_at: now - Duration::days(1),
+            claim_deadline: now + Duration::days(10),
+            voting_opens_at: now + Duration::days(20),
+            voting_closes_at: now + Duration::days(27),
+        })
+        .await
+        .unwrap();
+    store
+        .put_roll_voter(&RollVoter {
+            voter_id: "1099584".into(),
+            email: EMAIL.into(),
+            civility: Civility::Mme,
+            first_name: "Marie".into(),
+            last_name: "Dupont".into(),
+            scrutins: vec!["CSA-MEN".into()],
+        })
+        .await
+        .unwrap();
+    let config = Config::from_lookup(|k| match k {
+        "CALENDAR_CACHE_SECS" => Some("0".into()),
+        "PORTAL_BASE_URL" => Some("https://elections.example.fr".into()),
+        _ => None,
+    });
+    let portal = Portal::new(store.clone(), mailer.clone(), clock.clone(), config);
+    World { portal, store, mailer, clock }
+}
+
+fn id() -> Identifier {
+    Identifier::parse(EMAIL).unwrap()
+}
+
+/// (voter id, token) of the newest link mailed to the voter.
+fn last_link(w: &World) -> (VoterId, RawToken) {
+    let mail = w.mailer.sent_to(EMAIL).pop().expect("a mail");
+    let link = mail.text.lines().find(|l| l.starts_with("https://")).expect("a link").to_string();
+    let token = link.split("token=").nth(1).unwrap().split('&').next().unwrap();
+    let voter = link.split("electeurId=").nth(1).unwrap();
+    (VoterId::parse(voter).unwrap(), RawToken::parse(token).unwrap())
+}
+
+async fn activated(w: &World) {
+    w.portal.request_activation(&id()).await.unwrap();
+    let (v, t) = last_link(w);
+    w.portal.set_password(&v, &t, PASSWORD).await.unwrap();
+    w.portal.activate_account(&v, &t, 1, &SecretAnswer::parse("Médor").unwrap()).await.unwrap();
+}
+
+#[tokio::test]
+async fn activation_mail_carries_a_link_to_the_configured_portal() {
+    let w = world().await;
+    w.portal.request_activation(&id()).await.unwrap();
+    let mail = w.mailer.sent_to(EMAIL).pop().unwrap();
+    assert_eq!(mail.subject, "Création de votre mot de passe Élections");
+    assert!(mail.text.contains("https://elections.example.fr/activation?token="));
+    assert!(mail.text.contains("electeurId=1099584"));
+}
+
+#[tokio::test]
+async fn unknown_identifier_gets_the_same_outcome_and_no_mail() {
+    let w = world().await;
+    let unknown = Identifier::parse("personne@ac-versailles.fr").unwrap();
+    assert!(w.portal.request_activation(&unknown).await.is_ok());
+    assert!(w.mailer.sent.lock().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn activation_link_is_single_use() {
+    let w = world().await;
+    w.portal.request_activation(&id()).await.unwrap();
+    let (v, t) = last_link(&w);
+    w.portal.set_password(&v, &t, PASSWORD).await.unwrap();
+    let answer = SecretAnswer::parse("Médor").unwrap();
+    w.portal.activate_account(&v, &t, 1, &answer).await.unwrap();
+    let again = w.portal.activate_account(&v, &t, 1, &answer).await;
+    assert!(matches!(again, Err(DomainError::TokenUsed | DomainError::TokenInvalid)), "{again:?}");
+}
+
+#[tokio::test]
+async fn checking_a_link_does_not_consume_it() {
+    let w = world().await;
+    w.portal.request_activation(&id()).await.unwrap();
+    let (v, t) = last_link(&w);
+    for _ in 0..3 {
+        assert!(!w.portal.check_token(&v, &t).await.unwrap().password_set);
+    }
+    w.portal.set_password(&v, &t, PASSWORD).await.unwrap();
+    assert!(w.portal.check_token(&v, &t).await.unwrap().password_set);
+}
+
+#[tokio::test]
+async fn a_newer_request_voids_older_links() {
+    let w = world().await;
+    w.portal.request_activation(&id()).await.unwrap();
+    let (v, old) = last_link(&w);
+    w.portal.request_activation(&id()).await.unwrap();
+    let (_, new) = last_link(&w);
+    assert!(matches!(w.portal.set_password(&v, &old, PASSWORD).await, Err(DomainError::TokenInvalid)));
+    assert!(w.portal.set_password(&v, &new, PASSWORD).await.is_ok());
+}
+
+#[tokio::test]
+async fn expired_links_are_refused() {
+    let w = world().await;
+    w.portal.request_activation(&id()).await.unwrap();
+    let (v, t) = last_link(&w);
+    w.clock.advance(49 * 3600);
+    assert!(matches!(w.portal.set_password(&v, &t, PASSWORD).await, Err(DomainError::TokenExpired)));
+}
+
+#[tokio::test]
+async fn a_link_is_bound_to_its_voter() {
+    let w = world().await;
+    w.portal.request_activation(&id()).await.unwrap();
+    let (_, t) = last_link(&w);
+    let other = VoterId::parse("42").unwrap();
+    assert!(matches!(w.portal.check_token(&other, &t).await, Err(DomainError::TokenInvalid)));
+}
+
+#[tokio::test]
+async fn skipping_activation_saves_nothing() {
+    let w = world().await;
+    w.portal.request_activation(&id()).await.unwrap();
+    let (v, t) = last_link(&w);
+    assert!(matches!(w.portal.skip_activation(&v, &t).await, Err(DomainError::PasswordNotSet)));
+    w.portal.set_password(&v, &t, PASSWORD).await.unwrap();
+    let session = w.portal.skip_activation(&v, &t).await.unwrap();
+    assert_eq!(session.record.kind, SessionKind::WithoutActivation);
+    let voter = w.store.voter("1099584").await.unwrap().unwrap();
+    assert!(voter.password_hash.is_none());
+    assert_eq!(voter.accesses_without_activation, 1);
+    let login = w.portal.login(&id(), &LoginPassword::parse(PASSWORD).unwrap()).await;
+    assert!(matches!(login, Err(DomainError::InvalidCredentials)));
+}
+
+#[tokio::test]
+async fn login_works_after_activation_and_fails_alike_otherwise() {
+    let w = world().await;
+    activated(&w).await;
+    assert!(w.portal.login(&id(), &LoginPassword::parse(PASSWORD).unwrap()).await.is_ok());
+    let wrong = w.portal.login(&id(), &LoginPassword::parse("pas le bon mot de passe").unwrap()).await;
+    let unknown = w.portal.login(&Identifier::parse("x@ac-lyon.fr").unwrap(), &LoginPassword::parse(PASSWORD).unwrap()).await;
+    assert_eq!(wrong.err().unwrap().message(), unknown.err().unwrap().message());
+}
+
+#[tokio::test]
+async fn repeated_login_failures_lock_until_a_delay_and_reassort_unlocks() {
+    let w = world().await;
+    activated(&w).await;
+    let bad = LoginPassword::parse("pas le bon mot de passe").unwrap();
+    for _ in 0..3 {
+        let _ = w.portal.login(&id(), &bad).await;
+    }
+    let good = LoginPassword::parse(PASSWORD).unwrap();
+    assert!(matches!(w.portal.login(&id(), &good).await, Err(DomainError::InvalidCredentials)), "locked");
+    // réassort through the mailbox still works and unlocks
+    w.portal.request_reassort(&id(), 1, &SecretAnswer::parse("medor").unwrap()).await.unwrap();
+    let (v, t) = last_link(&w);
+    w.portal.set_password(&v, &t, "un tout autre mot de passe").await.unwrap();
+    w.portal.confirm_reassort(&v, &t).await.unwrap();
+    assert!(w.portal.login(&id(), &LoginPassword::parse("un tout autre mot de passe").unwrap()).await.is_ok());
+}
+
+#[tokio::test]
+async fn lock_delays_grow_and_stay_far_below_a_hundred_tries() {
+    assert_eq!(lock_delay(2, 3), 0);
+    assert_eq!(lock_delay(3, 3), 60);
+    assert_eq!(lock_delay(4, 3), 120);
+    assert_eq!(lock_delay(40, 3), 86_400);
+    // attempts possible in the 8 weeks of an election
+    let (mut t, mut tries, mut failures) = (0i64, 0u32, 0u32);
+    while t < 56 * 86_400 {
+        tries += 1;
+        failures += 1;
+        t += lock_delay(failures, 3).max(1);
+    }
+    assert!(tries < 80, "{tries} tries");
+}
+
+#[tokio::test]
+async fn reassort_ends_every_other_session() {
+    let w = world().await;
+    activated(&w).await;
+    let (old, _) = w.portal.login(&id(), &LoginPassword::parse(PASSWORD).unwrap()).await.unwrap();
+    use secrecy::ExposeSecret;
+    let old_secret = old.secret.expose_secret().to_string();
+    assert!(w.portal.authenticate(Some(&old_secret)).await.is_ok());
+    w.portal.request_reassort(&id(), 1, &SecretAnswer::parse("MÉDOR ").unwrap()).await.unwrap();
+    let (v, t) = last_link(&w);
+    assert!(w.mailer.sent_to(EMAIL).last().unwrap().subject.starts_with("Réassort"));
+    w.portal.set_password(&v, &t, "un tout autre mot de passe").await.unwrap();
+    let new = w.portal.confirm_reassort(&v, &t).await.unwrap();
+    assert!(matches!(w.portal.authenticate(Some(&old_secret)).await, Err(DomainError::Unauthenticated)));
+    assert!(w.portal.authenticate(Some(new.secret.expose_secret())).await.is_ok());
+}
+
+#[tokio::test]
+async fn wrong_answers_send_nothing_and_are_counted() {
+    let w = world().await;
+    activated(&w).await;
+    let before = w.mailer.sent_to(EMAIL).len();
+    w.portal.request_reassort(&id(), 1, &SecretAnswer::parse("rex").unwrap()).await.unwrap();
+    w.portal.request_reassort(&id(), 2, &SecretAnswer::parse("medor").unwrap()).await.unwrap();
+    assert_eq!(w.mailer.sent_to(EMAIL).len(), before);
+    assert_eq!(w.store.voter("1099584").await.unwrap().unwrap().failed_answers, 2);
+}
+
+#[tokio::test]
+async fn mails_are_capped_per_account_and_per_day() {
+    let w = world().await;
+    for _ in 0..8 {
+        w.portal.request_activation(&id()).await.unwrap();
+    }
+    assert_eq!(w.mailer.sent_to(EMAIL).len(), 5);
+    w.clock.advance(86_400);
+    w.portal.request_activation(&id()).await.unwrap();
+    assert_eq!(w.mailer.sent_to(EMAIL).len(), 6);
+}
+
+#[tokio::test]
+async fn a_failing_mailer_does_not_change_the_reply() {
+    let w = world().await;
+    w.mailer.failing.store(true, Ordering::SeqCst);
+    assert!(w.portal.request_activation(&id()).await.is_ok());
+}
+
+#[tokio::test]
+async fn sessions_expire_when_idle() {
+    let w = world().await;
+    activated(&w).await;
+    let (s, _) = w.portal.login(&id(), &LoginPassword::parse(PASSWORD).unwrap()).await.unwrap();
+    use secrecy::ExposeSecret;
+    w.clock.advance(31 * 60);
+    assert!(matches!(w.portal.authenticate(Some(s.secret.expose_secret())).await, Err(DomainError::Unauthenticated)));
+}
+
+#[tokio::test]
+async fn the_calendar_gates_every_phase() {
+    let w = world().await;
+    w.clock.advance(-2 * 86_400);
+    assert!(matches!(w.portal.request_activation(&id()).await, Err(DomainError::PhaseClosed(_))));
+    w.clock.advance(2 * 86_400 + 11 * 86_400);
+    assert!(w.portal.request_activation(&id()).await.is_ok());
+    let voter = w.store.voter("1099584").await.unwrap().unwrap();
+    let claim = w.portal.file_claim(&voter, shared::model::ClaimCategory::Autre, None, "texte assez long".into(), "cle-unique-1".into()).await;
+    assert!(matches!(claim, Err(DomainError::PhaseClosed(_))));
+}
+
+#[tokio::test]
+async fn a_retried_claim_is_stored_once() {
+    let w = world().await;
+    let voter = w.store.voter("1099584").await.unwrap().unwrap();
+    let cat = shared::model::ClaimCategory::ListeElectorale;
+    let first = w.portal.file_claim(&voter, cat, Some("CSA-MEN".into()), "Je ne figure pas sur la liste".into(), "cle-unique-1".into()).await.unwrap();
+    let again = w.portal.file_claim(&voter, cat, Some("CSA-MEN".into()), "Je ne figure pas sur la liste".into(), "cle-unique-1".into()).await.unwrap();
+    assert!(first.created && !again.created);
+    assert_eq!(first.claim.reference, again.claim.reference);
+    assert_eq!(w.store.claims_of("1099584").len(), 1);
+    let other = w.portal.file_claim(&voter, cat, None, "Un tout autre texte ici".into(), "cle-unique-1".into()).await;
+    assert!(matches!(other, Err(DomainError::IdempotencyKeyReused)));
+    let foreign = w.portal.file_claim(&voter, cat, Some("CAPN".into()), "Je ne figure pas sur la liste".into(), "cle-unique-2".into()).await;
+    assert!(matches!(foreign, Err(DomainError::InvalidField { field: "scrutin_id", .. })));
+}
