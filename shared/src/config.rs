@@ -2,8 +2,9 @@
 
 use std::time::Duration;
 
-/// Settings every function reads. Defaults are the production values; local runs override them
-/// through the environment (see `scripts/lib.sh`).
+/// Settings every function reads. Defaults are the production values (but for `PORTAL_BASE_URL`,
+/// which a deployment always sets); local runs override them through the environment (see
+/// `scripts/lib.sh`).
 #[derive(Debug, Clone)]
 pub struct Config {
     /// DynamoDB table holding every item (`TABLE_NAME`).
@@ -27,7 +28,8 @@ pub struct Config {
     pub session_idle: Duration,
     /// Session absolute lifetime (`SESSION_ABSOLUTE_SECS`).
     pub session_absolute: Duration,
-    /// Mails (activation or réassort) one voter may ask for in a rolling day (`MAIL_CAP_PER_DAY`).
+    /// Mails (activation or réassort) one voter may receive in a 24-hour window opened by the first
+    /// of them (`MAIL_CAP_PER_DAY`).
     pub mail_cap_per_day: u32,
     /// Failures allowed before delays start, for logins and for secret answers (`FREE_ATTEMPTS`).
     pub free_attempts: u32,
@@ -64,7 +66,7 @@ impl Config {
             mail_cap_per_day: num("MAIL_CAP_PER_DAY", 5),
             free_attempts: num("FREE_ATTEMPTS", 3),
             response_floor: Duration::from_millis(
-                get("RESPONSE_FLOOR_MS").and_then(|v| v.trim().parse().ok()).unwrap_or(250),
+                get("RESPONSE_FLOOR_MS").and_then(|v| v.trim().parse().ok()).unwrap_or(400),
             ),
         }
     }

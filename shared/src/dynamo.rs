@@ -21,6 +21,9 @@ use crate::ports::{
     Accounts, Activation, Ballots, Calendars, ClaimOutcome, Claims, FailureKind, Roll, RollCursor, StoreError, StoreResult,
 };
 
+/// Bulk and administrative operations of `electeur-admin`.
+pub mod admin;
+
 type Item = HashMap<String, AttributeValue>;
 
 /// Tokens and sessions stay a week past their expiry for audit, then DynamoDB's TTL removes them.
@@ -106,8 +109,7 @@ impl DynamoStore {
     /// A store from the standard AWS environment and `TABLE_NAME`.
     pub async fn from_env() -> Self {
         let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-        let table = std::env::var("TABLE_NAME").unwrap_or_else(|_| "espace-electeur".into());
-        DynamoStore::new(Client::new(&config), table)
+        DynamoStore::new(Client::new(&config), crate::config::Config::from_env().table_name)
     }
 
     pub fn client(&self) -> &Client {
@@ -441,7 +443,7 @@ impl Accounts for DynamoStore {
         .await
     }
 
-    async fn record_failure(&self, voter_id: &str, kind: FailureKind, expected_failures: u32, locked_until: i64) -> StoreResult<()> {
+    async fn record_failure(&self, voter_id: &str, kind: FailureKind, locked_until: i64) -> StoreResult<()> {
         let (count, until) = match kind {
             FailureKind::Login => ("failed_logins", "login_locked_until"),
             FailureKind::Answer => ("failed_answers", "answer_locked_until"),
@@ -450,10 +452,10 @@ impl Accounts for DynamoStore {
             .update_item()
             .table_name(&self.table)
             .set_key(Some(key(keys::voter_key(voter_id))))
-            .update_expression(format!("SET {count} = :new, {until} = :until"))
-            .condition_expression(format!("attribute_exists(pk) AND (attribute_not_exists({count}) OR {count} = :old)"))
-            .expression_attribute_values(":new", n(expected_failures + 1))
-            .expression_attribute_values(":old", n(expected_failures))
+            .update_expression(format!("SET {count} = if_not_exists({count}, :zero) + :one, {until} = :until"))
+            .condition_expression("attribute_exists(pk)")
+            .expression_attribute_values(":zero", n(0))
+            .expression_attribute_values(":one", n(1))
             .expression_attribute_values(":until", n(locked_until))
             .send()
             .await

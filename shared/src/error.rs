@@ -40,8 +40,6 @@ pub enum DomainError {
     UnsupportedMediaType,
     #[error("payload too large")]
     PayloadTooLarge,
-    #[error("method not allowed")]
-    MethodNotAllowed,
     #[error("store unavailable")]
     Store(#[from] StoreError),
     #[error("mail unavailable")]
@@ -58,7 +56,6 @@ impl DomainError {
             InvalidCredentials | Unauthenticated => 401,
             PhaseClosed(_) => 403,
             ScrutinNotFound | NotFound => 404,
-            MethodNotAllowed => 405,
             PasswordNotSet | Conflict => 409,
             TokenInvalid | TokenExpired | TokenUsed => 410,
             PayloadTooLarge => 413,
@@ -90,7 +87,6 @@ impl DomainError {
             NotFound => "not_found",
             UnsupportedMediaType => "unsupported_media_type",
             PayloadTooLarge => "payload_too_large",
-            MethodNotAllowed => "method_not_allowed",
             Store(StoreError::ConditionFailed) | Store(StoreError::TransactionConflict) => "conflict",
             Store(StoreError::Backend(_)) | Mail(_) | Internal(_) => "service_unavailable",
         }
@@ -125,7 +121,6 @@ impl DomainError {
             NotFound => "Ressource introuvable.".into(),
             UnsupportedMediaType => "Le corps de la requête doit être du JSON (Content-Type: application/json).".into(),
             PayloadTooLarge => "La requête est trop volumineuse.".into(),
-            MethodNotAllowed => "Méthode non autorisée pour cette adresse.".into(),
             Store(StoreError::Backend(_)) | Mail(_) | Internal(_) => {
                 "Le service est momentanément indisponible. Votre demande n'a pas été enregistrée ; réessayez dans quelques instants.".into()
             }

@@ -92,7 +92,7 @@ pub fn header_value<'a>(req: &'a Request, name: &str) -> Option<&'a str> {
     req.headers().get(name).and_then(|v| v.to_str().ok())
 }
 
-/// The last path segment before `suffix`, e.g. the ballot id of `/api/scrutins/{id}/electeurs`.
+/// A named path parameter of the route, e.g. `id` of `/api/scrutins/{id}/electeurs`.
 pub fn path_param(req: &Request, name: &str) -> Option<String> {
     req.path_parameters_ref().and_then(|p| p.first(name).map(str::to_string))
 }

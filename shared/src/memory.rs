@@ -51,7 +51,8 @@ impl MemoryStore {
 
 fn consumable(t: Option<&TokenRecord>, expected: &TokenRecord, now: i64) -> bool {
     matches!(t, Some(t) if t.consumed_at.is_none() && t.expires_at > now && t.voter_id == expected.voter_id
-        && t.purpose == expected.purpose && t.pending_password_hash.is_some())
+        && t.purpose == expected.purpose && t.pending_password_hash.is_some()
+        && t.pending_password_hash == expected.pending_password_hash)
 }
 
 #[async_trait]
@@ -146,16 +147,13 @@ impl Accounts for MemoryStore {
         })
     }
 
-    async fn record_failure(&self, voter_id: &str, kind: FailureKind, expected_failures: u32, locked_until: i64) -> StoreResult<()> {
+    async fn record_failure(&self, voter_id: &str, kind: FailureKind, locked_until: i64) -> StoreResult<()> {
         self.with(|s| {
             let v = s.voters.get_mut(voter_id).ok_or(StoreError::ConditionFailed)?;
             let (count, until) = match kind {
                 FailureKind::Login => (&mut v.failed_logins, &mut v.login_locked_until),
                 FailureKind::Answer => (&mut v.failed_answers, &mut v.answer_locked_until),
             };
-            if *count != expected_failures {
-                return Err(StoreError::ConditionFailed);
-            }
             *count += 1;
             *until = locked_until;
             Ok(())

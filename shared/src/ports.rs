@@ -77,8 +77,8 @@ pub trait Accounts: Send + Sync {
     /// every other session), clears failure counters and opens a session: one transaction.
     async fn complete_reassort(&self, token: &TokenRecord, expected_credentials_version: u64, session: &SessionRecord, now: i64) -> StoreResult<()>;
 
-    /// Counts one failure; `expected_failures` guards against lost updates.
-    async fn record_failure(&self, voter_id: &str, kind: FailureKind, expected_failures: u32, locked_until: i64) -> StoreResult<()>;
+    /// Counts one failure, unconditionally (concurrent guesses each count), and sets the lock.
+    async fn record_failure(&self, voter_id: &str, kind: FailureKind, locked_until: i64) -> StoreResult<()>;
 
     /// Opens a session after a good password, clearing the login failure counter: one transaction.
     async fn open_login_session(&self, voter: &Voter, session: &SessionRecord) -> StoreResult<()>;

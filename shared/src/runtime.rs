@@ -28,7 +28,11 @@ where
 {
     crate::telemetry::init();
     let portal = Arc::new(portal_from_env().await);
-    // the dummy hash is computed now, not during the first request it would slow down
+    // Work done once at cold start rather than in the first voter's request: the dummy hash, and
+    // the connection (and in AWS the TLS session) to DynamoDB, opened by reading the calendar.
     tokio::task::spawn_blocking(crate::secrets::dummy_hash).await.ok();
+    if let Err(e) = portal.calendar().await {
+        tracing::warn!(function, error = %e, "calendar not readable at start");
+    }
     http::serve(function, portal, handler).await
 }

@@ -90,6 +90,7 @@ pub struct FiledClaim {
     pub acknowledgement: MailStatus,
 }
 
+#[derive(Debug, Clone)]
 pub struct ElectoralListPage {
     pub entries: Vec<RollEntry>,
     pub next_cursor: Option<String>,
@@ -103,25 +104,36 @@ pub struct Portal {
     pub config: Config,
     calendar_cache: Mutex<Option<(Instant, Calendar)>>,
     ballot_cache: Mutex<HashMap<String, (Instant, Scrutin)>>,
+    /// First pages of electoral lists: every voter who opens the ministry-wide list starts there.
+    first_page_cache: Mutex<HashMap<(String, usize), (Instant, ElectoralListPage)>>,
 }
 
 fn epoch(t: DateTime<Utc>) -> i64 {
     t.timestamp()
 }
 
+/// Longest wait imposed after failed logins: a day. Login delays never block a réassort.
+pub const LOGIN_MAX_DELAY: i64 = DAY;
+/// Longest wait imposed after wrong secret answers: an hour, since the answer gates the réassort,
+/// the voter's way back in through their mailbox.
+pub const ANSWER_MAX_DELAY: i64 = 3600;
+
 /// Delay imposed after `failures` consecutive failures: none for the first free attempts, then one
-/// minute doubling each time, capped at a day. Five days of trying allow fewer than 20 guesses.
-pub fn lock_delay(failures: u32, free_attempts: u32) -> i64 {
+/// minute doubling each time, up to `max` seconds.
+pub fn lock_delay(failures: u32, free_attempts: u32, max: i64) -> i64 {
     if failures < free_attempts {
         return 0;
     }
     let exp = (failures - free_attempts).min(20);
-    (60i64 << exp).min(DAY)
+    (60i64 << exp).min(max)
 }
 
 impl Portal {
     pub fn new(store: Arc<dyn Store>, mailer: Arc<dyn Mailer>, clock: Arc<dyn Clock>, config: Config) -> Self {
-        Portal { store, mailer, clock, config, calendar_cache: Mutex::new(None), ballot_cache: Mutex::new(HashMap::new()) }
+        Portal { store, mailer, clock, config, calendar_cache: Mutex::new(None),
+            ballot_cache: Mutex::new(HashMap::new()),
+            first_page_cache: Mutex::new(HashMap::new()),
+        }
     }
 
     fn now(&self) -> DateTime<Utc> {
@@ -411,12 +423,8 @@ impl Portal {
             return self.issue_and_mail(&voter, TokenPurpose::Reassort).await;
         }
         let failures = voter.failed_answers + 1;
-        let locked_until = now + lock_delay(failures, self.config.free_attempts);
-        if let Err(e) = self.store.record_failure(&voter.roll.voter_id, FailureKind::Answer, voter.failed_answers, locked_until).await {
-            if let Some(err) = Self::failed_write(e) {
-                return Err(err);
-            }
-        }
+        let locked_until = now + lock_delay(failures, self.config.free_attempts, ANSWER_MAX_DELAY);
+        self.store.record_failure(&voter.roll.voter_id, FailureKind::Answer, locked_until).await?;
         tracing::info!(voter_id = %voter.roll.voter_id, failures, "réassort with a wrong answer");
         Ok(())
     }
@@ -461,12 +469,8 @@ impl Portal {
         let ok = secrets::verify(password.expose().to_string(), voter.password_hash.clone().unwrap_or_default()).await;
         if !ok {
             let failures = voter.failed_logins + 1;
-            let locked_until = now + lock_delay(failures, self.config.free_attempts);
-            if let Err(e) = self.store.record_failure(&voter.roll.voter_id, FailureKind::Login, voter.failed_logins, locked_until).await {
-                if let Some(err) = Self::failed_write(e) {
-                    return Err(err);
-                }
-            }
+            let locked_until = now + lock_delay(failures, self.config.free_attempts, LOGIN_MAX_DELAY);
+            self.store.record_failure(&voter.roll.voter_id, FailureKind::Login, locked_until).await?;
             tracing::info!(voter_id = %voter.roll.voter_id, failures, "login with a wrong password");
             return Err(DomainError::InvalidCredentials);
         }
@@ -541,12 +545,25 @@ impl Portal {
         if !voter.roll.scrutins.iter().any(|s| s == scrutin_id) {
             return Err(DomainError::ScrutinNotFound);
         }
+        let ttl = self.config.ballot_cache;
+        let first_page_key = (scrutin_id.to_string(), limit);
         let from = match cursor {
             Some(c) => decode_cursor(c)?,
-            None => RollCursor { shard: ROLL_SHARDS[0], after: None },
+            None => {
+                if let Some((at, page)) = self.first_page_cache.lock().expect("page cache").get(&first_page_key) {
+                    if !ttl.is_zero() && at.elapsed() < ttl {
+                        return Ok(page.clone());
+                    }
+                }
+                RollCursor { shard: ROLL_SHARDS[0], after: None }
+            }
         };
         let (entries, next) = self.store.electoral_list_page(scrutin_id, from, limit).await?;
-        Ok(ElectoralListPage { entries, next_cursor: next.map(|c| encode_cursor(&c)) })
+        let page = ElectoralListPage { entries, next_cursor: next.map(|c| encode_cursor(&c)) };
+        if cursor.is_none() {
+            self.first_page_cache.lock().expect("page cache").insert(first_page_key, (Instant::now(), page.clone()));
+        }
+        Ok(page)
     }
 
     // ---- claims ---------------------------------------------------------------------------

@@ -9,7 +9,7 @@ use shared::config::Config;
 use shared::memory::{ManualClock, MemoryMailer, MemoryStore};
 use shared::model::{Calendar, Civility, RollVoter, SessionKind};
 use shared::ports::{Accounts, Calendars, Roll};
-use shared::service::{lock_delay, Portal};
+use shared::service::{lock_delay, Portal, ANSWER_MAX_DELAY, LOGIN_MAX_DELAY};
 use shared::validate::{Identifier, LoginPassword, RawToken, SecretAnswer, VoterId};
 use shared::DomainError;
 
@@ -194,18 +194,27 @@ async fn repeated_login_failures_lock_until_a_delay_and_reassort_unlocks() {
 
 #[tokio::test]
 async fn lock_delays_grow_and_stay_far_below_a_hundred_tries() {
-    assert_eq!(lock_delay(2, 3), 0);
-    assert_eq!(lock_delay(3, 3), 60);
-    assert_eq!(lock_delay(4, 3), 120);
-    assert_eq!(lock_delay(40, 3), 86_400);
-    // attempts possible in the 8 weeks of an election
+    assert_eq!(lock_delay(2, 3, LOGIN_MAX_DELAY), 0);
+    assert_eq!(lock_delay(3, 3, LOGIN_MAX_DELAY), 60);
+    assert_eq!(lock_delay(4, 3, LOGIN_MAX_DELAY), 120);
+    assert_eq!(lock_delay(40, 3, LOGIN_MAX_DELAY), 86_400);
+    assert_eq!(lock_delay(40, 3, ANSWER_MAX_DELAY), 3600);
+    // password guesses possible from the opening of activation to the close of voting (8 weeks)
     let (mut t, mut tries, mut failures) = (0i64, 0u32, 0u32);
     while t < 56 * 86_400 {
         tries += 1;
         failures += 1;
-        t += lock_delay(failures, 3).max(1);
+        t += lock_delay(failures, 3, LOGIN_MAX_DELAY).max(1);
     }
     assert!(tries < 80, "{tries} tries");
+    // secret-answer guesses in one day: the delay tops out at an hour
+    let (mut t, mut tries, mut failures) = (0i64, 0u32, 0u32);
+    while t < 86_400 {
+        tries += 1;
+        failures += 1;
+        t += lock_delay(failures, 3, ANSWER_MAX_DELAY).max(1);
+    }
+    assert!(tries < 40, "{tries} tries");
 }
 
 #[tokio::test]
