@@ -1,0 +1,789 @@
+// Portail de l'électeur : une seule page, qui ne parle qu'à l'API JSON du même site.
+// La session est dans un cookie HttpOnly : ce script ne la voit jamais.
+'use strict';
+
+(() => {
+  const REQUEST_TIMEOUT_MS = 20000;
+  const ELECTORAL_LIST_PAGE = 50;
+  const TIMEZONE = 'Europe/Paris';
+
+  const state = {
+    election: null,
+    link: null, // { token, voterId, purpose } tant que le lien du courriel n'est pas consommé
+    claimKey: null,
+    scrutins: [],
+  };
+
+  const byId = (id) => document.getElementById(id);
+
+  // ---------------------------------------------------------------------------------------------
+  // Appels à l'API
+
+  class ApiError extends Error {
+    constructor(status, code, message, field) {
+      super(message);
+      this.status = status;
+      this.code = code;
+      this.field = field || null;
+    }
+  }
+
+  function fallbackMessage(status) {
+    if (status === 401) return 'Votre session a expiré. Veuillez vous reconnecter.';
+    if (status === 404) return 'Élément introuvable.';
+    if (status === 429) return 'Trop de demandes. Patientez un instant avant de réessayer.';
+    if (status >= 500) return 'Le service est momentanément indisponible. Veuillez réessayer dans quelques instants.';
+    return 'Votre demande n\'a pas pu être traitée.';
+  }
+
+  async function api(method, path, body, headers) {
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), REQUEST_TIMEOUT_MS);
+    const init = {
+      method,
+      headers: Object.assign({ Accept: 'application/json' }, headers || {}),
+      credentials: 'same-origin',
+      cache: 'no-store',
+      signal: controller.signal,
+    };
+    if (body !== undefined) {
+      init.headers['Content-Type'] = 'application/json';
+      init.body = JSON.stringify(body);
+    }
+    let response;
+    let text;
+    try {
+      response = await fetch(path, init);
+      text = await response.text();
+    } catch (_) {
+      throw new ApiError(0, 'network',
+        'Le service ne répond pas. Vérifiez votre connexion puis réessayez.');
+    } finally {
+      clearTimeout(timer);
+    }
+    let data = null;
+    if (text) {
+      try { data = JSON.parse(text); } catch (_) { data = null; }
+    }
+    if (!response.ok) {
+      const message = data && typeof data.message === 'string' && data.message
+        ? data.message : fallbackMessage(response.status);
+      const code = data && typeof data.code === 'string' ? data.code : 'http_' + response.status;
+      throw new ApiError(response.status, code, message, data && data.field);
+    }
+    return data;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Écrans, messages, formulaires
+
+  function show(screenId, options) {
+    const opts = options || {};
+    let target = null;
+    for (const screen of document.querySelectorAll('[data-ecran]')) {
+      const visible = screen.id === screenId;
+      screen.hidden = !visible;
+      if (visible) target = screen;
+    }
+    const title = target && target.dataset.titre;
+    document.title = (title ? title + ' – ' : '') + 'Espace électeur – Élections professionnelles';
+    if (opts.focus !== false && target) {
+      const heading = target.querySelector('h1');
+      if (heading) heading.focus();
+    }
+  }
+
+  function announce(message) {
+    byId('annonce').textContent = message || '';
+  }
+
+  function formError(form) {
+    return form.querySelector('.erreur');
+  }
+
+  function clearErrors(form) {
+    const box = formError(form);
+    if (box) box.textContent = '';
+    for (const field of form.querySelectorAll('[aria-invalid]')) field.removeAttribute('aria-invalid');
+    for (const p of form.querySelectorAll('.erreur-champ')) p.textContent = '';
+  }
+
+  function showError(form, error) {
+    const message = error instanceof ApiError ? error.message
+      : 'Une erreur inattendue s\'est produite. Veuillez réessayer.';
+    const box = formError(form);
+    let focusTarget = null;
+    if (error instanceof ApiError && error.field) {
+      const field = form.elements.namedItem(error.field);
+      if (field && field.id) {
+        field.setAttribute('aria-invalid', 'true');
+        const fieldBox = byId(field.id + '-erreur');
+        if (fieldBox) fieldBox.textContent = message;
+        focusTarget = field;
+      }
+    }
+    // Une erreur de champ s'affiche sous le champ, qui reçoit le focus et la décrit ;
+    // les autres s'affichent dans la zone d'alerte du formulaire.
+    if (focusTarget) focusTarget.focus();
+    else if (box) box.textContent = message;
+  }
+
+  function invalid(field, message) {
+    return new ApiError(0, 'client', message, field);
+  }
+
+  // Empêche le double envoi, montre l'attente, affiche l'erreur éventuelle.
+  async function busy(form, task) {
+    if (form.dataset.occupe) return;
+    form.dataset.occupe = '1';
+    form.setAttribute('aria-busy', 'true');
+    const buttons = Array.from(form.querySelectorAll('button'));
+    for (const b of buttons) b.disabled = true;
+    clearErrors(form);
+    try {
+      await task();
+    } catch (error) {
+      if (!(error instanceof ApiError)) console.error(error);
+      if (error instanceof ApiError && error.code === 'unauthenticated' && form.id === 'form-reclamation') {
+        sessionEnded();
+        return;
+      }
+      showError(form, error);
+    } finally {
+      delete form.dataset.occupe;
+      form.removeAttribute('aria-busy');
+      for (const b of buttons) b.disabled = false;
+    }
+  }
+
+  function onSubmit(formId, handler) {
+    const form = byId(formId);
+    form.addEventListener('submit', (event) => {
+      event.preventDefault();
+      busy(form, () => handler(form));
+    });
+    return form;
+  }
+
+  function value(form, name) {
+    const field = form.elements.namedItem(name);
+    return field ? field.value : '';
+  }
+
+  function charCount(text) {
+    return Array.from(text).length;
+  }
+
+  function checkIdentifier(form) {
+    const identifier = value(form, 'identifier').trim();
+    if (!identifier) throw invalid('identifier', 'Indiquez votre identifiant (adresse de messagerie académique).');
+    if (!/^[^\s@]+@[^\s@]+$/.test(identifier)) {
+      throw invalid('identifier', 'L\'identifiant est une adresse de messagerie, de la forme prenom.nom@ac-academie.fr.');
+    }
+    return identifier;
+  }
+
+  function checkQuestion(form) {
+    const raw = value(form, 'question_id');
+    if (!raw) throw invalid('question_id', 'Choisissez une question défi.');
+    return Number.parseInt(raw, 10);
+  }
+
+  function checkAnswer(form) {
+    const answer = value(form, 'answer');
+    if (!answer.trim()) throw invalid('answer', 'Indiquez votre réponse secrète.');
+    return answer;
+  }
+
+  function fillQuestions(select, questions) {
+    const keep = select.options[0];
+    select.replaceChildren(keep);
+    for (const q of questions || []) {
+      const option = document.createElement('option');
+      option.value = String(q.id);
+      option.textContent = q.text;
+      select.append(option);
+    }
+  }
+
+  const dayFormat = new Intl.DateTimeFormat('fr-FR', {
+    timeZone: TIMEZONE, weekday: 'long', day: 'numeric', month: 'long', year: 'numeric',
+  });
+  const timeFormat = new Intl.DateTimeFormat('fr-FR', {
+    timeZone: TIMEZONE, hour: '2-digit', minute: '2-digit', hourCycle: 'h23',
+  });
+
+  // « mardi 1er décembre 2026 à 10 h 00 », à l'heure de Paris.
+  function formatDate(iso) {
+    const date = new Date(iso);
+    if (Number.isNaN(date.getTime())) return '';
+    const day = dayFormat.format(date).replace(/^(\S+ )1 /, '$11er ');
+    const parts = Object.fromEntries(timeFormat.formatToParts(date).map((part) => [part.type, part.value]));
+    return day + ' à ' + parts.hour + ' h ' + parts.minute;
+  }
+
+  function voterName(v) {
+    return [v.civility, v.first_name, v.last_name].filter(Boolean).join(' ');
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Accueil
+
+  async function loadElection() {
+    try {
+      state.election = await api('GET', '/api/election');
+    } catch (_) {
+      state.election = null;
+    }
+    renderPhase();
+    return state.election;
+  }
+
+  function renderPhase() {
+    const phase = byId('phase');
+    const e = state.election;
+    if (!e) { phase.textContent = ''; return; }
+    const c = e.calendar || {};
+    const vote = c.voting_opens_at && c.voting_closes_at
+      ? ' Le vote électronique aura lieu du ' + formatDate(c.voting_opens_at) + ' au ' + formatDate(c.voting_closes_at) + '.'
+      : '';
+    if (e.phase === 'not_open') {
+      phase.textContent = 'L\'ouverture des espaces électeurs commencera le ' + formatDate(c.activation_opens_at) + '.' + vote;
+    } else if (e.phase === 'open') {
+      phase.textContent = 'Les espaces électeurs sont ouverts.' + vote;
+    } else {
+      phase.textContent = 'La période d\'ouverture des espaces électeurs est terminée.';
+    }
+  }
+
+  function showHome(options) {
+    byId('deconnexion').hidden = true;
+    byId('form-ouverture').hidden = false;
+    byId('ouverture-envoyee').hidden = true;
+    show('ecran-accueil', options);
+    if (!state.election) loadElection();
+  }
+
+  function wireHome() {
+    onSubmit('form-ouverture', async (form) => {
+      const identifier = checkIdentifier(form);
+      const result = await api('POST', '/api/activate', { identifier });
+      byId('ouverture-message').textContent = (result && result.message) || '';
+      form.reset();
+      const done = byId('ouverture-envoyee');
+      done.hidden = false;
+      done.focus();
+    });
+
+    onSubmit('form-connexion', async (form) => {
+      const identifier = checkIdentifier(form);
+      const password = value(form, 'password');
+      if (!password) throw invalid('password', 'Indiquez votre mot de passe Élections.');
+      await api('POST', '/api/login', { identifier, password });
+      form.reset();
+      announce('');
+      await enterPortal('');
+    });
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Liens reçus par courriel : création du mot de passe, question défi, confirmation du réassort
+
+  function showLinkProblem(message) {
+    byId('lien-message').textContent = message;
+    show('ecran-lien');
+  }
+
+  async function openLink(purpose, token, voterId) {
+    if (!token || !voterId) {
+      showLinkProblem('Ce lien est incomplet. Ouvrez à nouveau le lien reçu par courriel, en entier.');
+      return;
+    }
+    state.link = { token, voterId, purpose };
+    let info;
+    try {
+      const query = '?voter_id=' + encodeURIComponent(voterId) + '&token=' + encodeURIComponent(token);
+      info = await api('GET', '/api/token' + query);
+    } catch (error) {
+      state.link = null;
+      showLinkProblem(error.message);
+      return;
+    }
+    state.link.purpose = info.purpose === 'reassort' ? 'reassort' : 'activation';
+    const name = [info.civility, info.last_name].filter(Boolean).join(' ');
+    byId('salutation').textContent = name ? 'Bonjour ' + name + ',' : 'Bonjour,';
+    showPasswordScreen(Boolean(info.password_set), { focus: false });
+  }
+
+  function showPasswordScreen(alreadySet, options) {
+    const reassort = state.link && state.link.purpose === 'reassort';
+    byId('mot-de-passe-titre').textContent = reassort
+      ? 'Nouveau mot de passe d\'accès à mon espace électeur'
+      : 'Création du mot de passe d\'accès à mon espace électeur';
+    byId('mot-de-passe-intro').textContent = reassort
+      ? 'Choisissez votre nouveau mot de passe Élections. Il remplacera l\'ancien une fois confirmé.'
+      : 'Choisissez votre mot de passe Élections. Il vous servira à vous connecter au portail, puis au moment du vote.';
+    byId('mot-de-passe-deja').hidden = !alreadySet;
+    show('ecran-mot-de-passe', options);
+  }
+
+  async function showChallenge(questions) {
+    let list = questions;
+    if (!list || !list.length) {
+      const result = await api('GET', '/api/questions');
+      list = result.questions;
+    }
+    fillQuestions(byId('question'), list);
+    byId('form-question').reset();
+    show('ecran-question');
+  }
+
+  function linkBody(extra) {
+    return Object.assign({ voter_id: state.link.voterId, token: state.link.token }, extra || {});
+  }
+
+  function afterPasswordNotSet(error) {
+    if (error instanceof ApiError && error.code === 'password_not_set') {
+      showPasswordScreen(false);
+      showError(byId('form-mot-de-passe'), error);
+      return true;
+    }
+    return false;
+  }
+
+  function wireLink() {
+    const reveal = byId('afficher-mot-de-passe');
+    reveal.addEventListener('change', () => {
+      for (const id of ['mot-de-passe', 'confirmation']) byId(id).type = reveal.checked ? 'text' : 'password';
+    });
+
+    onSubmit('form-mot-de-passe', async (form) => {
+      if (!state.link) throw new ApiError(0, 'client', 'Ouvrez à nouveau le lien reçu par courriel.');
+      const password = value(form, 'password');
+      const confirmation = value(form, 'confirmation');
+      const length = charCount(password);
+      if (length < 12) throw invalid('password', 'Votre mot de passe doit comporter au moins 12 caractères.');
+      if (length > 128) throw invalid('password', 'Votre mot de passe doit comporter au plus 128 caractères.');
+      if (password !== confirmation) {
+        throw invalid('confirmation', 'La confirmation ne correspond pas au mot de passe saisi.');
+      }
+      const result = await api('POST', '/api/password', linkBody({ password }));
+      form.reset();
+      reveal.checked = false;
+      reveal.dispatchEvent(new Event('change'));
+      if (result && result.next === 'confirm_reassort') {
+        show('ecran-confirmation');
+      } else {
+        await showChallenge(result && result.questions);
+      }
+    });
+
+    byId('poursuivre').addEventListener('click', () => {
+      const form = byId('form-mot-de-passe');
+      busy(form, async () => {
+        if (state.link && state.link.purpose === 'reassort') show('ecran-confirmation');
+        else await showChallenge(null);
+      });
+    });
+
+    const challenge = onSubmit('form-question', async (form) => {
+      const questionId = checkQuestion(form);
+      const answer = checkAnswer(form);
+      try {
+        await api('POST', '/api/activate-account', linkBody({ question_id: questionId, answer }));
+      } catch (error) {
+        if (afterPasswordNotSet(error)) return;
+        throw error;
+      }
+      state.link = null;
+      form.reset();
+      await enterPortal('Votre compte a bien été activé. Votre question défi et votre réponse secrète ont été enregistrées.');
+    });
+
+    byId('sans-activation').addEventListener('click', () => {
+      busy(challenge, async () => {
+        try {
+          await api('POST', '/api/skip-activation', linkBody());
+        } catch (error) {
+          if (afterPasswordNotSet(error)) return;
+          throw error;
+        }
+        state.link = null;
+        challenge.reset();
+        await enterPortal('Vous accédez au portail sans avoir activé votre compte : votre mot de passe '
+          + 'Élections n\'a pas été enregistré. Lors de votre prochaine connexion, demandez un nouveau lien '
+          + 'depuis l\'accueil (« Accéder à mon espace électeur ») pour créer votre mot de passe et activer '
+          + 'votre compte.', true);
+      });
+    });
+
+    onSubmit('form-confirmation', async () => {
+      try {
+        await api('POST', '/api/reassort/confirm', linkBody());
+      } catch (error) {
+        if (afterPasswordNotSet(error)) return;
+        throw error;
+      }
+      state.link = null;
+      await enterPortal('Votre nouveau mot de passe est enregistré. Vos autres sessions ont été fermées.');
+    });
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Demande de réassort
+
+  async function showReassortRequest() {
+    const form = byId('form-reassort');
+    form.hidden = false;
+    byId('reassort-envoye').hidden = true;
+    show('ecran-reassort', { focus: false });
+    try {
+      const result = await api('GET', '/api/questions');
+      fillQuestions(byId('reassort-question'), result.questions);
+    } catch (error) {
+      showError(form, error);
+    }
+  }
+
+  function wireReassort() {
+    onSubmit('form-reassort', async (form) => {
+      const identifier = checkIdentifier(form);
+      const questionId = checkQuestion(form);
+      const answer = checkAnswer(form);
+      const result = await api('POST', '/api/reassort', { identifier, question_id: questionId, answer });
+      byId('reassort-message').textContent = (result && result.message) || '';
+      form.reset();
+      form.hidden = true;
+      const done = byId('reassort-envoye');
+      done.hidden = false;
+      done.focus();
+    });
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Portail : informations, scrutins, listes électorales, réclamation
+
+  async function enterPortal(note, warning) {
+    history.replaceState(null, '', '/');
+    announce('');
+    const noteBox = byId('note-entree');
+    noteBox.className = warning ? 'message message-attention' : 'message message-succes';
+    noteBox.textContent = note || '';
+    byId('scrutins-erreur').textContent = '';
+    byId('scrutins').replaceChildren();
+    let data;
+    try {
+      data = await api('GET', '/api/scrutins');
+    } catch (error) {
+      if (error.code === 'unauthenticated') { sessionEnded(); return; }
+      data = null;
+      byId('scrutins-erreur').textContent = error.message;
+    }
+    if (!state.election) await loadElection();
+    byId('deconnexion').hidden = false;
+    if (data) {
+      renderVoter(data.voter || {}, Boolean(note));
+      state.scrutins = Array.isArray(data.scrutins) ? data.scrutins : [];
+      renderScrutins(state.scrutins);
+    } else {
+      state.scrutins = [];
+    }
+    renderCalendar();
+    resetClaimForm();
+    show('ecran-portail');
+  }
+
+  // Le message d'entrée (activation, accès sans activation, réassort) tient lieu de statut.
+  function renderVoter(voter, hasNote) {
+    byId('electeur').textContent = voterName(voter) + (voter.email ? ' – ' + voter.email : '');
+    const status = byId('statut-compte');
+    if (hasNote) {
+      status.textContent = '';
+    } else if (voter.activated) {
+      status.className = 'message message-succes';
+      status.textContent = 'Votre compte est activé.';
+    } else {
+      status.className = 'message message-attention';
+      status.textContent = 'Votre compte n\'est pas activé : lors de votre prochaine connexion, '
+        + 'demandez un nouveau lien depuis l\'accueil (« Accéder à mon espace électeur ») pour créer '
+        + 'votre mot de passe et activer votre compte.';
+    }
+  }
+
+  function renderCalendar() {
+    const list = byId('calendrier');
+    list.replaceChildren();
+    const e = state.election;
+    const c = (e && e.calendar) || {};
+    const items = [];
+    if (c.voting_opens_at && c.voting_closes_at) {
+      items.push('Vote électronique : du ' + formatDate(c.voting_opens_at) + ' au ' + formatDate(c.voting_closes_at) + ' (heure de Paris).');
+    }
+    if (c.claim_deadline) {
+      items.push('Réclamations sur les listes : jusqu\'au ' + formatDate(c.claim_deadline) + '.');
+    }
+    items.push('Votre mot de passe Élections vous sera demandé au moment du vote : conservez-le bien.');
+    items.push('En cas de perte du mot de passe, demandez un réassort depuis l\'accueil avec votre question défi.');
+    for (const text of items) {
+      const li = document.createElement('li');
+      li.textContent = text;
+      list.append(li);
+    }
+  }
+
+  function el(tag, props, children) {
+    const node = document.createElement(tag);
+    if (props) {
+      for (const [key, val] of Object.entries(props)) {
+        if (key === 'text') node.textContent = val;
+        else if (key === 'class') node.className = val;
+        else node.setAttribute(key, val);
+      }
+    }
+    for (const child of children || []) node.append(child);
+    return node;
+  }
+
+  function renderScrutins(scrutins) {
+    const container = byId('scrutins');
+    container.replaceChildren();
+    if (!scrutins.length) {
+      container.append(el('p', { text: 'Aucun scrutin n\'est associé à votre compte.' }));
+    }
+    scrutins.forEach((scrutin, index) => {
+      const titleId = 'scrutin-' + index + '-titre';
+      const panelId = 'scrutin-' + index + '-liste';
+      const article = el('article', { class: 'scrutin carte', 'aria-labelledby': titleId });
+      article.append(el('h3', { id: titleId, text: scrutin.name }));
+      if (scrutin.description) article.append(el('p', { class: 'aide', text: scrutin.description }));
+
+      const lists = (scrutin.candidate_lists || []).slice().sort((a, b) => a.order - b.order);
+      article.append(el('h4', { text: 'Listes de candidats' }));
+      if (!lists.length) {
+        article.append(el('p', { text: 'Aucune liste de candidats n\'est encore publiée pour ce scrutin.' }));
+      } else {
+        const ol = el('ol', { class: 'listes-candidats' });
+        for (const list of lists) {
+          const candidates = (list.candidates || []).slice().sort((a, b) => a.rank - b.rank);
+          const summaryText = 'Liste n° ' + list.order + ' : ' + list.name
+            + (list.organisation && !list.name.includes(list.organisation) ? ' (' + list.organisation + ')' : '')
+            + ' – ' + candidates.length + (candidates.length > 1 ? ' candidats' : ' candidat');
+          const people = el('ol', { class: 'candidats' });
+          for (const c of candidates) people.append(el('li', { text: voterName(c) }));
+          ol.append(el('li', null, [el('details', null, [el('summary', { text: summaryText }), people])]));
+        }
+        article.append(ol);
+      }
+
+      const toggle = el('button', {
+        class: 'bouton bouton-secondaire', type: 'button', 'aria-expanded': 'false', 'aria-controls': panelId,
+        text: 'Consulter la liste électorale',
+      });
+      const panel = el('div', { id: panelId, class: 'liste-electorale' });
+      panel.hidden = true;
+      const view = { scrutin, panel, cursors: [null], page: 0, loaded: false };
+      toggle.addEventListener('click', () => {
+        const open = toggle.getAttribute('aria-expanded') === 'true';
+        toggle.setAttribute('aria-expanded', String(!open));
+        toggle.textContent = open ? 'Consulter la liste électorale' : 'Masquer la liste électorale';
+        panel.hidden = open;
+        if (!open && !view.loaded) loadElectoralPage(view, 0, false);
+      });
+      article.append(toggle, panel);
+      container.append(article);
+    });
+
+    const select = byId('reclamation-scrutin');
+    select.replaceChildren(select.options[0]);
+    for (const s of scrutins) select.append(el('option', { value: s.id, text: s.name }));
+  }
+
+  async function loadElectoralPage(view, page, moveFocus) {
+    const { scrutin, panel } = view;
+    panel.setAttribute('aria-busy', 'true');
+    const status = el('p', { class: 'chargement', text: 'Chargement de la liste électorale…' });
+    panel.replaceChildren(status);
+    let data;
+    try {
+      const cursor = view.cursors[page];
+      const query = '?limit=' + ELECTORAL_LIST_PAGE + (cursor ? '&cursor=' + encodeURIComponent(cursor) : '');
+      data = await api('GET', '/api/scrutins/' + encodeURIComponent(scrutin.id) + '/electeurs' + query);
+    } catch (error) {
+      panel.removeAttribute('aria-busy');
+      if (error.code === 'unauthenticated') { sessionEnded(); return; }
+      const retry = el('button', { class: 'bouton bouton-secondaire', type: 'button', text: 'Réessayer' });
+      retry.addEventListener('click', () => loadElectoralPage(view, page, true));
+      panel.replaceChildren(el('p', { class: 'message message-attention', role: 'alert', text: error.message }), retry);
+      return;
+    }
+    view.loaded = true;
+    view.page = page;
+    if (data.next_cursor) view.cursors[page + 1] = data.next_cursor;
+    else view.cursors.length = page + 1;
+
+    const rows = (data.electeurs || []).map((e) => el('tr', null, [
+      el('td', { text: e.civility || '' }),
+      el('td', { text: e.last_name || '' }),
+      el('td', { text: e.first_name || '' }),
+    ]));
+    const first = page * ELECTORAL_LIST_PAGE + 1;
+    const last = page * ELECTORAL_LIST_PAGE + rows.length;
+    const caption = 'Liste électorale – ' + scrutin.name + (rows.length ? ' (électeurs ' + first + ' à ' + last + ')' : '');
+    const table = el('table', { class: 'tableau' }, [
+      el('caption', { text: caption }),
+      el('thead', null, [el('tr', null, [
+        el('th', { scope: 'col', text: 'Civilité' }),
+        el('th', { scope: 'col', text: 'Nom' }),
+        el('th', { scope: 'col', text: 'Prénom' }),
+      ])]),
+      el('tbody', null, rows),
+    ]);
+    const nav = el('div', { class: 'pagination' });
+    const previous = el('button', { class: 'bouton bouton-secondaire', type: 'button', text: 'Page précédente' });
+    const next = el('button', { class: 'bouton bouton-secondaire', type: 'button', text: 'Page suivante' });
+    previous.disabled = page === 0;
+    next.disabled = !data.next_cursor;
+    previous.addEventListener('click', () => loadElectoralPage(view, page - 1, true));
+    next.addEventListener('click', () => loadElectoralPage(view, page + 1, true));
+    nav.append(previous, el('span', { class: 'page', tabindex: '-1', text: 'Page ' + (page + 1) }), next);
+    panel.replaceChildren(rows.length ? table : el('p', { text: 'Aucun électeur sur cette page.' }), nav);
+    panel.removeAttribute('aria-busy');
+    // Le bouton cliqué vient d'être remplacé : on place le focus sur le tableau de la nouvelle page.
+    if (moveFocus) {
+      table.setAttribute('tabindex', '-1');
+      if (rows.length) table.focus(); else nav.querySelector('.page').focus();
+    }
+  }
+
+  function resetClaimForm() {
+    const form = byId('form-reclamation');
+    const closed = state.election && state.election.claims_open === false;
+    byId('reclamation-close').textContent = closed
+      ? 'La période de réclamation est close. Pour toute difficulté d\'accès au portail, utilisez l\'aide en ligne.'
+      : '';
+    form.reset();
+    clearErrors(form);
+    form.hidden = Boolean(closed);
+    byId('reclamation-recue').hidden = true;
+    state.claimKey = null;
+    updateCounter();
+  }
+
+  function updateCounter() {
+    const n = charCount(byId('reclamation-texte').value);
+    byId('reclamation-compteur').textContent = n + (n > 1 ? ' caractères saisis.' : ' caractère saisi.');
+  }
+
+  function newIdempotencyKey() {
+    if (window.crypto && typeof window.crypto.randomUUID === 'function') return window.crypto.randomUUID();
+    const bytes = new Uint8Array(16);
+    window.crypto.getRandomValues(bytes);
+    return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+  }
+
+  function wirePortal() {
+    const form = onSubmit('form-reclamation', async (f) => {
+      const category = value(f, 'category');
+      if (!category) throw invalid('category', 'Choisissez l\'objet de votre réclamation.');
+      const text = value(f, 'text').trim();
+      const n = charCount(text);
+      if (n < 10) throw invalid('text', 'Votre réclamation doit comporter au moins 10 caractères.');
+      if (n > 4000) throw invalid('text', 'Votre réclamation doit comporter au plus 4 000 caractères.');
+      const scrutinId = value(f, 'scrutin_id') || null;
+      // Une clé par rédaction : un nouvel envoi du même contenu (réseau coupé, double clic)
+      // réutilise la clé et ne crée pas de seconde réclamation.
+      if (!state.claimKey) state.claimKey = newIdempotencyKey();
+      const claim = await api('POST', '/api/claims', { category, scrutin_id: scrutinId, text },
+        { 'Idempotency-Key': state.claimKey });
+      state.claimKey = null;
+      byId('reclamation-reference').textContent = claim.reference;
+      byId('reclamation-accuse').textContent = claim.acknowledgement_mail === 'sent'
+        ? 'Un accusé de réception vous a été envoyé sur votre messagerie académique.'
+        : 'L\'accusé de réception n\'a pas pu être envoyé par courriel : notez bien cette référence.';
+      f.hidden = true;
+      const done = byId('reclamation-recue');
+      done.hidden = false;
+      done.focus();
+    });
+    // Toute modification du contenu en fait une nouvelle réclamation, donc une nouvelle clé.
+    form.addEventListener('input', () => { state.claimKey = null; updateCounter(); });
+    form.addEventListener('change', () => { state.claimKey = null; });
+
+    byId('nouvelle-reclamation').addEventListener('click', () => {
+      resetClaimForm();
+      byId('reclamation-categorie').focus();
+    });
+
+    const logout = byId('deconnexion');
+    logout.addEventListener('click', async () => {
+      if (logout.disabled) return;
+      logout.disabled = true;
+      try {
+        await api('POST', '/api/logout');
+        leavePortal();
+        announce('Vous êtes déconnecté(e). À bientôt sur votre portail Élections.');
+        showHome();
+      } catch (error) {
+        announce(error.message);
+      } finally {
+        logout.disabled = false;
+      }
+    });
+  }
+
+  function leavePortal() {
+    state.scrutins = [];
+    state.claimKey = null;
+    byId('scrutins').replaceChildren();
+    byId('electeur').textContent = '';
+    byId('note-entree').textContent = '';
+  }
+
+  function sessionEnded() {
+    leavePortal();
+    history.replaceState(null, '', '/');
+    announce('Votre session a expiré ou a été fermée. Veuillez vous reconnecter.');
+    showHome();
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Démarrage
+
+  async function start() {
+    wireHome();
+    wireLink();
+    wireReassort();
+    wirePortal();
+
+    const url = new URL(window.location.href);
+    const path = url.pathname;
+    const token = url.searchParams.get('token');
+    const voterId = url.searchParams.get('electeurId');
+    // Le jeton ne doit rester ni dans la barre d'adresse ni dans l'historique.
+    if (url.search) history.replaceState(null, '', path);
+
+    const election = loadElection();
+    if (path === '/activation') {
+      await openLink('activation', token, voterId);
+    } else if (path === '/reassort' && (token || voterId)) {
+      await openLink('reassort', token, voterId);
+    } else if (path === '/reassort') {
+      await showReassortRequest();
+    } else {
+      try {
+        await api('GET', '/api/session');
+        await election;
+        await enterPortal('');
+      } catch (error) {
+        if (error.code !== 'unauthenticated') announce(error.message);
+        showHome({ focus: false });
+      }
+    }
+  }
+
+  if (document.readyState === 'loading') {
+    document.addEventListener('DOMContentLoaded', start);
+  } else {
+    start();
+  }
+})();

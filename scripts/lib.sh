@@ -1,0 +1,397 @@
+# shellcheck shell=bash
+# The local stack of espace-electeur, shared by scripts/run-local.sh and scripts/test.sh (sourced,
+# never run on its own). It owns the local settings (ports, table, AWS stand-ins) and the life of
+# every process the scripts start: DynamoDB (moto), SES v2 (aws-ses-v2-local) and the Lambda
+# functions behind the route table of Cargo.toml (cargo lambda watch). Whatever it starts is
+# stopped by the exit trap, whether the script ends, fails or is interrupted.
+
+ROOT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# Every command below (cargo, cargo lambda watch) runs from the workspace root.
+cd "$ROOT_DIR" || exit 1
+TOOLS_DIR="$ROOT_DIR/.tools"
+RUN_DIR="$ROOT_DIR/.run"
+
+# ---------------------------------------------------------------------------------------------
+# Settings. Each one can be overridden from the environment, e.g. `API_PORT=9100 scripts/test.sh`.
+# ---------------------------------------------------------------------------------------------
+export DYNAMODB_PORT="${DYNAMODB_PORT:-5100}"
+export SES_PORT="${SES_PORT:-8005}"
+export API_PORT="${API_PORT:-9000}"
+export TABLE_NAME="${TABLE_NAME:-espace-electeur}"
+export AWS_REGION="${AWS_REGION:-eu-west-3}"
+export PORTAL_BASE_URL="${PORTAL_BASE_URL:-http://127.0.0.1:$API_PORT}"
+export MAIL_FROM="${MAIL_FROM:-ne-pas-repondre@elections.example.fr}"
+export CALENDAR_CACHE_SECS="${CALENDAR_CACHE_SECS:-0}"
+# Ballots and the first pages of electoral lists are cached per warm instance in production; the
+# tests seed voters and read the lists back at once, so nothing is cached locally.
+export BALLOT_CACHE_SECS="${BALLOT_CACHE_SECS:-0}"
+export RUST_LOG="${RUST_LOG:-info}"
+# Instances per function: with one, concurrent requests to a function would queue one behind the
+# other, and no race or load test would mean anything.
+export LAMBDA_CONCURRENCY="${LAMBDA_CONCURRENCY:-4}"
+# Bounded waits, in seconds.
+export SERVICE_START_TIMEOUT="${SERVICE_START_TIMEOUT:-60}"
+export WARMUP_TIMEOUT="${WARMUP_TIMEOUT:-300}"
+
+# The endpoints follow the ports: they always point at the stand-ins started here, whatever the
+# calling shell had, so that nothing run from these scripts can reach a real AWS account.
+export AWS_ENDPOINT_URL_DYNAMODB="http://127.0.0.1:$DYNAMODB_PORT"
+export AWS_ENDPOINT_URL_SESV2="http://127.0.0.1:$SES_PORT"
+export AWS_ACCESS_KEY_ID=local
+export AWS_SECRET_ACCESS_KEY=local
+unset AWS_SESSION_TOKEN AWS_PROFILE AWS_DEFAULT_PROFILE
+export AWS_EC2_METADATA_DISABLED=true
+
+# Where clients find the services (the e2e and browser tests read these).
+export API_BASE_URL="http://127.0.0.1:$API_PORT"
+export SES_BASE_URL="http://127.0.0.1:$SES_PORT"
+
+# `cargo lambda` runs the `cargo-lambda` binary found on PATH; install-tools.sh links it here.
+export PATH="$TOOLS_DIR/bin:$PATH"
+
+# ---------------------------------------------------------------------------------------------
+# Output
+# ---------------------------------------------------------------------------------------------
+say() { printf '==> %s\n' "$*" >&2; }
+warn() { printf 'warning: %s\n' "$*" >&2; }
+fail() { printf 'error: %s\n' "$*" >&2; return 1; }
+
+# Prints the last lines of a log, to show why a service did not come up.
+show_log_tail() {
+  local log=$1 lines=${2:-40}
+  [ -f "$log" ] || return 0
+  printf -- '---- last %s lines of %s ----\n' "$lines" "${log#"$ROOT_DIR"/}" >&2
+  tail -n "$lines" "$log" >&2
+  printf -- '----\n' >&2
+}
+
+require_commands() {
+  local cmd missing=()
+  for cmd in "$@"; do
+    command -v "$cmd" >/dev/null 2>&1 || missing+=("$cmd")
+  done
+  [ ${#missing[@]} -eq 0 ] || fail "missing on this machine: ${missing[*]}"
+}
+
+install_tools() {
+  "$ROOT_DIR/scripts/install-tools.sh"
+}
+
+# ---------------------------------------------------------------------------------------------
+# Processes. Each service runs in a process group of its own (a new session), so that stopping it
+# also stops what it spawned: cargo lambda watch starts cargo, which starts the function binaries.
+# ---------------------------------------------------------------------------------------------
+STARTED_PIDS=()
+STARTED_NAMES=()
+STARTED_LOGS=()
+
+# start_service NAME LOGFILE COMMAND [ARGS...]: starts COMMAND in the background, its output in
+# LOGFILE; sets LAST_PID.
+start_service() {
+  local name=$1 log=$2
+  shift 2
+  mkdir -p "$RUN_DIR"
+  : >"$log"
+  if command -v setsid >/dev/null 2>&1; then
+    setsid "$@" </dev/null >>"$log" 2>&1 &
+  else
+    # Without setsid (macOS), job control gives the background job its own process group.
+    set -m
+    "$@" </dev/null >>"$log" 2>&1 &
+    set +m
+  fi
+  LAST_PID=$!
+  STARTED_PIDS+=("$LAST_PID")
+  STARTED_NAMES+=("$name")
+  STARTED_LOGS+=("$log")
+}
+
+# Waits until one of the started services stops by itself, then names it and shows its log.
+wait_for_any_service_exit() {
+  local i
+  while :; do
+    for i in "${!STARTED_PIDS[@]}"; do
+      if ! kill -0 "${STARTED_PIDS[i]}" 2>/dev/null; then
+        show_log_tail "${STARTED_LOGS[i]}" 30
+        fail "${STARTED_NAMES[i]} stopped on its own (log: ${STARTED_LOGS[i]#"$ROOT_DIR"/})"
+        return 1
+      fi
+    done
+    sleep 1
+  done
+}
+
+group_alive() {
+  kill -0 -- "-$1" 2>/dev/null
+}
+
+# Every process below PID. cargo lambda watch starts each function instance in a session of its
+# own, out of reach of a signal to the watch's process group.
+descendants() {
+  command -v ps >/dev/null 2>&1 || return 0
+  ps -e -o pid= -o ppid= 2>/dev/null | awk -v root="$1" '
+    { parent[$1] = $2 }
+    END {
+      for (pid in parent) {
+        p = parent[pid]
+        while (p != "" && p != 0 && p != 1 && p != root) p = parent[p]
+        if (p == root) print pid
+      }
+    }'
+}
+
+# Stops every started service, the last started first: TERM to its process group, then KILL to
+# whatever is still there after a grace period, then the same to any of its offspring left over.
+stop_services() {
+  local i pid deadline offspring=() left=()
+  [ ${#STARTED_PIDS[@]} -gt 0 ] || return 0
+  say "stopping local services"
+  for pid in "${STARTED_PIDS[@]}"; do
+    # shellcheck disable=SC2207 # pids are single words
+    offspring+=($(descendants "$pid"))
+  done
+  for ((i = ${#STARTED_PIDS[@]} - 1; i >= 0; i--)); do
+    kill -TERM -- "-${STARTED_PIDS[i]}" 2>/dev/null || true
+  done
+  deadline=$((SECONDS + 10))
+  for ((i = ${#STARTED_PIDS[@]} - 1; i >= 0; i--)); do
+    pid=${STARTED_PIDS[i]}
+    while group_alive "$pid" && [ "$SECONDS" -lt "$deadline" ]; do
+      sleep 0.2
+    done
+    if group_alive "$pid"; then
+      warn "${STARTED_NAMES[i]} did not stop within 10 s; killing it"
+      kill -KILL -- "-$pid" 2>/dev/null || true
+    fi
+    wait "$pid" 2>/dev/null || true
+  done
+  for pid in ${offspring[@]+"${offspring[@]}"}; do
+    kill -0 "$pid" 2>/dev/null && left+=("$pid")
+  done
+  if [ ${#left[@]} -gt 0 ]; then
+    kill -TERM "${left[@]}" 2>/dev/null || true
+    sleep 1
+    kill -KILL "${left[@]}" 2>/dev/null || true
+  fi
+  STARTED_PIDS=()
+  STARTED_NAMES=()
+  STARTED_LOGS=()
+}
+
+on_exit() {
+  local rc=$?
+  trap - EXIT INT TERM HUP
+  # Output may go to a pipe whose reader is gone (Ctrl-C on `scripts/test.sh | tee log` stops tee
+  # too): a failed write must not stop the clean-up half way.
+  trap '' PIPE
+  stop_services
+  exit "$rc"
+}
+
+# Installs the traps that stop every started service on exit, Ctrl-C, TERM or a closed terminal.
+install_cleanup_trap() {
+  trap on_exit EXIT
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
+  trap 'exit 129' HUP
+}
+
+# ---------------------------------------------------------------------------------------------
+# Ports and readiness
+# ---------------------------------------------------------------------------------------------
+
+# Fails when something already listens on 127.0.0.1:PORT. SO_REUSEADDR makes lingering TIME_WAIT
+# connections of an earlier run harmless, as they are for the servers themselves.
+ensure_port_free() {
+  local setting=$1 port=$2
+  if ! python3 - "$port" <<'PY'; then
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+try:
+    s.bind(("127.0.0.1", int(sys.argv[1])))
+    s.listen(1)
+except OSError:
+    sys.exit(1)
+finally:
+    s.close()
+PY
+    fail "port $port ($setting) is already in use on 127.0.0.1. Stop what listens there (an earlier run still going?) or pick another port, e.g. $setting=$((port + 1)) $(basename "$0")"
+    return 1
+  fi
+}
+
+# All three ports, checked before anything starts.
+ensure_ports_free() {
+  ensure_port_free DYNAMODB_PORT "$DYNAMODB_PORT" &&
+    ensure_port_free SES_PORT "$SES_PORT" &&
+    ensure_port_free API_PORT "$API_PORT"
+}
+
+# http_status METHOD URL [MAX_SECONDS]: prints the HTTP status of one request, 000 when none came.
+http_status() {
+  local method=$1 url=$2 max=${3:-5} body=()
+  if [ "$method" != GET ] && [ "$method" != HEAD ]; then
+    body=(-H 'content-type: application/json' --data '{}')
+  fi
+  curl -s -o /dev/null -w '%{http_code}' -X "$method" --max-time "$max" ${body[@]+"${body[@]}"} "$url" 2>/dev/null || true
+}
+
+# wait_http NAME URL PID LOG [ACCEPT]: waits until URL answers with a status matching the pattern
+# ACCEPT (default 200), while the process PID is still alive, for at most SERVICE_START_TIMEOUT.
+wait_http() {
+  local name=$1 url=$2 pid=$3 log=$4 accept=${5:-200}
+  local deadline=$((SECONDS + SERVICE_START_TIMEOUT)) status
+  while :; do
+    status=$(http_status GET "$url" 2)
+    # shellcheck disable=SC2254 # ACCEPT is a pattern on purpose
+    case $status in
+      $accept) return 0 ;;
+    esac
+    if ! kill -0 "$pid" 2>/dev/null; then
+      show_log_tail "$log"
+      fail "$name exited during start-up (log: ${log#"$ROOT_DIR"/})"
+      return 1
+    fi
+    if [ "$SECONDS" -ge "$deadline" ]; then
+      show_log_tail "$log"
+      fail "$name did not answer on $url within $SERVICE_START_TIMEOUT s (last status $status)"
+      return 1
+    fi
+    sleep 0.2
+  done
+}
+
+# ---------------------------------------------------------------------------------------------
+# The services
+# ---------------------------------------------------------------------------------------------
+
+# moto's server, through scripts/dynamodb-local.py (one request at a time, item-level rollback of
+# transactions: see that file); plain moto_server when that file is absent.
+start_dynamodb() {
+  local log="$RUN_DIR/dynamodb.log"
+  ensure_port_free DYNAMODB_PORT "$DYNAMODB_PORT" || return 1
+  say "starting DynamoDB stand-in (moto) on 127.0.0.1:$DYNAMODB_PORT"
+  if [ -f "$ROOT_DIR/scripts/dynamodb-local.py" ]; then
+    start_service dynamodb "$log" "$TOOLS_DIR/venv/bin/python" "$ROOT_DIR/scripts/dynamodb-local.py" \
+      127.0.0.1 "$DYNAMODB_PORT"
+  else
+    start_service dynamodb "$log" "$TOOLS_DIR/venv/bin/moto_server" -H 127.0.0.1 -p "$DYNAMODB_PORT"
+  fi
+  wait_http "DynamoDB stand-in" "$AWS_ENDPOINT_URL_DYNAMODB/moto-api/" "$LAST_PID" "$log"
+}
+
+start_ses() {
+  local log="$RUN_DIR/ses.log"
+  ensure_port_free SES_PORT "$SES_PORT" || return 1
+  say "starting SES v2 stand-in (aws-ses-v2-local) on 127.0.0.1:$SES_PORT"
+  start_service ses "$log" "$TOOLS_DIR/node/node_modules/.bin/aws-ses-v2-local" \
+    --host 127.0.0.1 --port "$SES_PORT"
+  wait_http "SES v2 stand-in" "$SES_BASE_URL/health-check" "$LAST_PID" "$log"
+}
+
+# The routes of Cargo.toml, one "FUNCTION METHOD PATH" line each, in table order. A route given
+# as `"/path" = "function"` (any method) is listed with GET.
+route_table() {
+  sed -n '/^\[workspace\.metadata\.lambda\.watch\.router\]/,/^\[/p' "$ROOT_DIR/Cargo.toml" |
+    sed -nE \
+      -e 's/^"([^"]+)"[[:space:]]*=[[:space:]]*\[[[:space:]]*\{[[:space:]]*method[[:space:]]*=[[:space:]]*"([A-Za-z]+)"[[:space:]]*,[[:space:]]*function[[:space:]]*=[[:space:]]*"([^"]+)".*/\3 \2 \1/p' \
+      -e 's/^"([^"]+)"[[:space:]]*=[[:space:]]*"([^"]+)".*/\2 GET \1/p'
+}
+
+# The functions of the route table, each once.
+function_names() {
+  route_table | awk '!seen[$1]++ { print $1 }'
+}
+
+# Builds every function exactly as `cargo lambda watch` will (`cargo run --bin NAME`, one package
+# at a time, so with the same feature set), so that no request waits for a compiler.
+build_functions() {
+  local fn
+  say "building the functions"
+  for fn in $(function_names); do
+    cargo build --quiet --bin "$fn" || {
+      fail "function $fn does not build"
+      return 1
+    }
+  done
+}
+
+# start_functions [EXTRA WATCH ARGS...]: serves the route table on 127.0.0.1:$API_PORT.
+start_functions() {
+  local log="$RUN_DIR/functions.log"
+  ensure_port_free API_PORT "$API_PORT" || return 1
+  say "starting the functions (cargo lambda watch, $LAMBDA_CONCURRENCY instances each) on $API_BASE_URL"
+  start_service functions "$log" cargo lambda watch -A 127.0.0.1 -P "$API_PORT" \
+    --concurrency "$LAMBDA_CONCURRENCY" "$@"
+  # An unrouted path is answered (404) by the emulator itself, without starting any function.
+  wait_http "cargo lambda watch" "$API_BASE_URL/.well-known/ready" "$LAST_PID" "$log" '[1-4][0-9][0-9]'
+}
+
+# Sends one harmless request to each function (its first GET route, else its first route with an
+# empty JSON object, which fails validation) so that every instance is up before anything is timed.
+warm_functions() {
+  local fn method path status started deadline log="$RUN_DIR/functions.log"
+  say "warming up every function"
+  while read -r fn method path; do
+    path=$(printf '%s' "$path" | sed -E 's/\{[^}]*\}/warmup/g')
+    started=$SECONDS
+    deadline=$((SECONDS + WARMUP_TIMEOUT))
+    while :; do
+      status=$(http_status "$method" "$API_BASE_URL$path" "$((deadline - SECONDS + 1))")
+      case $status in
+        [1-4][0-9][0-9]) break ;;
+      esac
+      if [ "$SECONDS" -ge "$deadline" ]; then
+        show_log_tail "$log"
+        fail "function $fn did not answer $method $path within $WARMUP_TIMEOUT s (last status $status)"
+        return 1
+      fi
+      sleep 1
+    done
+    printf '    %-18s %-4s %-32s %s (%d s)\n' "$fn" "$method" "$path" "$status" "$((SECONDS - started))" >&2
+  done < <(route_table | awk '$2 == "GET" && !g[$1]++ { print; next } { o[$1] = o[$1] ? o[$1] : $0 } END { for (f in o) if (!g[f]) print o[f] }')
+}
+
+# ---------------------------------------------------------------------------------------------
+# Data, through the admin CLI
+# ---------------------------------------------------------------------------------------------
+
+admin() {
+  cargo run --quiet -p electeur-admin -- "$@"
+}
+
+# Creates the table when missing.
+init_table() {
+  say "creating table $TABLE_NAME (if missing)"
+  admin init
+}
+
+# Loads the demo election; sets and exports DEMO_IDENTIFIER (the last line of the command reads
+# `demo identifier: <email>`).
+load_demo() {
+  local out
+  say "loading the demo election"
+  out=$(admin demo) || {
+    printf '%s\n' "$out" >&2
+    fail "loading the demo election failed"
+    return 1
+  }
+  printf '%s\n' "$out" >&2
+  DEMO_IDENTIFIER=$(printf '%s\n' "$out" | sed -n 's/^demo identifier:[[:space:]]*//p' | tail -n 1)
+  export DEMO_IDENTIFIER
+  [ -n "$DEMO_IDENTIFIER" ] || warn "the demo command printed no 'demo identifier:' line"
+}
+
+# Everything a run needs, in order: stand-ins, table and demo data, built and warmed functions.
+# WATCH_ARGS (an array, optional) is passed on to cargo lambda watch.
+start_stack() {
+  ensure_ports_free || return 1
+  build_functions || return 1
+  start_dynamodb || return 1
+  start_ses || return 1
+  init_table || return 1
+  load_demo || return 1
+  start_functions ${WATCH_ARGS[@]+"${WATCH_ARGS[@]}"} || return 1
+  warm_functions || return 1
+}

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Runs espace-electeur on this machine: the DynamoDB and SES v2 stand-ins, the table with a demo
+# election, and every function behind the route table of Cargo.toml, rebuilt when the code
+# changes. Prints where to find the API, the portal and the mails sent, then runs until Ctrl-C,
+# which stops everything it started. Settings (ports...) are described in scripts/lib.sh.
+set -euo pipefail
+# shellcheck source=scripts/lib.sh
+source "$(dirname "$0")/lib.sh"
+install_cleanup_trap
+
+require_commands cargo python3 npm curl
+install_tools
+start_stack
+
+cat <<EOF
+
+espace-electeur is running (logs in .run/):
+  API base URL      $API_BASE_URL   (routes under /api, see docs/api.md)
+  portal            $PORTAL_BASE_URL/
+  mail viewer       $SES_BASE_URL/   (JSON: $SES_BASE_URL/store)
+  DynamoDB          $AWS_ENDPOINT_URL_DYNAMODB   (table $TABLE_NAME)
+  demo identifier   ${DEMO_IDENTIFIER:-(none printed)}
+
+Press Ctrl-C to stop.
+EOF
+
+# Runs until Ctrl-C, or until one of the services stops on its own.
+wait_for_any_service_exit

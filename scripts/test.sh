@@ -1,0 +1,173 @@
+#!/usr/bin/env bash
+# The whole test suite, the same on a fresh machine, a developer's and CI: installs the pinned
+# tools, checks docs/openapi.yaml, runs the unit tests, then starts the local stack (DynamoDB and
+# SES v2 stand-ins, demo data, every function, built and warmed up beforehand) and runs the
+# end-to-end tests against it, then the browser test when tests/browser/run.sh exists. Prints one
+# summary line per stage with its duration, stops everything it started, and exits non-zero if
+# any stage failed. Settings (ports...) are described in scripts/lib.sh.
+# shellcheck disable=SC2329 # the stage functions are called through stage()
+set -uo pipefail
+# shellcheck source=scripts/lib.sh
+source "$(dirname "$0")/lib.sh"
+install_cleanup_trap
+
+E2E_THREADS="${E2E_THREADS:-4}"
+
+STAGES=()
+FAILED_STAGES=()
+RUN_STARTED=$SECONDS
+
+record() {
+  local name=$1 result=$2 seconds=$3 note=${4:-}
+  STAGES+=("$(printf '%-8s %-18s %7s%s' "$result" "$name" "$seconds" "${note:+   $note}")")
+  [ "$result" != FAILED ] || FAILED_STAGES+=("$name")
+}
+
+# stage NAME COMMAND [ARGS...]: runs one stage and records its outcome and duration.
+stage() {
+  local name=$1 started=$SECONDS rc
+  shift
+  printf '\n======== %s ========\n' "$name" >&2
+  "$@"
+  rc=$?
+  if [ "$rc" -eq 0 ]; then
+    record "$name" ok "$((SECONDS - started)) s"
+  else
+    record "$name" FAILED "$((SECONDS - started)) s" "exit $rc"
+  fi
+  return "$rc"
+}
+
+skip() {
+  record "$1" skipped - "$2"
+}
+
+# The contract: docs/openapi.yaml is a valid OpenAPI 3.1 document, its operation ids are unique,
+# and it describes exactly the routes (method and path) of the route table in Cargo.toml.
+check_openapi() {
+  "$TOOLS_DIR/openapi-venv/bin/openapi-spec-validator" docs/openapi.yaml || return 1
+  "$TOOLS_DIR/openapi-venv/bin/python" - docs/openapi.yaml Cargo.toml <<'PY'
+import sys, tomllib, yaml
+
+with open(sys.argv[1], encoding="utf-8") as f:
+    spec = yaml.safe_load(f)
+with open(sys.argv[2], "rb") as f:
+    router = tomllib.load(f)["workspace"]["metadata"]["lambda"]["watch"]["router"]
+
+routes = set()
+for path, target in router.items():
+    for entry in target if isinstance(target, list) else [{"method": "ANY", "function": target}]:
+        routes.add((entry["method"].lower(), path, entry["function"]))
+
+documented, ids, problems = set(), {}, []
+for path, item in spec["paths"].items():
+    for method, op in item.items():
+        if method not in ("get", "put", "post", "delete", "patch", "head", "options"):
+            continue
+        op_id = op.get("operationId")
+        if not op_id:
+            problems.append(f"{method.upper()} {path}: no operationId")
+            continue
+        if op_id in ids:
+            problems.append(f"operationId {op_id} used by {ids[op_id]} and {method.upper()} {path}")
+        ids[op_id] = f"{method.upper()} {path}"
+        documented.add((method, path))
+        function = next((fn for (m, p, fn) in routes if m == method and p == path), None)
+        if function and not op_id.startswith(function):
+            problems.append(f"operationId {op_id} of {method.upper()} {path} does not start with its function {function}")
+
+routed = {(m, p) for (m, p, _) in routes}
+for m, p in sorted(routed - documented):
+    problems.append(f"route {m.upper()} {p} of Cargo.toml is not in docs/openapi.yaml")
+for m, p in sorted(documented - routed):
+    problems.append(f"docs/openapi.yaml has {m.upper()} {p}, which Cargo.toml does not route")
+
+if problems:
+    print("\n".join(problems), file=sys.stderr)
+    sys.exit(1)
+print(f"docs/openapi.yaml: {len(ids)} operations, the same routes as Cargo.toml")
+PY
+}
+
+unit_tests() {
+  cargo test --workspace --exclude e2e
+}
+
+# Everything the later stages run is compiled here, before any service starts or any clock runs.
+build_all() {
+  build_functions &&
+    cargo build --quiet -p electeur-admin &&
+    cargo test --quiet -p e2e --no-run
+}
+
+# The stack for the end-to-end tests. The functions do not reload on code changes during a run.
+start_services() {
+  ensure_ports_free &&
+    start_dynamodb &&
+    start_ses &&
+    init_table &&
+    load_demo &&
+    start_functions --ignore-changes &&
+    warm_functions
+}
+
+e2e_tests() {
+  cargo test -p e2e -- --test-threads="$E2E_THREADS" || {
+    show_log_tail "$RUN_DIR/functions.log" 80
+    return 1
+  }
+}
+
+browser_test() {
+  bash tests/browser/run.sh
+}
+
+# ---------------------------------------------------------------------------------------------
+
+tools_ok=true
+build_ok=false
+services_ok=false
+
+require_commands cargo python3 npm curl || exit 1
+
+stage tools install_tools || tools_ok=false
+
+if $tools_ok; then
+  stage "openapi contract" check_openapi
+else
+  skip "openapi contract" "no tools"
+fi
+
+stage "unit tests" unit_tests
+
+stage build build_all && build_ok=true
+
+if $tools_ok && $build_ok; then
+  stage services start_services && services_ok=true
+else
+  skip services "tools or build failed"
+fi
+
+if $services_ok; then
+  stage "e2e tests" e2e_tests
+  if [ -f tests/browser/run.sh ]; then
+    stage "browser test" browser_test
+  else
+    skip "browser test" "no tests/browser/run.sh"
+  fi
+else
+  skip "e2e tests" "no services"
+  skip "browser test" "no services"
+fi
+
+stop_services
+
+printf '\n======== summary ========\n'
+printf '%s\n' "${STAGES[@]}"
+if [ ${#FAILED_STAGES[@]} -eq 0 ]; then
+  printf 'test.sh: every stage passed in %d s\n' $((SECONDS - RUN_STARTED))
+  exit 0
+fi
+failed=$(printf '%s, ' "${FAILED_STAGES[@]}")
+printf 'test.sh: FAILED (%s) after %d s; service logs are in .run/\n' "${failed%, }" $((SECONDS - RUN_STARTED))
+exit 1

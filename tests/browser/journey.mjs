@@ -1,0 +1,458 @@
+// The voter journey in a real browser: open the portal, ask for the activation mail, follow its
+// link, create a password, choose a challenge question, activate the account, browse the ballots
+// and an electoral list, file a claim, log out, log in again with the new password, log out.
+//
+// Environment:
+//   API_BASE_URL       origin of the portal and its API (default http://127.0.0.1:9000)
+//   SES_BASE_URL       local SES stand-in with GET /store (default http://127.0.0.1:8005)
+//   DEMO_IDENTIFIER    identifier of a demo voter whose account is not opened yet
+//   DEMO_SEED_COMMAND  shell command printing "demo identifier: <email>", used when
+//                      DEMO_IDENTIFIER is unset
+//   (neither set)      a new voter is added to the loaded demo roll with
+//                      `cargo run -q -p electeur-admin -- add-voter ...`, in the ballots listed
+//                      by DEMO_SCRUTINS (default CSA-MEN,CSA-ACA-VERSAILLES,CAPN-CERTIFIES)
+//   CHROMIUM           browser binary (default /usr/bin/chromium)
+//   JOURNEY_STEP_TIMEOUT_MS   bound on each wait in the page (default 20000)
+//   JOURNEY_TIMEOUT_SECONDS   bound on the whole journey (default 900)
+//
+// Prints one line per check and ends with "N passed, M failed"; exits 1 when a check failed.
+
+import { chromium } from 'playwright-core';
+import { execFile } from 'node:child_process';
+import { randomBytes, randomInt } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const API = (process.env.API_BASE_URL || 'http://127.0.0.1:9000').replace(/\/+$/, '');
+const SES = (process.env.SES_BASE_URL || 'http://127.0.0.1:8005').replace(/\/+$/, '');
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const ROOT = path.resolve(HERE, '..', '..');
+const SCREENSHOT = path.join(ROOT, '.run', 'portal.png');
+
+const WARM_UP_TIMEOUT_MS = 300_000; // `cargo lambda watch` builds a function on its first request
+const STEP_TIMEOUT_MS = Number(process.env.JOURNEY_STEP_TIMEOUT_MS) || 20_000;
+const NAVIGATION_TIMEOUT_MS = 60_000;
+const MAIL_TIMEOUT_MS = 60_000;
+const SEED_TIMEOUT_MS = 600_000;
+const OVERALL_TIMEOUT_MS = (Number(process.env.JOURNEY_TIMEOUT_SECONDS) || 900) * 1000 - 15_000;
+
+const results = [];
+let blocked = null;
+
+function log(line) {
+  process.stdout.write(line + '\n');
+}
+
+// A check that later checks depend on: once one fails, the rest are reported as not run.
+async function step(name, body) {
+  if (blocked) {
+    results.push({ name, ok: false });
+    log(`FAIL ${name} (not run: "${blocked}" failed)`);
+    return undefined;
+  }
+  const started = Date.now();
+  try {
+    const value = await body();
+    results.push({ name, ok: true });
+    log(`ok   ${name} (${Date.now() - started} ms)`);
+    return value;
+  } catch (error) {
+    results.push({ name, ok: false });
+    blocked = name;
+    log(`FAIL ${name}: ${error && error.message ? error.message.split('\n')[0] : error}`);
+    return undefined;
+  }
+}
+
+function assert(condition, message) {
+  if (!condition) throw new Error(message);
+}
+
+function isLoopback(url) {
+  const host = new URL(url).hostname;
+  return host === '127.0.0.1' || host === 'localhost' || host === '[::1]' || host === '::1';
+}
+
+async function request(url, init, timeoutMs) {
+  return fetch(url, { ...init, redirect: 'manual', signal: AbortSignal.timeout(timeoutMs || STEP_TIMEOUT_MS) });
+}
+
+function sleep(ms) {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Preparation
+
+async function warmUp() {
+  // One request per function, one after another: the first request of each builds it.
+  // Any answer but a 404 (unrouted) or a 5xx (function missing or failing) shows the function runs.
+  const calls = [
+    ['portal', 'GET', '/', undefined],
+    ['activate', 'GET', '/api/election', undefined],
+    ['set-password', 'GET', '/api/token', undefined],
+    ['activate-account', 'POST', '/api/activate-account', {}],
+    ['skip-activation', 'POST', '/api/skip-activation', {}],
+    ['reassort', 'GET', '/api/questions', undefined],
+    ['list-scrutins', 'GET', '/api/scrutins', undefined],
+    ['submit-claim', 'POST', '/api/claims', {}],
+    ['login', 'GET', '/api/session', undefined],
+    ['logout', 'POST', '/api/logout', undefined],
+  ];
+  for (const [fn, method, route, body] of calls) {
+    const init = { method, headers: { Accept: 'application/json' } };
+    if (body !== undefined) {
+      init.headers['Content-Type'] = 'application/json';
+      init.body = JSON.stringify(body);
+    }
+    let response;
+    try {
+      response = await request(API + route, init, WARM_UP_TIMEOUT_MS);
+    } catch (error) {
+      throw new Error(`${method} ${route} (${fn}) did not answer: ${error.message}`);
+    }
+    await response.arrayBuffer();
+    assert(response.status !== 404 && response.status < 500,
+      `${method} ${route} (${fn}) answered ${response.status}`);
+  }
+  const ses = await request(SES + '/health-check', {}, STEP_TIMEOUT_MS).catch((error) => {
+    throw new Error(`the SES stand-in at ${SES} did not answer: ${error.message}`);
+  });
+  assert(ses.ok, `the SES stand-in answered ${ses.status} to /health-check`);
+}
+
+async function checkHeaders() {
+  const expectSecurity = (response, what) => {
+    const csp = response.headers.get('content-security-policy') || '';
+    assert(csp.includes("default-src 'none'") && csp.includes("script-src 'self'"),
+      `${what}: content security policy missing or loose: "${csp}"`);
+    assert(!/unsafe-inline|unsafe-eval|\*/.test(csp), `${what}: content security policy allows too much`);
+    assert(response.headers.get('x-content-type-options') === 'nosniff', `${what}: no nosniff`);
+    assert(response.headers.get('referrer-policy') === 'no-referrer', `${what}: referrer policy`);
+  };
+  const html = await request(API + '/activation?token=x&electeurId=1');
+  const text = await html.text();
+  assert(html.status === 200, `/activation answered ${html.status}`);
+  assert((html.headers.get('content-type') || '').startsWith('text/html'), '/activation is not HTML');
+  assert(html.headers.get('cache-control') === 'no-store', '/activation may be cached');
+  expectSecurity(html, '/activation');
+  const script = text.match(/src="(\/assets\/portal\.js[^"]*)"/);
+  assert(script, 'the page does not load /assets/portal.js');
+  const js = await request(API + script[1]);
+  await js.arrayBuffer();
+  assert(js.status === 200, `${script[1]} answered ${js.status}`);
+  assert((js.headers.get('content-type') || '').startsWith('text/javascript'), 'portal.js content type');
+  expectSecurity(js, 'portal.js');
+  const css = await request(API + '/assets/portal.css');
+  await css.arrayBuffer();
+  assert((css.headers.get('content-type') || '').startsWith('text/css'), 'portal.css content type');
+  const missing = await request(API + '/assets/absent.js');
+  const body = await missing.json().catch(() => null);
+  assert(missing.status === 404 && body && body.code === 'not_found',
+    `/assets/absent.js answered ${missing.status} ${JSON.stringify(body)}`);
+}
+
+function runSeed(command) {
+  return new Promise((resolve, reject) => {
+    execFile('sh', ['-c', command], { cwd: ROOT, timeout: SEED_TIMEOUT_MS, maxBuffer: 16 << 20 },
+      (error, stdout, stderr) => {
+        if (error) {
+          reject(new Error(`DEMO_SEED_COMMAND failed: ${(stderr || error.message).trim().split('\n').pop()}`));
+          return;
+        }
+        const found = [...`${stdout}\n${stderr}`.matchAll(/demo identifier:\s*(\S+@\S+)/g)];
+        if (!found.length) {
+          reject(new Error('DEMO_SEED_COMMAND printed no "demo identifier: <email>" line'));
+          return;
+        }
+        resolve(found[found.length - 1][1]);
+      });
+  });
+}
+
+// Adds a voter of its own to the demo roll with the administration's command line, so that every
+// run activates an account nobody opened before. The demo election must be loaded already.
+function addVoterWithAdmin() {
+  const suffix = randomBytes(4).toString('hex');
+  const voterId = `9${randomInt(10 ** 8).toString().padStart(8, '0')}`;
+  const email = `parcours.${suffix}@ac-versailles.fr`;
+  const scrutins = (process.env.DEMO_SCRUTINS || 'CSA-MEN,CSA-ACA-VERSAILLES,CAPN-CERTIFIES')
+    .split(',').map((id) => id.trim()).filter(Boolean);
+  const args = ['run', '-q', '-p', 'electeur-admin', '--', 'add-voter', '--voter-id', voterId, '--email', email,
+    '--civility', 'Mme', '--first-name', 'Camille', '--last-name', 'Parcours',
+    ...scrutins.flatMap((id) => ['--scrutin', id])];
+  return new Promise((resolve, reject) => {
+    execFile('cargo', args, { cwd: ROOT, timeout: SEED_TIMEOUT_MS, maxBuffer: 16 << 20 }, (error, _stdout, stderr) => {
+      if (error) {
+        reject(new Error(`electeur-admin add-voter failed: ${(stderr || error.message).trim().split('\n').pop()}`));
+      } else {
+        resolve(email);
+      }
+    });
+  });
+}
+
+async function demoIdentifier() {
+  if (process.env.DEMO_IDENTIFIER) return process.env.DEMO_IDENTIFIER.trim();
+  if (process.env.DEMO_SEED_COMMAND) return runSeed(process.env.DEMO_SEED_COMMAND);
+  if (existsSync(path.join(ROOT, 'admin', 'Cargo.toml'))) return addVoterWithAdmin();
+  throw new Error('set DEMO_IDENTIFIER to a demo voter whose account is not opened yet, '
+    + 'or DEMO_SEED_COMMAND to a command printing "demo identifier: <email>"');
+}
+
+// Waits for the newest mail to `identifier` sent since `since` (epoch seconds) holding `route`.
+async function waitForMail(identifier, since, route) {
+  const deadline = Date.now() + MAIL_TIMEOUT_MS;
+  const wanted = identifier.toLowerCase();
+  const linkPattern = new RegExp(`https?://[^\\s"'<>]+${route}\\?[^\\s"'<>]+`);
+  while (Date.now() < deadline) {
+    const response = await request(`${SES}/store?since=${since}`).catch(() => null);
+    if (response && response.ok) {
+      const data = await response.json().catch(() => ({}));
+      const mails = (data.emails || []).filter((mail) => {
+        const to = (mail.destination && mail.destination.to) || [];
+        return to.some((address) => String(address).toLowerCase().includes(wanted));
+      });
+      for (const mail of mails.reverse()) {
+        const body = mail.body || {};
+        const source = `${body.text || ''}\n${(body.html || '').replace(/&amp;/g, '&')}`;
+        const link = source.match(linkPattern);
+        if (link) return { subject: mail.subject || '', link: link[0] };
+      }
+    }
+    await sleep(500);
+  }
+  throw new Error(`no mail with a ${route} link reached ${identifier} within ${MAIL_TIMEOUT_MS / 1000} s `
+    + '(a voter whose account is already open gets no activation mail: use an unused demo voter)');
+}
+
+// ---------------------------------------------------------------------------------------------
+// The journey
+
+async function main() {
+  for (const [name, url] of [['API_BASE_URL', API], ['SES_BASE_URL', SES]]) {
+    if (!isLoopback(url)) {
+      log(`${name}=${url} is not a loopback address; this test only runs against the local stack`);
+      process.exit(2);
+    }
+  }
+  log(`portal ${API}, mail ${SES}, browser ${CHROMIUM}`);
+
+  await step('the portal and every function answer', warmUp);
+  await step('pages and assets carry their security headers; unknown assets get JSON 404', checkHeaders);
+  const identifier = await step('a demo voter to activate', demoIdentifier);
+  if (identifier) log(`     voter ${identifier}`);
+
+  const userDataDir = await mkdtemp(path.join(tmpdir(), 'portal-journey-'));
+  let context = null;
+  const pageErrors = [];
+  try {
+    context = await step('headless Chromium starts', () => chromium.launchPersistentContext(userDataDir, {
+      executablePath: CHROMIUM,
+      headless: true,
+      timeout: NAVIGATION_TIMEOUT_MS,
+      args: [
+        '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
+        '--disable-sync', '--no-first-run', '--disable-quic',
+      ],
+      viewport: { width: 1280, height: 900 },
+      locale: 'fr-FR',
+      timezoneId: 'Europe/Paris',
+    }));
+    const page = context ? (context.pages()[0] || await context.newPage()) : null;
+    if (page) {
+      page.setDefaultTimeout(STEP_TIMEOUT_MS);
+      page.setDefaultNavigationTimeout(NAVIGATION_TIMEOUT_MS);
+      page.on('pageerror', (error) => pageErrors.push(`script error: ${error.message}`));
+      page.on('console', (message) => {
+        const text = message.text();
+        // 4xx answers of the API are expected (no session yet, ...); blocked content is not.
+        if (message.type() === 'error' && !text.startsWith('Failed to load resource')) {
+          pageErrors.push(`console: ${text}`);
+        }
+      });
+    }
+
+    const password = `Tournesol ${randomBytes(4).toString('hex')} sur le canal du Midi`;
+    const answer = 'Rivière des Castors';
+    let since = 0;
+
+    await step('home page shows both ways in', async () => {
+      await page.goto(API + '/');
+      await page.getByRole('heading', { level: 1, name: 'Accéder au portail Élections' }).waitFor();
+      await page.getByRole('heading', { name: 'Accéder à mon espace électeur' }).waitFor();
+      await page.getByRole('heading', { name: 'Me connecter' }).waitFor();
+      await page.getByRole('link', { name: /Mot de passe perdu/ }).waitFor();
+      await page.locator('#phase').filter({ hasText: /espaces électeurs/ }).waitFor();
+    });
+
+    await step('asking for activation tells to check the academic mailbox', async () => {
+      since = Math.floor(Date.now() / 1000) - 2;
+      await page.locator('#ouverture-identifiant').fill(identifier);
+      await page.locator('#form-ouverture').getByRole('button', { name: 'Accéder à mon espace électeur' }).click();
+      await page.locator('#ouverture-envoyee').filter({ hasText: 'messagerie académique' }).waitFor();
+    });
+
+    const mail = await step('the activation mail arrives with its link', async () => {
+      const found = await waitForMail(identifier, since, '/activation');
+      const url = new URL(found.link);
+      assert(/^[A-Za-z0-9_-]{43}$/.test(url.searchParams.get('token') || ''), 'the link has no 43-character token');
+      assert(/^[0-9A-Za-z]{1,32}$/.test(url.searchParams.get('electeurId') || ''), 'the link has no voter id');
+      if (url.origin !== new URL(API).origin) log(`     note: the link points to ${url.origin}; opened on ${API}`);
+      log(`     subject: ${found.subject}`);
+      return url;
+    });
+
+    await step('the link greets the voter and leaves no token in the address bar', async () => {
+      await page.goto(API + mail.pathname + mail.search);
+      const greeting = page.locator('#salutation');
+      await greeting.filter({ hasText: /^Bonjour (M\.|Mme) .+,$/ }).waitFor();
+      await page.getByRole('heading', { level: 1, name: /Création du mot de passe/ }).waitFor();
+      log(`     ${await greeting.textContent()}`);
+      assert(!page.url().includes('token='), `the address still holds the token: ${page.url()}`);
+      assert(new URL(page.url()).pathname === '/activation', `unexpected address ${page.url()}`);
+    });
+
+    await step('a mismatched confirmation is refused in the page', async () => {
+      const form = page.locator('#form-mot-de-passe');
+      await form.getByLabel('Mot de passe', { exact: true }).fill(password);
+      await form.getByLabel('Confirmation du mot de passe').fill(password + 'x');
+      await form.getByRole('button', { name: 'Valider mon mot de passe' }).click();
+      await page.locator('#confirmation-erreur').filter({ hasText: 'ne correspond pas' }).waitFor();
+    });
+
+    await step('creating the password leads to the challenge question', async () => {
+      const form = page.locator('#form-mot-de-passe');
+      await form.getByLabel('Mot de passe', { exact: true }).fill(password);
+      await form.getByLabel('Confirmation du mot de passe').fill(password);
+      await form.getByRole('button', { name: 'Valider mon mot de passe' }).click();
+      await page.getByRole('heading', { level: 1, name: 'Question défi' }).waitFor();
+      await page.getByRole('button', { name: 'ACCÈS SANS ACTIVATION' }).waitFor();
+      const count = await page.locator('#question option:not([value=""])').count();
+      assert(count > 0, 'no challenge question offered');
+    });
+
+    await step('ACTIVER MON COMPTE opens the welcome page', async () => {
+      const form = page.locator('#form-question');
+      const first = await form.locator('#question option:not([value=""])').first().getAttribute('value');
+      await form.getByLabel(/Choisissez une question/).selectOption(first);
+      await form.getByLabel('Réponse secrète').fill(answer);
+      await form.getByRole('button', { name: 'ACTIVER MON COMPTE' }).click();
+      await page.getByRole('heading', { level: 1, name: 'Bienvenue sur votre portail Élections' }).waitFor();
+      await page.locator('#note-entree').filter({ hasText: 'Votre compte a bien été activé' }).waitFor();
+      assert(new URL(page.url()).pathname === '/', `unexpected address ${page.url()}`);
+    });
+
+    await step('"Mes scrutins" lists the ballots with their candidate lists in order', async () => {
+      await page.getByRole('heading', { level: 2, name: 'Mes scrutins' }).waitFor();
+      const ballots = page.locator('#scrutins article.scrutin');
+      await ballots.first().waitFor();
+      const summaries = await page.locator('#scrutins .listes-candidats summary').allTextContents();
+      assert(summaries.length > 0, 'no candidate list shown');
+      for (const [index] of (await ballots.all()).entries()) {
+        const orders = (await ballots.nth(index).locator('.listes-candidats summary').allTextContents())
+          .map((text) => Number.parseInt((text.match(/Liste n° (\d+)/) || [])[1], 10));
+        assert(orders.every((n, i) => i === 0 || orders[i - 1] <= n), `lists out of order: ${orders}`);
+      }
+      await page.locator('#scrutins .listes-candidats summary').first().click();
+      await page.locator('#scrutins .candidats li').first().waitFor();
+      log(`     ${await ballots.count()} ballot(s), ${summaries.length} candidate list(s)`);
+      await mkdir(path.dirname(SCREENSHOT), { recursive: true });
+      await page.screenshot({ path: SCREENSHOT, fullPage: true });
+      log(`     screenshot ${path.relative(ROOT, SCREENSHOT)}`);
+    });
+
+    await step('an electoral list opens and pages', async () => {
+      const ballot = page.locator('#scrutins article.scrutin').first();
+      await ballot.getByRole('button', { name: 'Consulter la liste électorale' }).click();
+      const rows = ballot.locator('.liste-electorale tbody tr');
+      await rows.first().waitFor();
+      const next = ballot.getByRole('button', { name: 'Page suivante' });
+      if (await next.isEnabled()) {
+        await next.click();
+        await ballot.locator('.pagination .page').filter({ hasText: 'Page 2' }).waitFor();
+        await rows.first().waitFor();
+        await ballot.getByRole('button', { name: 'Page précédente' }).click();
+        await ballot.locator('.pagination .page').filter({ hasText: 'Page 1' }).waitFor();
+        log('     paged forward and back');
+      } else {
+        log(`     one page of ${await rows.count()} voter(s)`);
+      }
+    });
+
+    await step('a claim survives a lost request, keeps its idempotency key and shows its reference', async () => {
+      const form = page.locator('#form-reclamation');
+      await form.getByLabel('Objet de la réclamation').selectOption('liste_electorale');
+      const ballot = await page.locator('#reclamation-scrutin option:not([value=""])').first().getAttribute('value');
+      await form.getByLabel('Scrutin concerné (facultatif)').selectOption(ballot);
+      await form.getByLabel('Votre réclamation').fill(
+        'Mon affectation figure avec une ancienne adresse d\'établissement sur la liste électorale.');
+      // The first attempt is lost on the network; sending again must reuse the same key.
+      const keys = [];
+      page.on('request', (r) => {
+        if (r.url().endsWith('/api/claims') && r.method() === 'POST') keys.push(r.headers()['idempotency-key'] || '');
+      });
+      await page.route('**/api/claims', (route) => route.abort('failed'), { times: 1 });
+      await form.getByRole('button', { name: 'Envoyer ma réclamation' }).click();
+      await form.locator('.erreur').filter({ hasText: /ne répond pas/ }).waitFor();
+      await form.getByRole('button', { name: 'Envoyer ma réclamation' }).click();
+      const reference = page.locator('#reclamation-reference');
+      await reference.filter({ hasText: /^REC-/ }).waitFor();
+      assert(keys.length === 2, `expected 2 claim requests, saw ${keys.length}`);
+      assert(/^[A-Za-z0-9_-]{8,64}$/.test(keys[0]), `bad Idempotency-Key header "${keys[0]}"`);
+      assert(keys[0] === keys[1], 'the retry used another Idempotency-Key');
+      log(`     reference ${await reference.textContent()} (after one lost attempt, same key)`);
+    });
+
+    await step('logging out returns to the home page and ends the session', async () => {
+      await page.getByRole('button', { name: 'Me déconnecter' }).click();
+      await page.getByRole('heading', { level: 1, name: 'Accéder au portail Élections' }).waitFor();
+      await page.locator('#annonce').filter({ hasText: 'déconnecté' }).waitFor();
+      const status = await page.evaluate(async () => (await fetch('/api/session')).status);
+      assert(status === 401, `GET /api/session answered ${status} after logout`);
+    });
+
+    await step('the saved password opens a new session', async () => {
+      const form = page.locator('#form-connexion');
+      await form.getByLabel(/Identifiant/).fill(identifier);
+      await form.getByLabel('Mot de passe Élections').fill(password);
+      await form.getByRole('button', { name: 'Me connecter' }).click();
+      await page.getByRole('heading', { level: 1, name: 'Bienvenue sur votre portail Élections' }).waitFor();
+      await page.locator('#statut-compte').filter({ hasText: 'Votre compte est activé' }).waitFor();
+      await page.locator('#scrutins article.scrutin').first().waitFor();
+      await page.getByRole('button', { name: 'Me déconnecter' }).click();
+      await page.getByRole('heading', { level: 1, name: 'Accéder au portail Élections' }).waitFor();
+    });
+
+    await step('no script error and nothing blocked by the content security policy', async () => {
+      assert(pageErrors.length === 0, pageErrors.join(' | '));
+    });
+  } finally {
+    if (context) await context.close().catch(() => {});
+    await rm(userDataDir, { recursive: true, force: true }).catch(() => {});
+  }
+
+  const passed = results.filter((r) => r.ok).length;
+  const failed = results.length - passed;
+  log(`${passed} passed, ${failed} failed`);
+  process.exitCode = failed ? 1 : 0;
+}
+
+const watchdog = setTimeout(() => {
+  const passed = results.filter((r) => r.ok).length;
+  log(`FAIL the journey did not finish within ${Math.round(OVERALL_TIMEOUT_MS / 1000)} s`);
+  log(`${passed} passed, ${results.length - passed + 1} failed`);
+  process.exit(1);
+}, OVERALL_TIMEOUT_MS);
+watchdog.unref();
+
+main().catch((error) => {
+  log(`FAIL unexpected error: ${error && error.stack ? error.stack : error}`);
+  const passed = results.filter((r) => r.ok).length;
+  log(`${passed} passed, ${results.length - passed + 1} failed`);
+  process.exit(1);
+});
