@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use lambda_http::http::Method;
 use serde::Deserialize;
+use shared::calendar::Need;
 use shared::http::{self, Reply, Request};
 use shared::service::Portal;
 use shared::validate::{Identifier, LoginPassword};
@@ -33,6 +34,7 @@ async fn handle(portal: Arc<Portal>, req: Request) -> Reply {
         }
         (Method::GET, p) if p == routes::SESSION => {
             let me = portal.authenticate(http::session_secret(&req).as_deref()).await?;
+            portal.require(Need::PortalOpen).await?;
             http::json(200, &serde_json::json!({
                 "session": SessionView::of(&me.session, &portal.config),
                 "voter": VoterView::of(&me.voter),
