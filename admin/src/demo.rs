@@ -3,18 +3,19 @@
 
 use anyhow::{Context, Result};
 use chrono::{Duration, Utc};
+use shared::dynamo::admin::JournalEntry;
 use shared::dynamo::DynamoStore;
 use shared::model::{Calendar, Candidate, CandidateList, Civility, RollVoter, Scrutin};
 use shared::ports::{Calendars, Roll};
 
-const FIRST_NAMES: &[(&str, Civility)] = &[
+pub(crate) const FIRST_NAMES: &[(&str, Civility)] = &[
     ("Marie", Civility::Mme), ("Jean", Civility::M), ("Nathalie", Civility::Mme), ("Pierre", Civility::M),
     ("Isabelle", Civility::Mme), ("Michel", Civility::M), ("Sylvie", Civility::Mme), ("Philippe", Civility::M),
     ("Catherine", Civility::Mme), ("Alain", Civility::M), ("Sophie", Civility::Mme), ("Nicolas", Civility::M),
     ("Élodie", Civility::Mme), ("Stéphane", Civility::M), ("Céline", Civility::Mme), ("Frédéric", Civility::M),
 ];
 
-const LAST_NAMES: &[&str] = &[
+pub(crate) const LAST_NAMES: &[&str] = &[
     "Martin", "Bernard", "Dubois", "Thomas", "Robert", "Richard", "Petit", "Durand", "Leroy", "Moreau",
     "Simon", "Laurent", "Lefèvre", "Michel", "Garcia", "David", "Bertrand", "Roux", "Vincent", "Fournier",
     "Morel", "Girard", "André", "Lefebvre", "Mercier", "Dupont", "Lambert", "Bonnet", "François", "Martinez",
@@ -104,8 +105,9 @@ pub fn calendar() -> Calendar {
     }
 }
 
-/// Loads everything and returns the identifier of the first demo voter.
-pub async fn load(store: &DynamoStore, count: usize) -> Result<String> {
+/// Loads everything, records it in the journal, and returns the identifier of the first demo
+/// voter.
+pub async fn load(store: &DynamoStore, count: usize, operator: &str) -> Result<String> {
     for s in scrutins() {
         store.put_scrutin(&s).await.with_context(|| format!("scrutin {}", s.id))?;
     }
@@ -125,6 +127,8 @@ pub async fn load(store: &DynamoStore, count: usize) -> Result<String> {
         r.context("tâche d'import")??;
     }
     store.put_calendar(&calendar()).await.context("calendrier")?;
+    let detail = format!("{} scrutins, {} électeurs, calendrier ouvert", scrutins().len(), voters.len());
+    store.record(&JournalEntry::new(operator, "demo", "élection de démonstration", detail)).await.context("journal")?;
     println!("{} scrutins, {} électeurs, calendrier ouvert", scrutins().len(), voters.len());
     Ok(voters[0].email.clone())
 }

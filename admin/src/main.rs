@@ -1,19 +1,43 @@
 //! `electeur-admin`: the administration's command line. Works against the same DynamoDB as the
 //! functions (the local emulator through `AWS_ENDPOINT_URL_DYNAMODB`, or any AWS account through the
-//! usual AWS environment) and the table named by `TABLE_NAME`.
+//! usual AWS environment) and the table named by `--table` or `TABLE_NAME`.
+//!
+//! Every change to the roll, the calendar or a claim is written with a line of the journal of
+//! administrative actions (`journal`), in the same transaction where the change is a single one.
 
+mod calendar;
+mod claims;
 mod demo;
+mod files;
+mod generate;
+mod import;
+mod voters;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
-use clap::{Parser, Subcommand};
+use chrono::Utc;
+use clap::{Args, Parser, Subcommand};
+use shared::dynamo::admin::{Backoff, ClaimScope};
 use shared::dynamo::{ensure_table, DynamoStore};
-use shared::model::{Civility, RollVoter};
-use shared::ports::Roll;
-use shared::validate::{Identifier, VoterId};
+use shared::model::ClaimStatus;
+use shared::ports::Ballots;
 
 #[derive(Parser)]
-#[command(name = "electeur-admin", version, about = "Administration du portail Élections : table, liste électorale, calendrier, réclamations.")]
+#[command(
+    name = "electeur-admin",
+    version,
+    about = "Administration du portail Élections : table, liste électorale, scrutins, calendrier, réclamations, statistiques.",
+    long_about = None
+)]
 struct Cli {
+    /// Table DynamoDB.
+    #[arg(long, global = true, env = "TABLE_NAME", default_value = "espace-electeur")]
+    table: String,
+    /// Nom de la personne qui agit, inscrit au journal (par défaut l'utilisateur du système).
+    #[arg(long, global = true, env = "ELECTEUR_ADMIN_OPERATOR")]
+    operator: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -29,7 +53,26 @@ enum Command {
         #[arg(long, default_value_t = 300)]
         voters: usize,
     },
-    /// Ajoute (ou met à jour) un électeur inscrit tardivement sur la liste électorale.
+    /// Importe scrutins, listes de candidats, candidats et électeurs depuis des fichiers CSV.
+    ///
+    /// Tout est vérifié avant d'écrire : au moindre problème, chacun est signalé avec fichier et
+    /// ligne, et rien n'est écrit. Relancer le même import ne change rien ; un import interrompu
+    /// reprend en relançant la même commande. Les comptes des électeurs déjà inscrits (statut,
+    /// mot de passe, compteurs) ne sont jamais modifiés.
+    Import(ImportArgs),
+    /// Écrit une élection fictive au format de l'import (répétitions, mesure de débit).
+    Generate {
+        /// Nombre d'électeurs.
+        #[arg(long)]
+        voters: usize,
+        /// Dossier où écrire scrutins.csv, lists.csv, candidates.csv et voters.csv.
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long, default_value_t = 2026)]
+        seed: u64,
+    },
+    /// Ajoute un électeur inscrit tardivement (ou met à jour ses données de liste électorale,
+    /// sans toucher à son compte) ; inscrit au journal.
     AddVoter {
         #[arg(long)]
         voter_id: String,
@@ -45,35 +88,335 @@ enum Command {
         /// Identifiant d'un scrutin de l'électeur (répéter l'option pour plusieurs).
         #[arg(long = "scrutin", required = true)]
         scrutins: Vec<String>,
+        /// Motif, inscrit au journal (par exemple la référence d'une réclamation).
+        #[arg(long)]
+        reason: Option<String>,
+    },
+    /// Retire un électeur de la liste électorale : profil, identifiant et inscriptions sur les
+    /// listes, en une transaction inscrite au journal. Ses réclamations sont conservées.
+    RemoveVoter {
+        #[arg(long, conflicts_with = "email", required_unless_present = "email")]
+        voter_id: Option<String>,
+        #[arg(long)]
+        email: Option<String>,
+        /// Motif du retrait, inscrit au journal (par exemple la référence de la réclamation).
+        #[arg(long)]
+        reason: String,
+    },
+    /// Affiche ou modifie le calendrier de l'élection (heure de Paris).
+    Calendar {
+        #[command(subcommand)]
+        command: CalendarCommand,
+    },
+    /// Liste, exporte et traite les réclamations.
+    Claims {
+        #[command(subcommand)]
+        command: ClaimsCommand,
+    },
+    /// Compte électeurs, comptes activés, accès sans activation et réclamations, par scrutin.
+    ///
+    /// Lit toute la table (Scan parallèle) : le coût en lecture suit la taille de la table,
+    /// et la commande l'affiche.
+    Stats {
+        /// Segments du Scan parallèle.
+        #[arg(long, default_value_t = 4)]
+        segments: u32,
+    },
+    /// Affiche le journal des actions d'administration d'un mois.
+    Journal {
+        /// Mois, AAAA-MM (par défaut le mois en cours, UTC).
+        #[arg(long)]
+        month: Option<String>,
     },
 }
 
+#[derive(Args)]
+struct ImportArgs {
+    /// Scrutins : scrutin_id, name[, description].
+    #[arg(long)]
+    scrutins: Option<PathBuf>,
+    /// Listes de candidats : list_id, scrutin_id, order, name[, organisation].
+    #[arg(long)]
+    lists: Option<PathBuf>,
+    /// Candidats : list_id, rank, civility, first_name, last_name.
+    #[arg(long)]
+    candidates: Option<PathBuf>,
+    /// Électeurs : voter_id, email, civility, first_name, last_name, scrutins (séparés par « | »).
+    #[arg(long)]
+    voters: Option<PathBuf>,
+    /// Séparateur des champs (« , » ou « ; »).
+    #[arg(long, default_value_t = ',')]
+    delimiter: char,
+    /// Requêtes DynamoDB simultanées.
+    #[arg(long, default_value_t = 8)]
+    concurrency: usize,
+    /// Vérifie et compte ce qui serait écrit, sans rien écrire.
+    #[arg(long)]
+    dry_run: bool,
+    /// Sans barre de progression.
+    #[arg(long)]
+    no_progress: bool,
+    /// Essais : arrête brutalement le processus au milieu de l'écriture, après ce nombre
+    /// d'électeurs écrits.
+    #[arg(long, hide = true)]
+    interrupt_after: Option<u64>,
+}
+
+#[derive(Subcommand)]
+enum CalendarCommand {
+    /// Affiche le calendrier et la phase actuelle.
+    Show,
+    /// Modifie une ou plusieurs dates, en heure de Paris (2026-12-01T09:00) ; les autres restent.
+    Set {
+        #[arg(long)]
+        activation_opens: Option<String>,
+        #[arg(long)]
+        claim_deadline: Option<String>,
+        #[arg(long)]
+        voting_opens: Option<String>,
+        #[arg(long)]
+        voting_closes: Option<String>,
+    },
+}
+
+#[derive(Args)]
+struct ClaimsFilter {
+    /// Réclamations d'un scrutin.
+    #[arg(long, conflicts_with = "general")]
+    scrutin: Option<String>,
+    /// Réclamations générales (sans scrutin).
+    #[arg(long)]
+    general: bool,
+    /// open ou answered.
+    #[arg(long, value_parser = claims::parse_status)]
+    status: Option<ClaimStatus>,
+}
+
+impl ClaimsFilter {
+    fn scope(&self) -> ClaimScope {
+        match (&self.scrutin, self.general) {
+            (Some(id), _) => ClaimScope::Scrutin(id.clone()),
+            (None, true) => ClaimScope::General,
+            (None, false) => ClaimScope::All,
+        }
+    }
+}
+
+#[derive(Subcommand)]
+enum ClaimsCommand {
+    /// Liste les réclamations, des plus anciennes aux plus récentes.
+    List {
+        #[command(flatten)]
+        filter: ClaimsFilter,
+    },
+    /// Exporte les réclamations en CSV (UTF-8).
+    Export {
+        #[command(flatten)]
+        filter: ClaimsFilter,
+        /// Fichier de sortie (par défaut la sortie standard).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Marque une réclamation comme traitée.
+    Answer {
+        reference: String,
+        /// Note inscrite au journal.
+        #[arg(long)]
+        note: Option<String>,
+    },
+}
+
+/// Exit status of a run refused for invalid input.
+const INVALID_INPUT: u8 = 2;
+
 #[tokio::main]
-async fn main() -> Result<()> {
+async fn main() -> ExitCode {
     let cli = Cli::parse();
-    let store = DynamoStore::from_env().await;
+    match run(cli).await {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("erreur : {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn operator(cli: &Option<String>) -> String {
+    cli.clone()
+        .or_else(|| std::env::var("USER").ok())
+        .or_else(|| std::env::var("USERNAME").ok())
+        .filter(|o| !o.trim().is_empty())
+        .unwrap_or_else(|| "inconnu".into())
+}
+
+async fn run(cli: Cli) -> Result<ExitCode> {
+    let operator = operator(&cli.operator);
+    let store = DynamoStore::new(DynamoStore::from_env().await.client().clone(), cli.table.clone());
+    if !matches!(cli.command, Command::Init | Command::Generate { .. }) {
+        check_table(&store).await?;
+    }
     match cli.command {
         Command::Init => {
             let created = ensure_table(store.client(), store.table()).await.map_err(anyhow::Error::msg).context("création de la table")?;
             println!("table {}: {}", store.table(), if created { "créée" } else { "déjà présente" });
         }
         Command::Demo { voters } => {
-            let first = demo::load(&store, voters).await?;
+            let first = demo::load(&store, voters, &operator).await?;
             println!("demo identifier: {first}");
         }
-        Command::AddVoter { voter_id, email, civility, first_name, last_name, scrutins } => {
-            let Some(civility) = Civility::parse(&civility) else { bail!("civilité inconnue : {civility} (M. ou Mme)") };
-            let voter = RollVoter {
-                voter_id: VoterId::parse(&voter_id).map_err(|e| anyhow::anyhow!(e.message()))?.as_str().to_string(),
-                email: Identifier::parse(&email).map_err(|e| anyhow::anyhow!(e.message()))?.as_str().to_string(),
-                civility,
-                first_name,
-                last_name,
-                scrutins,
+        Command::Import(args) => {
+            if !args.delimiter.is_ascii() {
+                bail!("séparateur « {} » : un caractère ASCII est attendu", args.delimiter);
+            }
+            let sources = files::Sources {
+                scrutins: args.scrutins,
+                lists: args.lists,
+                candidates: args.candidates,
+                voters: args.voters,
+                delimiter: args.delimiter as u8,
             };
-            store.put_roll_voter(&voter).await.context("écriture de l'électeur")?;
-            println!("électeur {} ajouté ({})", voter.voter_id, voter.email);
+            if sources.scrutins.is_none() && sources.voters.is_none() {
+                bail!("rien à importer : donnez --scrutins et/ou --voters");
+            }
+            let opts = import::Options {
+                concurrency: args.concurrency.max(1),
+                dry_run: args.dry_run,
+                progress: !args.no_progress,
+                interrupt_after: args.interrupt_after,
+                backoff: Backoff::default(),
+            };
+            match import::run(&store, &sources, &opts, &operator).await? {
+                import::Outcome::Invalid(problems) => {
+                    for p in &problems {
+                        eprintln!("{p}");
+                    }
+                    eprintln!("{} problème(s) : rien n'a été écrit", problems.len());
+                    return Ok(ExitCode::from(INVALID_INPUT));
+                }
+                import::Outcome::Done(summary) => summary.lines().iter().for_each(|l| println!("{l}")),
+            }
+        }
+        Command::Generate { voters, out, seed } => {
+            let ballots = generate::write(&out, voters, seed)?;
+            println!("{ballots} scrutins et {voters} électeurs écrits dans {}", out.display());
+        }
+        Command::AddVoter { voter_id, email, civility, first_name, last_name, scrutins, reason } => {
+            let fields = voters::NewVoter {
+                voter_id: &voter_id,
+                email: &email,
+                civility: &civility,
+                first_name: &first_name,
+                last_name: &last_name,
+                scrutins: &scrutins,
+            };
+            let (added, voter) = voters::add(&store, &fields, reason.as_deref(), &operator).await?;
+            match added {
+                voters::Added::Created => println!("électeur {} ajouté ({})", voter.voter_id, voter.email),
+                voters::Added::Updated => println!("électeur {} mis à jour ({}), compte conservé", voter.voter_id, voter.email),
+                voters::Added::Unchanged => println!("électeur {} déjà inscrit à l'identique : rien à faire", voter.voter_id),
+            }
+        }
+        Command::RemoveVoter { voter_id, email, reason } => {
+            let voter = voters::remove(&store, voter_id.as_deref(), email.as_deref(), &reason, &operator).await?;
+            println!("électeur {} ({}) retiré de la liste électorale", voter.voter_id, voter.email);
+        }
+        Command::Calendar { command: CalendarCommand::Show } => calendar::show(&store).await?,
+        Command::Calendar { command: CalendarCommand::Set { activation_opens, claim_deadline, voting_opens, voting_closes } } => {
+            let changes = calendar::Changes {
+                activation_opens_at: activation_opens,
+                claim_deadline,
+                voting_opens_at: voting_opens,
+                voting_closes_at: voting_closes,
+            };
+            let new = calendar::set(&store, &changes, &operator).await?;
+            println!("calendrier enregistré ; les fonctions le voient dès que leur copie expire (CALENDAR_CACHE_SECS, 30 s par défaut)");
+            calendar::describe(&new, Utc::now()).iter().for_each(|l| println!("{l}"));
+        }
+        Command::Claims { command: ClaimsCommand::List { filter } } => {
+            let rows = claims::fetch(&store, &filter.scope(), filter.status).await?;
+            claims::print(&rows);
+        }
+        Command::Claims { command: ClaimsCommand::Export { filter, out } } => {
+            let rows = claims::fetch(&store, &filter.scope(), filter.status).await?;
+            match &out {
+                Some(path) => {
+                    let file = std::fs::File::create(path).with_context(|| format!("création de {}", path.display()))?;
+                    claims::export(&rows, file)?;
+                    println!("{} réclamation(s) exportée(s) dans {}", rows.len(), path.display());
+                }
+                None => claims::export(&rows, std::io::stdout().lock())?,
+            }
+        }
+        Command::Claims { command: ClaimsCommand::Answer { reference, note } } => {
+            let answered = claims::answer(&store, reference.trim(), &operator, note.as_deref()).await?;
+            println!("réclamation {} marquée traitée", answered.claim.reference);
+        }
+        Command::Stats { segments } => print_stats(&store, segments).await?,
+        Command::Journal { month } => {
+            let month = month.unwrap_or_else(|| Utc::now().format("%Y-%m").to_string());
+            if chrono::NaiveDate::parse_from_str(&format!("{month}-01"), "%Y-%m-%d").is_err() {
+                bail!("mois « {month} » invalide (AAAA-MM)");
+            }
+            let entries = store.journal(&month).await.context("lecture du journal")?;
+            for e in &entries {
+                println!("{}  {:<14} {:<14} {:<24} {}", e.at.format("%Y-%m-%dT%H:%M:%SZ"), e.operator, e.action, e.target, e.detail);
+            }
+            println!("{} action(s) en {month}", entries.len());
         }
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Fails with a short message when the table cannot be reached, before any other request.
+async fn check_table(store: &DynamoStore) -> Result<()> {
+    use aws_sdk_dynamodb::error::ProvideErrorMetadata;
+    match store.client().describe_table().table_name(store.table()).send().await {
+        Ok(_) => Ok(()),
+        Err(e) if e.code() == Some("ResourceNotFoundException") => {
+            bail!("table {} introuvable : créez-la (electeur-admin init) ou vérifiez TABLE_NAME et AWS_REGION", store.table())
+        }
+        Err(e) => bail!(
+            "DynamoDB injoignable : {}",
+            e.message().map(str::to_string).unwrap_or_else(|| aws_sdk_dynamodb::error::DisplayErrorContext(&e).to_string())
+        ),
+    }
+}
+
+async fn print_stats(store: &DynamoStore, segments: u32) -> Result<()> {
+    let started = std::time::Instant::now();
+    let stats = store.table_stats(segments).await.context("lecture de la table")?;
+    let ids: Vec<String> = stats.by_scrutin.keys().cloned().collect();
+    let names: std::collections::HashMap<String, String> =
+        store.scrutins(&ids).await.context("lecture des scrutins")?.into_iter().map(|s| (s.id, s.name)).collect();
+    let pct = |a: u64, b: u64| if b == 0 { 0.0 } else { 100.0 * a as f64 / b as f64 };
+    let t = &stats.total;
+    println!("électeurs inscrits        : {}", t.voters);
+    println!("comptes activés           : {} ({:.1} %)", t.activated, pct(t.activated, t.voters));
+    println!("accès sans activation     : {} accès ; {} électeurs entrés sans activer et toujours non activés", t.accesses_without_activation, t.entered_without_activation);
+    println!("réclamations              : {} ({} ouvertes, {} traitées)", t.claims_open + t.claims_answered, t.claims_open, t.claims_answered);
+    println!();
+    println!("{:<22} {:>10} {:>10} {:>8} {:>12} {:>10} {:>10}  nom", "scrutin", "électeurs", "activés", "%", "sans activ.", "récl. ouv.", "récl. trt.");
+    for (id, c) in &stats.by_scrutin {
+        println!(
+            "{:<22} {:>10} {:>10} {:>7.1}% {:>12} {:>10} {:>10}  {}",
+            id,
+            c.voters,
+            c.activated,
+            pct(c.activated, c.voters),
+            c.entered_without_activation,
+            c.claims_open,
+            c.claims_answered,
+            names.get(id).map(String::as_str).unwrap_or("(absent de la table)")
+        );
+    }
+    let g = &stats.general;
+    println!("{:<22} {:>10} {:>10} {:>8} {:>12} {:>10} {:>10}", "(général)", "", "", "", "", g.claims_open, g.claims_answered);
+    println!();
+    println!(
+        "coût : Scan de toute la table, {} éléments lus, {:.1} unités de lecture, {:.1} s",
+        stats.scanned,
+        stats.read_units,
+        started.elapsed().as_secs_f64()
+    );
     Ok(())
 }

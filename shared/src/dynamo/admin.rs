@@ -12,15 +12,12 @@ use std::future::Future;
 use std::time::Duration;
 
 use aws_sdk_dynamodb::types::{
-    AttributeValue, Delete, KeysAndAttributes, PutRequest, ReturnConsumedCapacity,
-    TransactWriteItem, Update, WriteRequest,
+    AttributeValue, Delete, KeysAndAttributes, PutRequest, ReturnConsumedCapacity, TransactWriteItem, Update, WriteRequest,
 };
 use chrono::{DateTime, Utc};
 use rand::Rng;
 
-use super::{
-    backend, built, claim_from, get_n, get_s, key, n, req_s, roll_entry_item, s, scrutin_from, voter_from, DynamoStore, Item,
-};
+use super::{backend, built, claim_from, get_n, get_s, key, n, req_s, roll_entry_item, s, scrutin_from, voter_from, DynamoStore, Item};
 use crate::keys::{self, PK};
 use crate::model::{AccountStatus, Calendar, Claim, ClaimStatus, RollVoter, Scrutin};
 use crate::ports::{StoreError, StoreResult};
@@ -435,7 +432,12 @@ impl DynamoStore {
 
     /// Reads at most [`BATCH_GET_MAX`] items with strong consistency, sending again the keys
     /// DynamoDB leaves unprocessed. Missing items are simply absent from the answer.
-    pub async fn batch_get(&self, keys: &[(String, String)], projection: &[&str], backoff: &Backoff) -> StoreResult<(Vec<Item>, SendStats)> {
+    pub async fn batch_get(
+        &self,
+        keys: &[(String, String)],
+        projection: &[&str],
+        backoff: &Backoff,
+    ) -> StoreResult<(Vec<Item>, SendStats)> {
         if keys.len() > BATCH_GET_MAX {
             return Err(StoreError::Backend(format!("{} keys in one batch read (at most {BATCH_GET_MAX})", keys.len())));
         }
@@ -574,8 +576,9 @@ impl DynamoStore {
     /// Adds a voter who has no profile yet, with the identifier index, the electoral-list entries
     /// and the journal line: one transaction, refused if the profile exists meanwhile.
     pub async fn create_roll_voter(&self, voter: &RollVoter, stale_holder: Option<&str>, entry: Option<&JournalEntry>) -> StoreResult<()> {
-        let mut actions =
-            vec![TransactWriteItem::builder().put(self.put(new_profile_item(voter, Utc::now().timestamp()), Some("attribute_not_exists(pk)"))?).build()];
+        let mut actions = vec![TransactWriteItem::builder()
+            .put(self.put(new_profile_item(voter, Utc::now().timestamp()), Some("attribute_not_exists(pk)"))?)
+            .build()];
         actions.push(self.email_put(voter, stale_holder)?);
         for scrutin in &voter.scrutins {
             actions.push(TransactWriteItem::builder().put(self.put(roll_entry_item(voter, scrutin), None)?).build());
@@ -621,7 +624,13 @@ impl DynamoStore {
     /// keeping every attribute of the account (status, credentials, counters): the profile is
     /// updated, never put. Electoral-list entries and the identifier index follow in the same
     /// transaction, which is refused if the profile no longer holds `old`.
-    pub async fn replace_roll_voter(&self, old: &RollVoter, new: &RollVoter, stale_holder: Option<&str>, entry: Option<&JournalEntry>) -> StoreResult<()> {
+    pub async fn replace_roll_voter(
+        &self,
+        old: &RollVoter,
+        new: &RollVoter,
+        stale_holder: Option<&str>,
+        entry: Option<&JournalEntry>,
+    ) -> StoreResult<()> {
         let (condition, old_values) = Self::unchanged_since(old);
         let mut update = Update::builder()
             .table_name(&self.table)
@@ -661,10 +670,8 @@ impl DynamoStore {
     /// voter's claims stay for the record; their sessions and links stop working with the profile.
     pub async fn remove_roll_voter(&self, voter: &RollVoter, entry: &JournalEntry) -> StoreResult<()> {
         let (condition, old_values) = Self::unchanged_since(voter);
-        let mut delete = Delete::builder()
-            .table_name(&self.table)
-            .set_key(Some(key(keys::voter_key(&voter.voter_id))))
-            .condition_expression(condition);
+        let mut delete =
+            Delete::builder().table_name(&self.table).set_key(Some(key(keys::voter_key(&voter.voter_id)))).condition_expression(condition);
         for (name, value) in old_values {
             delete = delete.expression_attribute_values(name, value);
         }
@@ -679,7 +686,8 @@ impl DynamoStore {
 
     /// Stores the calendar with its journal line, in one transaction.
     pub async fn put_calendar_logged(&self, calendar: &Calendar, entry: &JournalEntry) -> StoreResult<()> {
-        self.transact(vec![TransactWriteItem::builder().put(self.put(calendar_item(calendar), None)?).build(), self.journal_put(entry)?]).await
+        self.transact(vec![TransactWriteItem::builder().put(self.put(calendar_item(calendar), None)?).build(), self.journal_put(entry)?])
+            .await
     }
 
     /// Writes a journal line on its own.
@@ -741,7 +749,9 @@ impl DynamoStore {
                         .table_name(&self.table)
                         .index_name(keys::GSI1)
                         .set_filter_expression(status_value.map(|_| "#status = :status".to_string()))
-                        .set_expression_attribute_names(status_value.map(|_| HashMap::from([("#status".to_string(), "status".to_string())])))
+                        .set_expression_attribute_names(
+                            status_value.map(|_| HashMap::from([("#status".to_string(), "status".to_string())])),
+                        )
                         .set_expression_attribute_values(status_value.map(|v| HashMap::from([(":status".to_string(), s(v))])))
                         .set_exclusive_start_key(start.take())
                         .send()
@@ -765,7 +775,9 @@ impl DynamoStore {
                         .index_name(keys::GSI1)
                         .key_condition_expression(format!("{} = :pk", keys::GSI1_PK))
                         .set_filter_expression(status_value.map(|_| "#status = :status".to_string()))
-                        .set_expression_attribute_names(status_value.map(|_| HashMap::from([("#status".to_string(), "status".to_string())])))
+                        .set_expression_attribute_names(
+                            status_value.map(|_| HashMap::from([("#status".to_string(), "status".to_string())])),
+                        )
                         .set_expression_attribute_values(Some(values))
                         .set_exclusive_start_key(start.take())
                         .send()
@@ -953,7 +965,13 @@ mod tests {
 
     #[tokio::test]
     async fn a_batch_that_never_progresses_fails() {
-        let result = until_processed(vec![1u32], &quick(), |pending| async move { Sent::<u32, u32>::Answered { found: vec![], unprocessed: pending } }).await;
+        let result =
+            until_processed(
+                vec![1u32],
+                &quick(),
+                |pending| async move { Sent::<u32, u32>::Answered { found: vec![], unprocessed: pending } },
+            )
+            .await;
         assert!(matches!(result, Err(StoreError::Backend(m)) if m.contains("unprocessed")));
     }
 
@@ -979,8 +997,28 @@ mod tests {
         claim.remove("scrutin_id");
         claim.insert("status".into(), s("answered"));
         stats.count(&claim);
-        assert_eq!(stats.total, Counts { voters: 3, activated: 2, entered_without_activation: 1, accesses_without_activation: 3, claims_open: 1, claims_answered: 1 });
-        assert_eq!(stats.by_scrutin["A"], Counts { voters: 2, activated: 1, entered_without_activation: 1, accesses_without_activation: 2, claims_open: 1, claims_answered: 0 });
+        assert_eq!(
+            stats.total,
+            Counts {
+                voters: 3,
+                activated: 2,
+                entered_without_activation: 1,
+                accesses_without_activation: 3,
+                claims_open: 1,
+                claims_answered: 1
+            }
+        );
+        assert_eq!(
+            stats.by_scrutin["A"],
+            Counts {
+                voters: 2,
+                activated: 1,
+                entered_without_activation: 1,
+                accesses_without_activation: 2,
+                claims_open: 1,
+                claims_answered: 0
+            }
+        );
         assert_eq!(stats.general.claims_answered, 1);
     }
 }
