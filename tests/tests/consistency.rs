@@ -1,0 +1,610 @@
+//! The deployment matches the code: every crate of `functions/` is a workspace member, is deployed
+//! by `infra/template.yaml`, is routed by the route table of the root `Cargo.toml` and is described
+//! by `docs/openapi.yaml`, and none of these names a function that does not exist. The template's
+//! HTTP API serves exactly the route table, with a throttle per route, and every function has a
+//! role, a log group and alarms of its own. Reads files only: no service needs to run.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use serde_yaml_ng::Value;
+
+/// (METHOD, path) of a route.
+type Route = (String, String);
+
+fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("the e2e crate sits in the repository root")
+        .to_path_buf()
+}
+
+fn read(relative: &str) -> String {
+    let path = repo_root().join(relative);
+    fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {relative}: {e}"))
+}
+
+fn yaml(relative: &str) -> Value {
+    serde_yaml_ng::from_str(&read(relative)).unwrap_or_else(|e| panic!("{relative} is not YAML: {e}"))
+}
+
+fn show<T: std::fmt::Debug>(set: &BTreeSet<T>) -> String {
+    set.iter()
+        .map(|item| format!("{item:?}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Fails with both differences spelled out, so the message says what to add where.
+fn assert_same<T: Ord + std::fmt::Debug>(what: &str, expected: &BTreeSet<T>, actual: &BTreeSet<T>) {
+    let missing: BTreeSet<_> = expected.difference(actual).collect();
+    let extra: BTreeSet<_> = actual.difference(expected).collect();
+    assert!(
+        missing.is_empty() && extra.is_empty(),
+        "{what}\n  missing: [{}]\n  unexpected: [{}]",
+        show(&missing),
+        show(&extra)
+    );
+}
+
+// ---- functions/ ------------------------------------------------------------------------------
+
+/// The `name` of the `[package]` section of a Cargo manifest.
+fn package_name(manifest: &str) -> Option<String> {
+    let mut in_package = false;
+    for line in manifest.lines().map(str::trim) {
+        if line.starts_with('[') {
+            in_package = line == "[package]";
+        } else if in_package {
+            if let Some((key, value)) = line.split_once('=') {
+                if key.trim() == "name" {
+                    return Some(value.trim().trim_matches('"').to_string());
+                }
+            }
+        }
+    }
+    None
+}
+
+/// The crates of `functions/`: package name = directory name = function name.
+fn function_crates() -> BTreeSet<String> {
+    let dir = repo_root().join("functions");
+    let mut names = BTreeSet::new();
+    for entry in fs::read_dir(&dir).expect("functions/ is readable") {
+        let path = entry.expect("functions/ entry").path();
+        let manifest = path.join("Cargo.toml");
+        if !manifest.is_file() {
+            continue;
+        }
+        let dir_name = path.file_name().unwrap().to_string_lossy().to_string();
+        let package = package_name(&fs::read_to_string(&manifest).unwrap())
+            .unwrap_or_else(|| panic!("functions/{dir_name}/Cargo.toml has no package name"));
+        assert_eq!(
+            package, dir_name,
+            "the package of functions/{dir_name} must be named {dir_name}"
+        );
+        names.insert(dir_name);
+    }
+    assert!(!names.is_empty(), "no crate found in functions/");
+    names
+}
+
+// ---- root Cargo.toml -------------------------------------------------------------------------
+
+/// The lines of one `[section]` of a TOML file, without comments and blank lines.
+fn toml_section(text: &str, header: &str) -> Vec<String> {
+    let mut inside = false;
+    let mut lines = Vec::new();
+    for line in text.lines().map(str::trim) {
+        if line.starts_with('[') && !line.starts_with("[{") && line.ends_with(']') && !line.contains('=') {
+            inside = line == header;
+            continue;
+        }
+        if inside && !line.is_empty() && !line.starts_with('#') {
+            lines.push(line.to_string());
+        }
+    }
+    lines
+}
+
+/// The quoted strings that follow `key = ` in `text`, in order.
+fn quoted_values(text: &str, key: &str) -> Vec<String> {
+    let mut values = Vec::new();
+    let mut rest = text;
+    while let Some(at) = rest.find(key) {
+        let after = rest[at + key.len()..].trim_start();
+        rest = &rest[at + key.len()..];
+        let Some(after) = after.strip_prefix('=') else {
+            continue;
+        };
+        let after = after.trim_start();
+        let Some(after) = after.strip_prefix('"') else {
+            continue;
+        };
+        if let Some(end) = after.find('"') {
+            values.push(after[..end].to_string());
+        }
+    }
+    values
+}
+
+/// The route table `[workspace.metadata.lambda.watch.router]`: route -> function. An entry without
+/// a method (`"/path" = "function"`) answers every method, which the API writes `ANY`.
+fn route_table() -> BTreeMap<Route, String> {
+    let lines = toml_section(&read("Cargo.toml"), "[workspace.metadata.lambda.watch.router]");
+    assert!(
+        !lines.is_empty(),
+        "Cargo.toml has no [workspace.metadata.lambda.watch.router] table"
+    );
+    // Join entries written over several lines: an entry ends where its brackets balance.
+    let mut entries = Vec::new();
+    let mut current = String::new();
+    for line in lines {
+        current.push_str(&line);
+        current.push(' ');
+        if current.matches('[').count() == current.matches(']').count() {
+            entries.push(std::mem::take(&mut current));
+        }
+    }
+    let mut routes = BTreeMap::new();
+    for entry in entries {
+        let (key, value) = entry.split_once('=').expect("route entry `\"/path\" = ...`");
+        let path = key.trim().trim_matches('"').to_string();
+        let value = value.trim();
+        if value.starts_with('"') {
+            let function = value.trim_matches('"').to_string();
+            assert!(
+                routes
+                    .insert(("ANY".to_string(), path.clone()), function)
+                    .is_none(),
+                "{path} twice"
+            );
+            continue;
+        }
+        let methods = quoted_values(value, "method");
+        let functions = quoted_values(value, "function");
+        assert_eq!(
+            methods.len(),
+            functions.len(),
+            "route {path}: each target needs a method and a function"
+        );
+        for (method, function) in methods.into_iter().zip(functions) {
+            let route = (method.to_uppercase(), path.clone());
+            assert!(
+                routes.insert(route.clone(), function).is_none(),
+                "route {route:?} listed twice"
+            );
+        }
+    }
+    routes
+}
+
+fn workspace_members() -> BTreeSet<String> {
+    let text = read("Cargo.toml");
+    let start = text.find("members").expect("Cargo.toml lists workspace members");
+    let open = start + text[start..].find('[').unwrap();
+    let close = open + text[open..].find(']').unwrap();
+    text[open + 1..close]
+        .lines()
+        .map(|line| line.split('#').next().unwrap())
+        .flat_map(|line| line.split(','))
+        .map(|member| member.trim().trim_matches('"').to_string())
+        .filter(|member| !member.is_empty())
+        .collect()
+}
+
+// ---- infra/template.yaml ---------------------------------------------------------------------
+
+/// `!Tag value` of the template (CloudFormation's short forms), as (tag without `!`, value).
+fn tagged(value: &Value) -> Option<(String, &Value)> {
+    match value {
+        Value::Tagged(tagged) => Some((
+            tagged.tag.to_string().trim_start_matches('!').to_string(),
+            &tagged.value,
+        )),
+        _ => None,
+    }
+}
+
+/// The logical id a `!Ref X` or `!GetAtt X.Attr` points at.
+fn referenced_id(value: &Value) -> Option<String> {
+    let (tag, inner) = tagged(value)?;
+    let text = inner.as_str()?;
+    match tag.as_str() {
+        "Ref" => Some(text.to_string()),
+        "GetAtt" => Some(text.split('.').next()?.to_string()),
+        _ => None,
+    }
+}
+
+struct Template {
+    resources: BTreeMap<String, Value>,
+}
+
+impl Template {
+    fn load() -> Template {
+        let document = yaml("infra/template.yaml");
+        let resources = document
+            .get("Resources")
+            .and_then(Value::as_mapping)
+            .expect("the template has Resources")
+            .iter()
+            .map(|(id, resource)| (id.as_str().expect("logical id").to_string(), resource.clone()))
+            .collect();
+        Template { resources }
+    }
+
+    fn of_type<'a>(&'a self, kind: &'a str) -> impl Iterator<Item = (&'a String, &'a Value)> + 'a {
+        self.resources
+            .iter()
+            .filter(move |(_, resource)| resource.get("Type").and_then(Value::as_str) == Some(kind))
+    }
+
+    /// Function name (= crate) -> logical id, checking the build description on the way.
+    fn functions(&self) -> BTreeMap<String, String> {
+        let mut functions = BTreeMap::new();
+        for (id, resource) in self.of_type("AWS::Serverless::Function") {
+            let metadata = resource
+                .get("Metadata")
+                .unwrap_or_else(|| panic!("{id} has no Metadata"));
+            assert_eq!(
+                metadata.get("BuildMethod").and_then(Value::as_str),
+                Some("rust-cargolambda"),
+                "{id} must be built by cargo-lambda"
+            );
+            let name = metadata
+                .get("BuildProperties")
+                .and_then(|p| p.get("Binary"))
+                .and_then(Value::as_str)
+                .unwrap_or_else(|| panic!("{id} has no Metadata.BuildProperties.Binary"))
+                .to_string();
+            let properties = &resource["Properties"];
+            assert_eq!(
+                properties.get("CodeUri").and_then(Value::as_str),
+                Some(format!("../functions/{name}").as_str()),
+                "{id} must be built from functions/{name}"
+            );
+            let function_name = properties
+                .get("FunctionName")
+                .and_then(tagged)
+                .and_then(|(_, v)| v.as_str());
+            assert_eq!(
+                function_name,
+                Some(format!("${{AWS::StackName}}-{name}").as_str()),
+                "{id} must be named after its crate"
+            );
+            assert!(
+                functions.insert(name.clone(), id.clone()).is_none(),
+                "{name} is deployed twice"
+            );
+        }
+        functions
+    }
+
+    /// Route -> function name, from the HttpApi events of the functions.
+    fn routes(&self) -> BTreeMap<Route, String> {
+        let names: BTreeMap<String, String> = self
+            .functions()
+            .into_iter()
+            .map(|(name, id)| (id, name))
+            .collect();
+        let mut routes = BTreeMap::new();
+        for (id, resource) in self.of_type("AWS::Serverless::Function") {
+            let Some(events) = resource["Properties"].get("Events").and_then(Value::as_mapping) else {
+                continue;
+            };
+            for (event, body) in events {
+                if body.get("Type").and_then(Value::as_str) != Some("HttpApi") {
+                    continue;
+                }
+                let properties = &body["Properties"];
+                let method = properties
+                    .get("Method")
+                    .and_then(Value::as_str)
+                    .expect("HttpApi event Method");
+                let path = properties
+                    .get("Path")
+                    .and_then(Value::as_str)
+                    .expect("HttpApi event Path");
+                assert_eq!(
+                    properties.get("ApiId").and_then(referenced_id).as_deref(),
+                    Some("HttpApi"),
+                    "{id}.{event:?} must be a route of the HttpApi resource"
+                );
+                let route = (method.to_uppercase(), path.to_string());
+                assert!(
+                    routes.insert(route.clone(), names[id].clone()).is_none(),
+                    "route {route:?} twice"
+                );
+            }
+        }
+        routes
+    }
+
+    /// Routes that have their own throttle in the HTTP API's RouteSettings.
+    fn throttled_routes(&self) -> BTreeSet<Route> {
+        let settings = self.resources["HttpApi"]["Properties"]
+            .get("RouteSettings")
+            .and_then(Value::as_mapping)
+            .expect("HttpApi has RouteSettings");
+        settings
+            .iter()
+            .map(|(key, setting)| {
+                let key = key.as_str().expect("route key");
+                for limit in ["ThrottlingRateLimit", "ThrottlingBurstLimit"] {
+                    assert!(
+                        setting.get(limit).is_some(),
+                        "RouteSettings {key:?} has no {limit}"
+                    );
+                }
+                let (method, path) = key.split_once(' ').expect("route key `METHOD /path`");
+                (method.to_string(), path.to_string())
+            })
+            .collect()
+    }
+}
+
+// ---- docs/openapi.yaml -----------------------------------------------------------------------
+
+/// Route -> operationId.
+fn openapi_operations() -> BTreeMap<Route, String> {
+    let document = yaml("docs/openapi.yaml");
+    let paths = document
+        .get("paths")
+        .and_then(Value::as_mapping)
+        .expect("docs/openapi.yaml has paths");
+    let mut operations = BTreeMap::new();
+    for (path, item) in paths {
+        let path = path.as_str().expect("path").to_string();
+        let Some(item) = item.as_mapping() else { continue };
+        for (method, operation) in item {
+            let method = method.as_str().unwrap_or_default();
+            if !["get", "post", "put", "patch", "delete", "head", "options"].contains(&method) {
+                continue;
+            }
+            let id = operation
+                .get("operationId")
+                .and_then(Value::as_str)
+                .unwrap_or_else(|| panic!("{method} {path} has no operationId"));
+            operations.insert((method.to_uppercase(), path.clone()), id.to_string());
+        }
+    }
+    operations
+}
+
+/// The function an operationId belongs to: the longest function name it starts with, followed by
+/// nothing or `-` (so `activate-account` is not taken for `activate`).
+fn function_of_operation(operation_id: &str, functions: &BTreeSet<String>) -> Option<String> {
+    functions
+        .iter()
+        .filter(|name| {
+            operation_id == name.as_str()
+                || operation_id
+                    .strip_prefix(name.as_str())
+                    .is_some_and(|rest| rest.starts_with('-'))
+        })
+        .max_by_key(|name| name.len())
+        .cloned()
+}
+
+// ---- the checks ------------------------------------------------------------------------------
+
+#[test]
+fn every_function_crate_is_a_workspace_member() {
+    let members: BTreeSet<String> = workspace_members()
+        .into_iter()
+        .filter_map(|member| member.strip_prefix("functions/").map(str::to_string))
+        .collect();
+    assert_same(
+        "workspace members under functions/ vs crates of functions/",
+        &function_crates(),
+        &members,
+    );
+}
+
+#[test]
+fn template_deploys_exactly_the_function_crates() {
+    let deployed: BTreeSet<String> = Template::load().functions().into_keys().collect();
+    assert_same(
+        "functions of infra/template.yaml vs crates of functions/",
+        &function_crates(),
+        &deployed,
+    );
+}
+
+#[test]
+fn route_table_routes_to_exactly_the_function_crates() {
+    let routed: BTreeSet<String> = route_table().into_values().collect();
+    assert_same(
+        "functions of the Cargo.toml route table vs crates of functions/",
+        &function_crates(),
+        &routed,
+    );
+}
+
+#[test]
+fn openapi_describes_exactly_the_function_crates() {
+    let crates = function_crates();
+    let mut described = BTreeSet::new();
+    for ((method, path), id) in openapi_operations() {
+        let function = function_of_operation(&id, &crates)
+            .unwrap_or_else(|| panic!("operationId {id:?} of {method} {path} starts with no function name"));
+        described.insert(function);
+    }
+    assert_same(
+        "functions of docs/openapi.yaml operationIds vs crates of functions/",
+        &crates,
+        &described,
+    );
+}
+
+#[test]
+fn template_routes_equal_the_route_table() {
+    let table = route_table();
+    let deployed = Template::load().routes();
+    let table_routes: BTreeSet<_> = table.keys().cloned().collect();
+    let deployed_routes: BTreeSet<_> = deployed.keys().cloned().collect();
+    assert_same(
+        "HTTP API routes of infra/template.yaml vs the Cargo.toml route table",
+        &table_routes,
+        &deployed_routes,
+    );
+    for (route, function) in &table {
+        assert_eq!(
+            &deployed[route], function,
+            "route {route:?}: the template and the route table disagree"
+        );
+    }
+}
+
+#[test]
+fn every_route_has_its_own_throttle() {
+    let table_routes: BTreeSet<Route> = route_table().into_keys().collect();
+    let throttled = Template::load().throttled_routes();
+    assert_same(
+        "HttpApi RouteSettings vs the Cargo.toml route table",
+        &table_routes,
+        &throttled,
+    );
+}
+
+#[test]
+fn openapi_routes_equal_the_route_table() {
+    let crates = function_crates();
+    let table = route_table();
+    let operations = openapi_operations();
+    let table_routes: BTreeSet<_> = table.keys().cloned().collect();
+    let described: BTreeSet<_> = operations.keys().cloned().collect();
+    assert_same(
+        "paths of docs/openapi.yaml vs the Cargo.toml route table",
+        &table_routes,
+        &described,
+    );
+    for (route, id) in &operations {
+        assert_eq!(
+            function_of_operation(id, &crates).as_ref(),
+            table.get(route),
+            "operationId {id:?} of {route:?} must start with the name of the function that serves it"
+        );
+    }
+}
+
+#[test]
+fn each_function_has_its_own_role_log_group_and_alarms() {
+    let template = Template::load();
+    let mut roles = BTreeSet::new();
+    for (name, id) in template.functions() {
+        let properties = &template.resources[&id]["Properties"];
+        let role = properties
+            .get("Role")
+            .and_then(referenced_id)
+            .unwrap_or_else(|| panic!("{id} needs a Role"));
+        assert_eq!(
+            template.resources[&role].get("Type").and_then(Value::as_str),
+            Some("AWS::IAM::Role"),
+            "{id}: its Role must be a role of this template"
+        );
+        assert!(
+            roles.insert(role.clone()),
+            "{role} is shared by two functions; {name} needs its own"
+        );
+
+        let log_group = properties
+            .get("LoggingConfig")
+            .and_then(|c| c.get("LogGroup"))
+            .and_then(referenced_id)
+            .unwrap_or_else(|| panic!("{id} needs LoggingConfig.LogGroup"));
+        let group = &template.resources[&log_group];
+        assert_eq!(
+            group.get("Type").and_then(Value::as_str),
+            Some("AWS::Logs::LogGroup")
+        );
+        assert!(
+            group["Properties"].get("RetentionInDays").is_some(),
+            "{log_group} needs a retention"
+        );
+
+        let mut watched = BTreeSet::new();
+        for (_, alarm) in template.of_type("AWS::CloudWatch::Alarm") {
+            let alarm = &alarm["Properties"];
+            let on_this_function = alarm
+                .get("Dimensions")
+                .and_then(Value::as_sequence)
+                .into_iter()
+                .flatten()
+                .any(|d| {
+                    d.get("Name").and_then(Value::as_str) == Some("FunctionName")
+                        && d.get("Value").and_then(referenced_id).as_deref() == Some(id.as_str())
+                });
+            if !on_this_function {
+                continue;
+            }
+            let metric = alarm
+                .get("MetricName")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
+            let statistic = alarm
+                .get("ExtendedStatistic")
+                .or_else(|| alarm.get("Statistic"))
+                .and_then(Value::as_str)
+                .unwrap_or_default();
+            watched.insert(format!("{metric} {statistic}"));
+        }
+        let expected: BTreeSet<String> = ["Errors Sum", "Throttles Sum", "Duration p99"]
+            .map(String::from)
+            .into();
+        assert!(
+            expected.is_subset(&watched),
+            "{name} must have alarms on {expected:?}; it has {watched:?}"
+        );
+    }
+}
+
+#[test]
+fn iam_policies_grant_no_wildcard() {
+    let template = Template::load();
+    let mut checked = 0;
+    for (id, role) in template.of_type("AWS::IAM::Role") {
+        let properties = &role["Properties"];
+        assert!(
+            properties.get("ManagedPolicyArns").is_none(),
+            "{id}: managed policies are too broad here"
+        );
+        let policies = properties
+            .get("Policies")
+            .and_then(Value::as_sequence)
+            .into_iter()
+            .flatten();
+        for statement in policies.flat_map(|p| {
+            p["PolicyDocument"]["Statement"]
+                .as_sequence()
+                .cloned()
+                .unwrap_or_default()
+        }) {
+            for key in ["Action", "Resource"] {
+                let value = statement
+                    .get(key)
+                    .unwrap_or_else(|| panic!("{id}: statement without {key}"));
+                let items = match value.as_sequence() {
+                    Some(items) => items.clone(),
+                    None => vec![value.clone()],
+                };
+                for item in items {
+                    // A plain string, or the text of `!Sub`; `!GetAtt`/`!Ref` name resources of this
+                    // template (a log group's Arn covers its own streams only).
+                    let text = match (item.as_str(), tagged(&item)) {
+                        (Some(text), _) => Some(text.to_string()),
+                        (None, Some((tag, inner))) if tag == "Sub" => inner.as_str().map(str::to_string),
+                        _ => None,
+                    };
+                    if let Some(text) = text {
+                        assert!(!text.contains('*'), "{id}: {key} {text:?} has a wildcard");
+                    }
+                    checked += 1;
+                }
+            }
+        }
+    }
+    assert!(checked > 0, "no IAM statement found in the template");
+}

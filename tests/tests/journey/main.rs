@@ -1,0 +1,12 @@
+//! The voter journey through the HTTP API, one module per concern. Tests here run in parallel;
+//! each seeds its own voters. Tests that change the election calendar live in `phases.rs`.
+
+mod bad_input;
+mod concurrency;
+mod full_journey;
+mod lockout;
+mod mail_cap;
+mod no_disclosure;
+mod sessions;
+mod skip_activation;
+mod tokens;
