@@ -154,6 +154,17 @@ impl DynamoStore {
         )
     }
 
+    /// The transaction that ends a mailed link: consumes the token, changes the voter, opens a
+    /// session. Nothing of it is written unless every condition holds.
+    async fn consume_token_with(&self, token: &TokenRecord, voter: Update, session: &SessionRecord, now: i64) -> StoreResult<()> {
+        self.transact(vec![
+            TransactWriteItem::builder().update(self.consume_token(token, now)?).build(),
+            TransactWriteItem::builder().update(voter).build(),
+            self.put_session(session)?,
+        ])
+        .await
+    }
+
     async fn transact(&self, items: Vec<TransactWriteItem>) -> StoreResult<()> {
         self.client.transact_write_items().set_transact_items(Some(items)).send().await.map_err(transaction)?;
         Ok(())
@@ -386,12 +397,7 @@ impl Accounts for DynamoStore {
                 .expression_attribute_values(":gen", n(token.generation))
                 .build(),
         )?;
-        self.transact(vec![
-            TransactWriteItem::builder().update(self.consume_token(token, now)?).build(),
-            TransactWriteItem::builder().update(voter).build(),
-            self.put_session(session)?,
-        ])
-        .await
+        self.consume_token_with(token, voter, session, now).await
     }
 
     async fn skip_activation(&self, token: &TokenRecord, session: &SessionRecord, now: i64) -> StoreResult<()> {
@@ -408,12 +414,7 @@ impl Accounts for DynamoStore {
                 .expression_attribute_values(":not_activated", s(AccountStatus::NotActivated.as_str()))
                 .build(),
         )?;
-        self.transact(vec![
-            TransactWriteItem::builder().update(self.consume_token(token, now)?).build(),
-            TransactWriteItem::builder().update(voter).build(),
-            self.put_session(session)?,
-        ])
-        .await
+        self.consume_token_with(token, voter, session, now).await
     }
 
     async fn complete_reassort(&self, token: &TokenRecord, expected_credentials_version: u64, session: &SessionRecord, now: i64) -> StoreResult<()> {
@@ -435,12 +436,7 @@ impl Accounts for DynamoStore {
                 .expression_attribute_values(":active", s(AccountStatus::Active.as_str()))
                 .build(),
         )?;
-        self.transact(vec![
-            TransactWriteItem::builder().update(self.consume_token(token, now)?).build(),
-            TransactWriteItem::builder().update(voter).build(),
-            self.put_session(session)?,
-        ])
-        .await
+        self.consume_token_with(token, voter, session, now).await
     }
 
     async fn record_failure(&self, voter_id: &str, kind: FailureKind, locked_until: i64) -> StoreResult<()> {
@@ -655,6 +651,39 @@ impl Calendars for DynamoStore {
     }
 }
 
+/// The items of a ballot: its META item then one item per candidate list.
+pub(crate) fn scrutin_items(scrutin: &Scrutin) -> Vec<Item> {
+    let mut meta = key(keys::scrutin_key(&scrutin.id));
+    meta.insert("type".into(), s("scrutin"));
+    meta.insert("scrutin_id".into(), s(&scrutin.id));
+    meta.insert("name".into(), s(&scrutin.name));
+    meta.insert("description".into(), s(&scrutin.description));
+    let mut items = vec![meta];
+    for list in &scrutin.candidate_lists {
+        let mut item = key((keys::scrutin_pk(&scrutin.id), keys::candidate_list_sk(list.order)));
+        item.insert("type".into(), s("candidate_list"));
+        item.insert("list_id".into(), s(&list.id));
+        item.insert("order".into(), n(list.order));
+        item.insert("name".into(), s(&list.name));
+        item.insert("organisation".into(), s(&list.organisation));
+        let candidates = list
+            .candidates
+            .iter()
+            .map(|c| {
+                AttributeValue::M(HashMap::from([
+                    ("rank".to_string(), n(c.rank)),
+                    ("civility".to_string(), s(c.civility.as_str())),
+                    ("first_name".to_string(), s(&c.first_name)),
+                    ("last_name".to_string(), s(&c.last_name)),
+                ]))
+            })
+            .collect();
+        item.insert("candidates".into(), AttributeValue::L(candidates));
+        items.push(item);
+    }
+    items
+}
+
 /// The roll entry item of one voter in one ballot.
 pub fn roll_entry_item(voter: &RollVoter, scrutin_id: &str) -> Item {
     let shard = keys::roll_shard(&voter.last_name);
@@ -714,32 +743,8 @@ impl Roll for DynamoStore {
     }
 
     async fn put_scrutin(&self, scrutin: &Scrutin) -> StoreResult<()> {
-        let mut meta = key(keys::scrutin_key(&scrutin.id));
-        meta.insert("type".into(), s("scrutin"));
-        meta.insert("scrutin_id".into(), s(&scrutin.id));
-        meta.insert("name".into(), s(&scrutin.name));
-        meta.insert("description".into(), s(&scrutin.description));
-        let mut items = vec![TransactWriteItem::builder().put(self.put(meta, None)?).build()];
-        for list in &scrutin.candidate_lists {
-            let mut item = key((keys::scrutin_pk(&scrutin.id), keys::candidate_list_sk(list.order)));
-            item.insert("type".into(), s("candidate_list"));
-            item.insert("list_id".into(), s(&list.id));
-            item.insert("order".into(), n(list.order));
-            item.insert("name".into(), s(&list.name));
-            item.insert("organisation".into(), s(&list.organisation));
-            let candidates = list
-                .candidates
-                .iter()
-                .map(|c| {
-                    AttributeValue::M(HashMap::from([
-                        ("rank".to_string(), n(c.rank)),
-                        ("civility".to_string(), s(c.civility.as_str())),
-                        ("first_name".to_string(), s(&c.first_name)),
-                        ("last_name".to_string(), s(&c.last_name)),
-                    ]))
-                })
-                .collect();
-            item.insert("candidates".into(), AttributeValue::L(candidates));
+        let mut items = Vec::new();
+        for item in scrutin_items(scrutin) {
             items.push(TransactWriteItem::builder().put(self.put(item, None)?).build());
         }
         self.transact(items).await

@@ -185,3 +185,26 @@ where
     }))
     .await
 }
+
+/// Body of the steps that end a mailed link: `{"voter_id", "token"}`.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LinkBody {
+    pub voter_id: String,
+    pub token: String,
+}
+
+impl LinkBody {
+    pub fn parse(&self) -> Result<(crate::validate::VoterId, crate::validate::RawToken), DomainError> {
+        Ok((crate::validate::VoterId::parse(&self.voter_id)?, crate::validate::RawToken::parse(&self.token)?))
+    }
+}
+
+/// The reply of a step that opened a session: `{"status", "session"}` and the cookie.
+pub fn session_opened(status: u16, label: &str, session: &OpenedSession, config: &crate::config::Config) -> Reply {
+    let reply = json(status, &serde_json::json!({
+        "status": label,
+        "session": crate::views::SessionView::of(&session.record, config),
+    }))?;
+    Ok(with_session_cookie(reply, session, config.session_absolute))
+}

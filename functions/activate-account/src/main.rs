@@ -8,7 +8,6 @@ use serde::Deserialize;
 use shared::http::{self, Reply, Request};
 use shared::service::Portal;
 use shared::validate::{RawToken, SecretAnswer, VoterId};
-use shared::views::SessionView;
 use shared::{routes, DomainError};
 
 #[derive(Deserialize)]
@@ -28,11 +27,7 @@ async fn handle(portal: Arc<Portal>, req: Request) -> Reply {
             let token = RawToken::parse(&body.token)?;
             let answer = SecretAnswer::parse(&body.answer)?;
             let session = portal.activate_account(&voter_id, &token, body.question_id, &answer).await?;
-            let reply = http::json(201, &serde_json::json!({
-                "status": "active",
-                "session": SessionView::of(&session.record, &portal.config),
-            }))?;
-            Ok(http::with_session_cookie(reply, &session, portal.config.session_absolute))
+            http::session_opened(201, "active", &session, &portal.config)
         }
         _ => Err(DomainError::NotFound),
     }

@@ -8,8 +8,7 @@ use serde::Deserialize;
 use shared::http::{self, Reply, Request};
 use shared::questions::QUESTIONS;
 use shared::service::Portal;
-use shared::validate::{Identifier, RawToken, SecretAnswer, VoterId};
-use shared::views::SessionView;
+use shared::validate::{Identifier, SecretAnswer};
 use shared::{routes, DomainError};
 
 #[derive(Deserialize)]
@@ -18,13 +17,6 @@ struct ReassortRequest {
     identifier: String,
     question_id: i64,
     answer: String,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ConfirmRequest {
-    voter_id: String,
-    token: String,
 }
 
 const ACCEPTED: &str = "Si les informations saisies correspondent à un compte activé, un courriel de réassort vient \
@@ -42,15 +34,9 @@ async fn handle(portal: Arc<Portal>, req: Request) -> Reply {
             http::json(202, &serde_json::json!({ "status": "accepted", "message": ACCEPTED }))
         }
         (Method::POST, p) if p == routes::REASSORT_CONFIRM => {
-            let body: ConfirmRequest = http::json_body(&req)?;
-            let voter_id = VoterId::parse(&body.voter_id)?;
-            let token = RawToken::parse(&body.token)?;
+            let (voter_id, token) = http::json_body::<http::LinkBody>(&req)?.parse()?;
             let session = portal.confirm_reassort(&voter_id, &token).await?;
-            let reply = http::json(200, &serde_json::json!({
-                "status": "password_changed",
-                "session": SessionView::of(&session.record, &portal.config),
-            }))?;
-            Ok(http::with_session_cookie(reply, &session, portal.config.session_absolute))
+            http::session_opened(200, "password_changed", &session, &portal.config)
         }
         _ => Err(DomainError::NotFound),
     }

@@ -17,7 +17,7 @@ use aws_sdk_dynamodb::types::{
 use chrono::{DateTime, Utc};
 use rand::Rng;
 
-use super::{backend, built, claim_from, get_n, get_s, key, n, req_s, roll_entry_item, s, scrutin_from, voter_from, DynamoStore, Item};
+use super::{backend, built, claim_from, get_n, get_s, key, n, req_s, roll_entry_item, s, scrutin_from, scrutin_items, voter_from, DynamoStore, Item};
 use crate::keys::{self, PK};
 use crate::model::{AccountStatus, Calendar, Claim, ClaimStatus, RollVoter, Scrutin};
 use crate::ports::{StoreError, StoreResult};
@@ -259,37 +259,6 @@ pub fn new_voter_writes(voter: &RollVoter, created_at: i64) -> StoreResult<NewVo
     Ok(NewVoterWrites { before, profile: put_request(new_profile_item(voter, created_at))? })
 }
 
-fn scrutin_items(scrutin: &Scrutin) -> Vec<Item> {
-    let mut meta = key(keys::scrutin_key(&scrutin.id));
-    meta.insert("type".into(), s("scrutin"));
-    meta.insert("scrutin_id".into(), s(&scrutin.id));
-    meta.insert("name".into(), s(&scrutin.name));
-    meta.insert("description".into(), s(&scrutin.description));
-    let mut items = vec![meta];
-    for list in &scrutin.candidate_lists {
-        let mut item = key((keys::scrutin_pk(&scrutin.id), keys::candidate_list_sk(list.order)));
-        item.insert("type".into(), s("candidate_list"));
-        item.insert("list_id".into(), s(&list.id));
-        item.insert("order".into(), n(list.order));
-        item.insert("name".into(), s(&list.name));
-        item.insert("organisation".into(), s(&list.organisation));
-        let candidates = list
-            .candidates
-            .iter()
-            .map(|c| {
-                AttributeValue::M(HashMap::from([
-                    ("rank".to_string(), n(c.rank)),
-                    ("civility".to_string(), s(c.civility.as_str())),
-                    ("first_name".to_string(), s(&c.first_name)),
-                    ("last_name".to_string(), s(&c.last_name)),
-                ]))
-            })
-            .collect();
-        item.insert("candidates".into(), AttributeValue::L(candidates));
-        items.push(item);
-    }
-    items
-}
 
 fn calendar_item(calendar: &Calendar) -> Item {
     let mut item = key(keys::calendar_key());

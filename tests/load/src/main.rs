@@ -1,0 +1,329 @@
+//! Open-model load test of the local stack. Arrivals come at a fixed rate whatever the answers'
+//! speed (as voters do at the opening), for a bounded time, and are of three kinds: a voter asking
+//! for the activation mail (the opening rush), a voter logging in and reading their ballots, and a
+//! voter already in reading their ballots and the ministry-wide electoral list. Reports latency
+//! percentiles per route and checks that every activation accepted produced its mail. Only
+//! addresses of this machine are accepted as targets.
+
+use std::collections::{BTreeMap, HashSet};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context, Result};
+use clap::Parser;
+use serde_json::{json, Value};
+use shared::dynamo::DynamoStore;
+use shared::model::{Civility, RollVoter};
+use shared::ports::Roll;
+
+#[derive(Parser)]
+#[command(about = "Load test of the local espace-electeur stack (loopback only).")]
+struct Args {
+    /// Base URL of the API.
+    #[arg(long, env = "API_BASE_URL", default_value = "http://127.0.0.1:9000")]
+    api: String,
+    /// Base URL of the SES emulator (to count the mails sent).
+    #[arg(long, env = "SES_BASE_URL", default_value = "http://127.0.0.1:8005")]
+    ses: String,
+    /// Arrivals per second.
+    #[arg(long, default_value_t = 120.0)]
+    rate: f64,
+    /// Duration of the load, in seconds (at most 600).
+    #[arg(long, default_value_t = 30)]
+    seconds: u64,
+    /// Voters activated before the load starts, who log in and browse during it.
+    #[arg(long, default_value_t = 16)]
+    returning: usize,
+    /// Requests allowed in flight; an arrival beyond it is counted as dropped by the client.
+    #[arg(long, default_value_t = 2048)]
+    max_in_flight: usize,
+}
+
+const PASSWORD: &str = "une phrase de passe pour la charge";
+const BALLOTS: [&str; 3] = ["CSA-MEN", "CSA-ACA-VERSAILLES", "CAPN-CERTIFIES"];
+
+fn loopback(url: &str) -> bool {
+    ["http://127.", "http://localhost:", "http://[::1]:"].iter().any(|p| url.starts_with(p))
+}
+
+struct Sample {
+    route: &'static str,
+    ok: bool,
+    millis: f64,
+}
+
+type Samples = Arc<Mutex<Vec<Sample>>>;
+
+struct Client {
+    http: reqwest::Client,
+    api: String,
+    samples: Samples,
+}
+
+impl Client {
+    /// Sends one request, records it under `route`, and returns the status, the session cookie
+    /// value if one was set, and the body.
+    async fn call(&self, route: &'static str, method: reqwest::Method, path: &str, body: Option<Value>, cookie: Option<&str>, expect: u16) -> (u16, Option<String>, Value) {
+        let mut req = self.http.request(method, format!("{}{}", self.api, path));
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        if let Some(c) = cookie {
+            req = req.header("cookie", format!("{}={c}", shared::http::SESSION_COOKIE));
+        }
+        let start = Instant::now();
+        let result = req.send().await;
+        let (status, cookie, body) = match result {
+            Ok(resp) => {
+                let status = resp.status().as_u16();
+                let cookie = resp
+                    .headers()
+                    .get_all("set-cookie")
+                    .iter()
+                    .filter_map(|v| v.to_str().ok())
+                    .find_map(|v| v.strip_prefix(&format!("{}=", shared::http::SESSION_COOKIE)).map(|r| r.split(';').next().unwrap_or("").to_string()));
+                let body = resp.json::<Value>().await.unwrap_or(Value::Null);
+                (status, cookie, body)
+            }
+            Err(_) => (0, None, Value::Null),
+        };
+        let millis = start.elapsed().as_secs_f64() * 1000.0;
+        self.samples.lock().expect("samples").push(Sample { route, ok: status == expect, millis });
+        (status, cookie, body)
+    }
+}
+
+fn voter(run: &str, kind: &str, i: usize) -> RollVoter {
+    RollVoter {
+        voter_id: format!("L{run}{kind}{i}"),
+        email: format!("charge.{kind}{i}.{run}@ac-versailles.fr").to_lowercase(),
+        civility: if i % 2 == 0 { Civility::Mme } else { Civility::M },
+        first_name: "Camille".into(),
+        last_name: format!("Charge{}", (b'A' + (i % 26) as u8) as char),
+        scrutins: BALLOTS.iter().map(|s| s.to_string()).collect(),
+    }
+}
+
+async fn seed(store: &DynamoStore, voters: &[RollVoter]) -> Result<()> {
+    let mut tasks = tokio::task::JoinSet::new();
+    for chunk in voters.chunks(voters.len().div_ceil(8).max(1)) {
+        let store = store.clone();
+        let chunk = chunk.to_vec();
+        tasks.spawn(async move {
+            for v in &chunk {
+                store.put_roll_voter(v).await.with_context(|| format!("seeding {}", v.voter_id))?;
+            }
+            Ok::<_, anyhow::Error>(())
+        });
+    }
+    while let Some(r) = tasks.join_next().await {
+        r??;
+    }
+    Ok(())
+}
+
+/// The mails sent since `since` (epoch seconds), as (recipient, text).
+async fn mails_since(http: &reqwest::Client, ses: &str, since: u64) -> Result<Vec<(String, String)>> {
+    let store: Value = http.get(format!("{ses}/store?since={since}")).send().await?.json().await?;
+    Ok(store["emails"]
+        .as_array()
+        .map(|all| {
+            all.iter()
+                .flat_map(|m| {
+                    let text = m["body"]["text"].as_str().unwrap_or("").to_string();
+                    m["destination"]["to"].as_array().cloned().unwrap_or_default().into_iter().filter_map(move |to| to.as_str().map(|t| (t.to_lowercase(), text.clone())))
+                })
+                .collect()
+        })
+        .unwrap_or_default())
+}
+
+/// Activates a voter through the API as a person would, and returns a session cookie value.
+async fn activate_fully(client: &Client, ses: &str, since: u64, v: &RollVoter) -> Result<String> {
+    let (s, _, _) = client.call("setup", reqwest::Method::POST, "/api/activate", Some(json!({ "identifier": v.email })), None, 202).await;
+    if s != 202 {
+        bail!("activation request for {} answered {s}", v.email);
+    }
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let text = loop {
+        if let Some((_, text)) = mails_since(&client.http, ses, since).await?.into_iter().find(|(to, _)| *to == v.email) {
+            break text;
+        }
+        if Instant::now() > deadline {
+            bail!("no activation mail for {} within 30 s", v.email);
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    let token = text.split("token=").nth(1).and_then(|r| r.split('&').next()).context("no token in the mail")?.to_string();
+    let ids = json!({ "voter_id": v.voter_id, "token": token });
+    let mut pw = ids.clone();
+    pw["password"] = json!(PASSWORD);
+    client.call("setup", reqwest::Method::POST, "/api/password", Some(pw), None, 200).await;
+    let mut act = ids;
+    act["question_id"] = json!(1);
+    act["answer"] = json!("charge");
+    let (s, cookie, _) = client.call("setup", reqwest::Method::POST, "/api/activate-account", Some(act), None, 201).await;
+    match (s, cookie) {
+        (201, Some(c)) => Ok(c),
+        (s, _) => bail!("activate-account for {} answered {s}", v.email),
+    }
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let rank = ((p / 100.0) * (sorted.len() as f64 - 1.0)).round() as usize;
+    sorted[rank.min(sorted.len() - 1)]
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    let args = Args::parse();
+    if !loopback(&args.api) || !loopback(&args.ses) {
+        bail!("the load test only targets this machine (127.0.0.1, localhost, [::1])");
+    }
+    if !(args.rate > 0.0 && args.rate <= 2000.0) || args.seconds == 0 || args.seconds > 600 {
+        bail!("rate must be in (0, 2000] per second and seconds in [1, 600]");
+    }
+    let http = reqwest::Client::builder().timeout(Duration::from_secs(60)).pool_max_idle_per_host(256).build()?;
+    let samples: Samples = Arc::new(Mutex::new(Vec::new()));
+    let client = Arc::new(Client { http: http.clone(), api: args.api.trim_end_matches('/').to_string(), samples: samples.clone() });
+    let run: String = {
+        use rand::Rng;
+        let mut rng = rand::thread_rng();
+        (0..6).map(|_| (b'A' + rng.gen_range(0..26)) as char).collect()
+    };
+    let since = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_secs();
+
+    // --- set-up: voters on the roll, some of them activated -------------------------------
+    let arrivals = (args.rate * args.seconds as f64).ceil() as usize;
+    let fresh: Vec<RollVoter> = (0..arrivals).map(|i| voter(&run, "n", i)).collect();
+    let returning: Vec<RollVoter> = (0..args.returning.max(1)).map(|i| voter(&run, "r", i)).collect();
+    let store = DynamoStore::from_env().await;
+    let t = Instant::now();
+    seed(&store, &fresh).await?;
+    seed(&store, &returning).await?;
+    println!("seeded {} voters in {:.1} s", fresh.len() + returning.len(), t.elapsed().as_secs_f64());
+    let mut sessions = Vec::new();
+    for v in &returning {
+        sessions.push(activate_fully(&client, &args.ses, since, v).await?);
+    }
+    println!("activated {} returning voters through the API", sessions.len());
+    samples.lock().expect("samples").clear();
+    let sessions = Arc::new(sessions);
+    let returning = Arc::new(returning);
+
+    // --- the load: one arrival every 1/rate s, whatever the answers' speed ----------------
+    let limiter = Arc::new(tokio::sync::Semaphore::new(args.max_in_flight));
+    let mut ticker = tokio::time::interval(Duration::from_secs_f64(1.0 / args.rate));
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
+    let mut tasks = tokio::task::JoinSet::new();
+    let (mut dropped, mut activations_sent) = (0usize, 0usize);
+    let started = Instant::now();
+    let deadline = started + Duration::from_secs(args.seconds);
+    let mut i = 0usize;
+    while Instant::now() < deadline {
+        ticker.tick().await;
+        let Ok(permit) = limiter.clone().try_acquire_owned() else {
+            dropped += 1;
+            continue;
+        };
+        let client = client.clone();
+        let kind = i % 10;
+        match kind {
+            // 40 %: the opening rush, each a voter asking once
+            0..=3 => {
+                let v = fresh[activations_sent].clone();
+                activations_sent += 1;
+                tasks.spawn(async move {
+                    client.call("POST /api/activate", reqwest::Method::POST, "/api/activate", Some(json!({ "identifier": v.email })), None, 202).await;
+                    drop(permit);
+                });
+            }
+            // 30 %: a returning voter logs in and reads their ballots
+            4..=6 => {
+                let v = returning[i % returning.len()].clone();
+                tasks.spawn(async move {
+                    let (_, cookie, _) = client.call("POST /api/login", reqwest::Method::POST, "/api/login", Some(json!({ "identifier": v.email, "password": PASSWORD })), None, 200).await;
+                    if let Some(c) = cookie {
+                        client.call("GET /api/scrutins", reqwest::Method::GET, "/api/scrutins", None, Some(&c), 200).await;
+                    }
+                    drop(permit);
+                });
+            }
+            // 30 %: a voter already in reads ballots and the ministry-wide electoral list
+            _ => {
+                let c = sessions[i % sessions.len()].clone();
+                tasks.spawn(async move {
+                    client.call("GET /api/scrutins", reqwest::Method::GET, "/api/scrutins", None, Some(&c), 200).await;
+                    client.call("GET /api/scrutins/{id}/electeurs", reqwest::Method::GET, "/api/scrutins/CSA-MEN/electeurs?limit=50", None, Some(&c), 200).await;
+                    drop(permit);
+                });
+            }
+        }
+        i += 1;
+    }
+    let offered = started.elapsed().as_secs_f64();
+    let drain = tokio::time::timeout(Duration::from_secs(120), async { while tasks.join_next().await.is_some() {} }).await;
+    let elapsed = started.elapsed().as_secs_f64();
+
+    // --- every accepted activation must have produced its mail -----------------------------
+    let wanted: HashSet<String> = fresh[..activations_sent].iter().map(|v| v.email.clone()).collect();
+    let mail_deadline = Instant::now() + Duration::from_secs(60);
+    let mut delivered = 0;
+    loop {
+        let got: HashSet<String> = mails_since(&http, &args.ses, since).await?.into_iter().map(|(to, _)| to).filter(|to| wanted.contains(to)).collect();
+        delivered = got.len().max(delivered);
+        if delivered == wanted.len() || Instant::now() > mail_deadline {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+
+    // --- report ----------------------------------------------------------------------------
+    let all = std::mem::take(&mut *samples.lock().expect("samples"));
+    let mut by_route: BTreeMap<&str, Vec<&Sample>> = BTreeMap::new();
+    for s in &all {
+        by_route.entry(s.route).or_default().push(s);
+    }
+    println!();
+    println!(
+        "offered {} arrivals at {:.0}/s for {:.1} s ({} sent, {} dropped by the client with {} already in flight); all answered after {:.1} s",
+        i + dropped,
+        args.rate,
+        offered,
+        i,
+        dropped,
+        args.max_in_flight,
+        elapsed
+    );
+    println!("{:<36} {:>7} {:>7} {:>9} {:>9} {:>9} {:>9}", "route", "count", "errors", "p50 ms", "p95 ms", "p99 ms", "max ms");
+    let mut errors = 0;
+    for (route, list) in &by_route {
+        let mut ms: Vec<f64> = list.iter().map(|s| s.millis).collect();
+        ms.sort_by(|a, b| a.total_cmp(b));
+        let bad = list.iter().filter(|s| !s.ok).count();
+        errors += bad;
+        println!(
+            "{:<36} {:>7} {:>7} {:>9.0} {:>9.0} {:>9.0} {:>9.0}",
+            route,
+            list.len(),
+            bad,
+            percentile(&ms, 50.0),
+            percentile(&ms, 95.0),
+            percentile(&ms, 99.0),
+            ms.last().copied().unwrap_or(0.0)
+        );
+    }
+    println!("requests completed: {} ({:.1}/s over the whole run)", all.len(), all.len() as f64 / elapsed);
+    println!("activation mails delivered: {delivered} of {}", wanted.len());
+    if drain.is_err() {
+        bail!("requests still in flight 120 s after the end of the load");
+    }
+    if errors > 0 || delivered < wanted.len() || dropped > 0 {
+        bail!("{errors} unexpected answers, {} mails missing, {dropped} arrivals dropped", wanted.len() - delivered);
+    }
+    println!("no error, no mail lost");
+    Ok(())
+}
