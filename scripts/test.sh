@@ -2,7 +2,8 @@
 # The whole test suite, the same on a fresh machine, a developer's and CI: installs the pinned
 # tools, checks docs/openapi.yaml, runs the unit tests, then starts the local stack (DynamoDB and
 # SES v2 stand-ins, demo data, every function, built and warmed up beforehand) and runs the
-# end-to-end tests against it, then the browser test when tests/browser/run.sh exists. Prints one
+# end-to-end tests against it, then the browser test when tests/browser/run.sh exists, then the
+# deployment checks of scripts/check-infra.sh (cfn-lint, sam validate, release build). Prints one
 # summary line per stage with its duration, stops everything it started, and exits non-zero if
 # any stage failed. Settings (ports...) are described in scripts/lib.sh.
 # shellcheck disable=SC2329 # the stage functions are called through stage()
@@ -161,6 +162,9 @@ else
 fi
 
 stop_services
+
+# After the stack is down, so that the release build does not compete with the tests.
+stage "infra checks" bash scripts/check-infra.sh
 
 printf '\n======== summary ========\n'
 printf '%s\n' "${STAGES[@]}"
