@@ -2,6 +2,7 @@
 //! each seeds its own voters. Tests that change the election calendar live in `phases.rs`.
 
 mod bad_input;
+mod claims_export;
 mod concurrency;
 mod full_journey;
 mod lockout;
