@@ -67,7 +67,7 @@ async fn an_invalid_file_writes_nothing_and_every_error_is_reported() {
          3,c@ac-versailles.fr,M.,Alan,Turing,CSA-MEN|SCRUTIN-FANTOME\n\
          1,d@ac-versailles.fr,M.,Grace,Hopper,CSA-MEN\n\
          5,OK@ac-versailles.fr,Mme,Hedy,Lamarr,CSA-MEN\n\
-         6,e@ac-versailles.fr,Dr,Claude,Shannon,CSA-MEN\n",
+         6,e@ac-versailles.fr,Dr,Blaise,Pascal,CSA-MEN\n",
     );
     let run = env.admin(&["import", "--scrutins", &scrutins, "--lists", &lists, "--voters", &voters]);
     assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
