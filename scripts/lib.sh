@@ -318,8 +318,22 @@ build_functions() {
 }
 
 # start_functions [EXTRA WATCH ARGS...]: serves the route table on 127.0.0.1:$API_PORT.
+# Every instance that cargo lambda watch starts opens an inotify instance watching the whole
+# workspace. The default per-user limits (128 instances, ~190k watches) are close to what ten
+# functions with several instances each need, and an instance that cannot watch fails its request
+# with a 500 of the emulator's own. Raise them when this user may (root on a test machine).
+raise_inotify_limit() {
+  local file=/proc/sys/fs/inotify/$1 want=$2
+  if [ -w "$file" ] && [ "$(cat "$file")" -lt "$want" ]; then
+    say "raising fs.inotify.$1 from $(cat "$file") to $want for the emulator's instances"
+    echo "$want" >"$file" || true
+  fi
+}
+
 start_functions() {
   local log="$RUN_DIR/functions.log"
+  raise_inotify_limit max_user_instances 4096
+  raise_inotify_limit max_user_watches 4194304
   ensure_port_free API_PORT "$API_PORT" || return 1
   say "starting the functions (cargo lambda watch, $LAMBDA_CONCURRENCY instances each) on $API_BASE_URL"
   start_service functions "$log" cargo lambda watch -A 127.0.0.1 -P "$API_PORT" \
