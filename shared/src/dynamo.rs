@@ -133,6 +133,31 @@ impl DynamoStore {
         Ok(out.item)
     }
 
+    /// Every item of one partition, page after page.
+    pub(crate) async fn partition(&self, pk: &str, consistent: bool) -> StoreResult<Vec<Item>> {
+        let mut items = Vec::new();
+        let mut start: Option<Item> = None;
+        loop {
+            let out = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("pk = :pk")
+                .expression_attribute_values(":pk", s(pk))
+                .consistent_read(consistent)
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(backend)?;
+            items.extend(out.items.unwrap_or_default());
+            match out.last_evaluated_key {
+                Some(k) => start = Some(k),
+                None => break,
+            }
+        }
+        Ok(items)
+    }
+
     fn put(&self, item: Item, condition: Option<&str>) -> StoreResult<Put> {
         built(Put::builder().table_name(&self.table).set_item(Some(item)).set_condition_expression(condition.map(str::to_string)).build())
     }
@@ -508,25 +533,7 @@ impl Ballots for DynamoStore {
             let this = self.clone();
             let pk = keys::scrutin_pk(id);
             tasks.spawn(async move {
-                let mut items = Vec::new();
-                let mut start: Option<Item> = None;
-                loop {
-                    let out = this
-                        .client
-                        .query()
-                        .table_name(&this.table)
-                        .key_condition_expression("pk = :pk")
-                        .expression_attribute_values(":pk", s(&pk))
-                        .set_exclusive_start_key(start.take())
-                        .send()
-                        .await
-                        .map_err(backend)?;
-                    items.extend(out.items.unwrap_or_default());
-                    match out.last_evaluated_key {
-                        Some(k) => start = Some(k),
-                        None => break,
-                    }
-                }
+                let items = this.partition(&pk, false).await?;
                 Ok::<_, StoreError>((i, scrutin_from(&items)?))
             });
         }

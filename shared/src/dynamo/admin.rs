@@ -475,27 +475,7 @@ impl DynamoStore {
 
     /// A ballot with its candidate lists, read with strong consistency.
     pub async fn scrutin_consistent(&self, scrutin_id: &str) -> StoreResult<Option<Scrutin>> {
-        let mut items = Vec::new();
-        let mut start: Option<Item> = None;
-        loop {
-            let out = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression("pk = :pk")
-                .expression_attribute_values(":pk", s(keys::scrutin_pk(scrutin_id)))
-                .consistent_read(true)
-                .set_exclusive_start_key(start.take())
-                .send()
-                .await
-                .map_err(backend)?;
-            items.extend(out.items.unwrap_or_default());
-            match out.last_evaluated_key {
-                Some(k) => start = Some(k),
-                None => break,
-            }
-        }
-        scrutin_from(&items)
+        scrutin_from(&self.partition(&keys::scrutin_pk(scrutin_id), true).await?)
     }
 
     /// Writes a ballot, its candidate lists, and deletes the lists `old` had at orders `new` no
@@ -674,29 +654,7 @@ impl DynamoStore {
 
     /// The journal of one month (`YYYY-MM`), oldest first.
     pub async fn journal(&self, month: &str) -> StoreResult<Vec<JournalEntry>> {
-        let mut entries = Vec::new();
-        let mut start: Option<Item> = None;
-        loop {
-            let out = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression("pk = :pk")
-                .expression_attribute_values(":pk", s(journal_pk(month)))
-                .consistent_read(true)
-                .set_exclusive_start_key(start.take())
-                .send()
-                .await
-                .map_err(backend)?;
-            for item in out.items.unwrap_or_default() {
-                entries.push(journal_from(&item)?);
-            }
-            match out.last_evaluated_key {
-                Some(k) => start = Some(k),
-                None => break,
-            }
-        }
-        Ok(entries)
+        self.partition(&journal_pk(month), true).await?.iter().map(journal_from).collect()
     }
 
     /// Claims in `scope`, optionally of one status, oldest first. A ballot or the general claims
