@@ -13,6 +13,14 @@ source "$(dirname "$0")/lib.sh"
 install_cleanup_trap
 
 E2E_THREADS="${E2E_THREADS:-4}"
+# A run of the whole suite builds everything once: incremental caches would only add a gigabyte
+# of disk. Export CARGO_INCREMENTAL=1 to keep them.
+export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
+
+# Free space on the disk of the workspace, in MiB.
+free_mib() {
+  df -Pm . | awk 'NR == 2 { print $4 }'
+}
 
 STAGES=()
 FAILED_STAGES=()
@@ -35,6 +43,7 @@ stage() {
     record "$name" ok "$((SECONDS - started)) s"
   else
     record "$name" FAILED "$((SECONDS - started)) s" "exit $rc"
+    printf 'test.sh: stage %s failed with %s MiB free on the disk\n' "$name" "$(free_mib)" >&2
   fi
   return "$rc"
 }
@@ -130,6 +139,7 @@ build_ok=false
 services_ok=false
 
 require_commands cargo python3 npm curl || exit 1
+printf 'test.sh: %s MiB free on the disk of the workspace at the start\n' "$(free_mib)"
 
 stage tools install_tools || tools_ok=false
 
@@ -168,6 +178,7 @@ stage "infra checks" bash scripts/check-infra.sh
 
 printf '\n======== summary ========\n'
 printf '%s\n' "${STAGES[@]}"
+printf 'disk: %s MiB free at the end; target/ holds %s\n' "$(free_mib)" "$(du -sh target 2>/dev/null | cut -f1)"
 if [ ${#FAILED_STAGES[@]} -eq 0 ]; then
   printf 'test.sh: every stage passed in %d s\n' $((SECONDS - RUN_STARTED))
   exit 0
