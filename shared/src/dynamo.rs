@@ -646,16 +646,22 @@ impl Calendars for DynamoStore {
     }
 
     async fn put_calendar(&self, calendar: &Calendar) -> StoreResult<()> {
-        let mut item = key(keys::calendar_key());
-        item.insert("type".into(), s("calendar"));
-        item.insert("activation_opens_at".into(), s(calendar.activation_opens_at.to_rfc3339()));
-        item.insert("claim_deadline".into(), s(calendar.claim_deadline.to_rfc3339()));
-        item.insert("voting_opens_at".into(), s(calendar.voting_opens_at.to_rfc3339()));
-        item.insert("voting_closes_at".into(), s(calendar.voting_closes_at.to_rfc3339()));
-        item.insert("updated_at".into(), s(Utc::now().to_rfc3339()));
+        let item = calendar_item(calendar);
         self.client.put_item().table_name(&self.table).set_item(Some(item)).send().await.map_err(backend)?;
         Ok(())
     }
+}
+
+/// The one calendar item, as the functions read it.
+pub(crate) fn calendar_item(calendar: &Calendar) -> Item {
+    let mut item = key(keys::calendar_key());
+    item.insert("type".into(), s("calendar"));
+    item.insert("activation_opens_at".into(), s(calendar.activation_opens_at.to_rfc3339()));
+    item.insert("claim_deadline".into(), s(calendar.claim_deadline.to_rfc3339()));
+    item.insert("voting_opens_at".into(), s(calendar.voting_opens_at.to_rfc3339()));
+    item.insert("voting_closes_at".into(), s(calendar.voting_closes_at.to_rfc3339()));
+    item.insert("updated_at".into(), s(Utc::now().to_rfc3339()));
+    item
 }
 
 /// The items of a ballot: its META item then one item per candidate list.

@@ -17,7 +17,7 @@ use aws_sdk_dynamodb::types::{
 use chrono::{DateTime, Utc};
 use rand::Rng;
 
-use super::{backend, built, claim_from, get_n, get_s, key, n, req_s, roll_entry_item, s, scrutin_from, scrutin_items, voter_from, DynamoStore, Item};
+use super::{backend, built, calendar_item, claim_from, get_n, get_s, key, n, req_s, roll_entry_item, s, scrutin_from, scrutin_items, voter_from, DynamoStore, Item};
 use crate::keys::{self, PK};
 use crate::model::{AccountStatus, Calendar, Claim, ClaimStatus, RollVoter, Scrutin};
 use crate::ports::{StoreError, StoreResult};
@@ -259,17 +259,6 @@ pub fn new_voter_writes(voter: &RollVoter, created_at: i64) -> StoreResult<NewVo
     Ok(NewVoterWrites { before, profile: put_request(new_profile_item(voter, created_at))? })
 }
 
-
-fn calendar_item(calendar: &Calendar) -> Item {
-    let mut item = key(keys::calendar_key());
-    item.insert("type".into(), s("calendar"));
-    item.insert("activation_opens_at".into(), s(calendar.activation_opens_at.to_rfc3339()));
-    item.insert("claim_deadline".into(), s(calendar.claim_deadline.to_rfc3339()));
-    item.insert("voting_opens_at".into(), s(calendar.voting_opens_at.to_rfc3339()));
-    item.insert("voting_closes_at".into(), s(calendar.voting_closes_at.to_rfc3339()));
-    item.insert("updated_at".into(), s(Utc::now().to_rfc3339()));
-    item
-}
 
 /// Which claims to list.
 #[derive(Debug, Clone, PartialEq, Eq)]
