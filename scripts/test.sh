@@ -2,10 +2,10 @@
 # The whole test suite, the same on a fresh machine, a developer's and CI: installs the pinned
 # tools, checks docs/openapi.yaml, runs the unit tests, then starts the local stack (DynamoDB and
 # SES v2 stand-ins, demo data, every function, built and warmed up beforehand) and runs the
-# end-to-end tests against it, then the browser test when tests/browser/run.sh exists, then the
-# deployment checks of scripts/check-infra.sh (cfn-lint, sam validate, release build). Prints one
-# summary line per stage with its duration, stops everything it started, and exits non-zero if
-# any stage failed. Settings (ports...) are described in scripts/lib.sh.
+# end-to-end tests against it, then the browser test when tests/browser/run.sh exists, then a
+# short load (tests/load) on the same stack, then the deployment checks of scripts/check-infra.sh
+# (cfn-lint, sam validate, release build). Prints one summary line per stage with its
+# duration, stops everything it started, and exits non-zero if any stage failed. Settings (ports...) are described in scripts/lib.sh.
 # shellcheck disable=SC2329 # the stage functions are called through stage()
 set -uo pipefail
 # shellcheck source=scripts/lib.sh
@@ -107,7 +107,8 @@ unit_tests() {
 build_all() {
   build_functions &&
     cargo build --quiet -p electeur-admin &&
-    cargo test --quiet -p e2e --no-run
+    cargo test --quiet -p e2e --no-run &&
+    cargo build --quiet -p load-test
 }
 
 # The stack for the end-to-end tests. The functions do not reload on code changes during a run.
@@ -130,6 +131,13 @@ e2e_tests() {
 
 browser_test() {
   bash tests/browser/run.sh
+}
+
+# A short open-model load on the same stack (tests/load): every answer as expected, no arrival
+# dropped, every activation mail delivered, and latency percentiles per route in the log. The
+# rate is a fraction of what this stack sustains on two cores (see docs/load.md).
+load_smoke() {
+  cargo run --quiet -p load-test -- --rate "${LOAD_SMOKE_RATE:-8}" --seconds "${LOAD_SMOKE_SECONDS:-15}"
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -166,9 +174,11 @@ if $services_ok; then
   else
     skip "browser test" "no tests/browser/run.sh"
   fi
+  stage "load smoke" load_smoke
 else
   skip "e2e tests" "no services"
   skip "browser test" "no services"
+  skip "load smoke" "no services"
 fi
 
 stop_services

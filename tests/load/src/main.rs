@@ -34,10 +34,17 @@ struct Args {
     /// Voters activated before the load starts, who log in and browse during it.
     #[arg(long, default_value_t = 16)]
     returning: usize,
-    /// Requests allowed in flight; an arrival beyond it is counted as dropped by the client.
-    #[arg(long, default_value_t = 2048)]
+    /// Arrivals allowed in flight at once; an arrival beyond it is counted as dropped by the
+    /// client. At most EMULATOR_QUEUE_LIMIT (see there).
+    #[arg(long, default_value_t = EMULATOR_QUEUE_LIMIT)]
     max_in_flight: usize,
 }
+
+/// cargo lambda watch (1.9.2) queues at most 100 requests per function; the 101st waits for room
+/// while holding the lock that every function instance needs to take a request, and the emulator
+/// stops answering anything, for good. The client never has more requests in flight than this, so
+/// an overload shows up as dropped arrivals instead of a hung stack.
+const EMULATOR_QUEUE_LIMIT: usize = 96;
 
 const PASSWORD: &str = "une phrase de passe pour la charge";
 const BALLOTS: [&str; 3] = ["CSA-MEN", "CSA-ACA-VERSAILLES", "CAPN-CERTIFIES"];
@@ -185,6 +192,9 @@ async fn main() -> Result<()> {
     }
     if !(args.rate > 0.0 && args.rate <= 2000.0) || args.seconds == 0 || args.seconds > 600 {
         bail!("rate must be in (0, 2000] per second and seconds in [1, 600]");
+    }
+    if args.max_in_flight == 0 || args.max_in_flight > EMULATOR_QUEUE_LIMIT {
+        bail!("max-in-flight must be in [1, {EMULATOR_QUEUE_LIMIT}]: beyond it the local emulator (cargo lambda watch) deadlocks");
     }
     let http = reqwest::Client::builder().timeout(Duration::from_secs(60)).pool_max_idle_per_host(256).build()?;
     let samples: Samples = Arc::new(Mutex::new(Vec::new()));
