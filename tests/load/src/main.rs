@@ -40,10 +40,9 @@ struct Args {
     max_in_flight: usize,
 }
 
-/// cargo lambda watch (1.9.2) queues at most 100 requests per function; the 101st waits for room
-/// while holding the lock that every function instance needs to take a request, and the emulator
-/// stops answering anything, for good. The client never has more requests in flight than this, so
-/// an overload shows up as dropped arrivals instead of a hung stack.
+/// cargo lambda watch (1.9.2) queues at most 100 requests per function; past that it stops
+/// answering anything, for good (docs/load.md). The client never has more arrivals in flight than
+/// this, so an overload shows up as dropped arrivals instead of a hung stack.
 const EMULATOR_QUEUE_LIMIT: usize = 96;
 
 const PASSWORD: &str = "une phrase de passe pour la charge";
