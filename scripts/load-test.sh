@@ -16,7 +16,6 @@ source "$(dirname "$0")/lib.sh"
 install_cleanup_trap
 
 require_commands cargo python3 npm curl
-
 install_tools
 cargo build -q -p load-test
 start_stack

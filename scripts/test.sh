@@ -4,8 +4,9 @@
 # SES v2 stand-ins, demo data, every function, built and warmed up beforehand) and runs the
 # end-to-end tests against it, then the browser test when tests/browser/run.sh exists, then a
 # short load (tests/load) on the same stack, then the deployment checks of scripts/check-infra.sh
-# (cfn-lint, sam validate, release build). Prints one summary line per stage with its
-# duration, stops everything it started, and exits non-zero if any stage failed. Settings (ports...) are described in scripts/lib.sh.
+# (cfn-lint, sam validate, release build). Prints one summary line per stage with its duration,
+# stops everything it started, and exits non-zero if any stage failed. Settings (ports...) are
+# described in scripts/lib.sh.
 # shellcheck disable=SC2329 # the stage functions are called through stage()
 set -uo pipefail
 # shellcheck source=scripts/lib.sh
