@@ -48,10 +48,14 @@ fn paris(t: DateTime<Utc>) -> String {
 
 /// The calendar as an administrator reads it.
 pub fn describe(calendar: &Calendar, now: DateTime<Utc>) -> Vec<String> {
-    let row = |label: &str, t: DateTime<Utc>| format!("  {label:<28} {}  ({})", paris(t), t.format("%Y-%m-%dT%H:%M:%SZ"));
+    let row = |label: &str, t: DateTime<Utc>| {
+        format!("  {label:<28} {}  ({})", paris(t), t.format("%Y-%m-%dT%H:%M:%SZ"))
+    };
     let phase = match calendar.phase(now) {
         Phase::NotOpen => "portail pas encore ouvert".to_string(),
-        Phase::Open if calendar.claims_open(now) => "portail ouvert, réclamations ouvertes".to_string(),
+        Phase::Open if calendar.claims_open(now) => {
+            "portail ouvert, réclamations ouvertes".to_string()
+        }
         Phase::Open => "portail ouvert, réclamations closes".to_string(),
         Phase::Closed => "scrutin clos, portail fermé".to_string(),
     };
@@ -99,9 +103,12 @@ pub async fn set(store: &DynamoStore, changes: &Changes, operator: &str) -> Resu
             voting_closes_at: vc.unwrap_or(old.voting_closes_at),
         },
         None => match (a, c, vo, vc) {
-            (Some(a), Some(c), Some(vo), Some(vc)) => {
-                Calendar { activation_opens_at: a, claim_deadline: c, voting_opens_at: vo, voting_closes_at: vc }
-            }
+            (Some(a), Some(c), Some(vo), Some(vc)) => Calendar {
+                activation_opens_at: a,
+                claim_deadline: c,
+                voting_opens_at: vo,
+                voting_closes_at: vc,
+            },
             _ => bail!("aucun calendrier enregistré : donnez les quatre dates"),
         },
     };
@@ -143,11 +150,20 @@ mod tests {
     #[test]
     fn paris_wall_clock_is_converted_to_utc() {
         // winter time: UTC+1
-        assert_eq!(parse_paris("2026-12-01T09:00").unwrap(), Utc.with_ymd_and_hms(2026, 12, 1, 8, 0, 0).unwrap());
+        assert_eq!(
+            parse_paris("2026-12-01T09:00").unwrap(),
+            Utc.with_ymd_and_hms(2026, 12, 1, 8, 0, 0).unwrap()
+        );
         // summer time: UTC+2
-        assert_eq!(parse_paris("2026-10-13 09:00:30").unwrap(), Utc.with_ymd_and_hms(2026, 10, 13, 7, 0, 30).unwrap());
+        assert_eq!(
+            parse_paris("2026-10-13 09:00:30").unwrap(),
+            Utc.with_ymd_and_hms(2026, 10, 13, 7, 0, 30).unwrap()
+        );
         // an explicit offset wins
-        assert_eq!(parse_paris("2026-12-01T09:00:00Z").unwrap(), Utc.with_ymd_and_hms(2026, 12, 1, 9, 0, 0).unwrap());
+        assert_eq!(
+            parse_paris("2026-12-01T09:00:00Z").unwrap(),
+            Utc.with_ymd_and_hms(2026, 12, 1, 9, 0, 0).unwrap()
+        );
     }
 
     #[test]

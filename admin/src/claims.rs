@@ -36,14 +36,28 @@ fn paris(t: DateTime<Utc>) -> String {
     t.with_timezone(&Paris).to_rfc3339()
 }
 
-pub async fn fetch(store: &DynamoStore, scope: &ClaimScope, status: Option<ClaimStatus>) -> Result<Vec<Row>> {
+pub async fn fetch(
+    store: &DynamoStore,
+    scope: &ClaimScope,
+    status: Option<ClaimStatus>,
+) -> Result<Vec<Row>> {
     let claims = store.list_claims(scope, status).await.context("lecture des réclamations")?;
-    let ids: Vec<String> = claims.iter().map(|c| c.claim.voter_id.clone()).collect::<BTreeSet<_>>().into_iter().collect();
+    let ids: Vec<String> = claims
+        .iter()
+        .map(|c| c.claim.voter_id.clone())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
     let mut voters: HashMap<String, RollVoter> = HashMap::new();
     for chunk in ids.chunks(BATCH_GET_MAX) {
-        voters.extend(store.roll_voters(chunk, &Backoff::default()).await.context("lecture des électeurs")?.0);
+        voters.extend(
+            store.roll_voters(chunk, &Backoff::default()).await.context("lecture des électeurs")?.0,
+        );
     }
-    Ok(claims.into_iter().map(|claim| Row { voter: voters.get(&claim.claim.voter_id).cloned(), claim }).collect())
+    Ok(claims
+        .into_iter()
+        .map(|claim| Row { voter: voters.get(&claim.claim.voter_id).cloned(), claim })
+        .collect())
 }
 
 pub const EXPORT_COLUMNS: [&str; 14] = [
@@ -98,7 +112,8 @@ pub fn print(rows: &[Row]) {
     }
     for Row { claim, voter } in rows {
         let c = &claim.claim;
-        let text: String = c.text.chars().take(60).map(|ch| if ch.is_control() { ' ' } else { ch }).collect();
+        let text: String =
+            c.text.chars().take(60).map(|ch| if ch.is_control() { ' ' } else { ch }).collect();
         println!(
             "{}  {}  {:<20} {:<17} {:<8} {:<32} {}{}",
             c.reference,
@@ -115,21 +130,33 @@ pub fn print(rows: &[Row]) {
 }
 
 /// Marks an open claim answered, with a journal line.
-pub async fn answer(store: &DynamoStore, reference: &str, operator: &str, note: Option<&str>) -> Result<AdminClaim> {
-    let Some(found) = store.find_claim(reference).await.context("recherche de la réclamation")? else {
+pub async fn answer(
+    store: &DynamoStore,
+    reference: &str,
+    operator: &str,
+    note: Option<&str>,
+) -> Result<AdminClaim> {
+    let Some(found) = store.find_claim(reference).await.context("recherche de la réclamation")?
+    else {
         bail!("réclamation « {reference} » inconnue");
     };
     if found.claim.status == ClaimStatus::Answered {
         bail!(
             "réclamation {reference} déjà traitée{}{}",
-            found.answered_at.map(|t| format!(" le {}", t.with_timezone(&Paris).format("%d/%m/%Y à %H:%M"))).unwrap_or_default(),
+            found
+                .answered_at
+                .map(|t| format!(" le {}", t.with_timezone(&Paris).format("%d/%m/%Y à %H:%M")))
+                .unwrap_or_default(),
             found.answered_by.as_deref().map(|b| format!(" par {b}")).unwrap_or_default()
         );
     }
-    let entry = JournalEntry::new(operator, "claim-answer", reference, note.unwrap_or("").to_string());
+    let entry =
+        JournalEntry::new(operator, "claim-answer", reference, note.unwrap_or("").to_string());
     match store.answer_claim(&found.claim, &entry).await {
         Ok(()) => {}
-        Err(StoreError::ConditionFailed) => bail!("réclamation {reference} traitée entre-temps par quelqu'un d'autre"),
+        Err(StoreError::ConditionFailed) => {
+            bail!("réclamation {reference} traitée entre-temps par quelqu'un d'autre")
+        }
         Err(e) => return Err(e).context("écriture de la réclamation"),
     }
     let mut answered = found;

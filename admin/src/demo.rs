@@ -9,20 +9,73 @@ use shared::model::{Calendar, Candidate, CandidateList, Civility, RollVoter, Scr
 use shared::ports::{Calendars, Roll};
 
 pub(crate) const FIRST_NAMES: &[(&str, Civility)] = &[
-    ("Marie", Civility::Mme), ("Jean", Civility::M), ("Nathalie", Civility::Mme), ("Pierre", Civility::M),
-    ("Isabelle", Civility::Mme), ("Michel", Civility::M), ("Sylvie", Civility::Mme), ("Philippe", Civility::M),
-    ("Catherine", Civility::Mme), ("Alain", Civility::M), ("Sophie", Civility::Mme), ("Nicolas", Civility::M),
-    ("Élodie", Civility::Mme), ("Stéphane", Civility::M), ("Céline", Civility::Mme), ("Frédéric", Civility::M),
+    ("Marie", Civility::Mme),
+    ("Jean", Civility::M),
+    ("Nathalie", Civility::Mme),
+    ("Pierre", Civility::M),
+    ("Isabelle", Civility::Mme),
+    ("Michel", Civility::M),
+    ("Sylvie", Civility::Mme),
+    ("Philippe", Civility::M),
+    ("Catherine", Civility::Mme),
+    ("Alain", Civility::M),
+    ("Sophie", Civility::Mme),
+    ("Nicolas", Civility::M),
+    ("Élodie", Civility::Mme),
+    ("Stéphane", Civility::M),
+    ("Céline", Civility::Mme),
+    ("Frédéric", Civility::M),
 ];
 
 pub(crate) const LAST_NAMES: &[&str] = &[
-    "Martin", "Bernard", "Dubois", "Thomas", "Robert", "Richard", "Petit", "Durand", "Leroy", "Moreau",
-    "Simon", "Laurent", "Lefèvre", "Michel", "Garcia", "David", "Bertrand", "Roux", "Vincent", "Fournier",
-    "Morel", "Girard", "André", "Lefebvre", "Mercier", "Dupont", "Lambert", "Bonnet", "François", "Martinez",
-    "Écuyer", "Zidane", "Yilmaz", "Nguyen", "Kowalski", "d'Arc", "Ollivier", "Hoarau", "Quéré", "Vasseur",
+    "Martin",
+    "Bernard",
+    "Dubois",
+    "Thomas",
+    "Robert",
+    "Richard",
+    "Petit",
+    "Durand",
+    "Leroy",
+    "Moreau",
+    "Simon",
+    "Laurent",
+    "Lefèvre",
+    "Michel",
+    "Garcia",
+    "David",
+    "Bertrand",
+    "Roux",
+    "Vincent",
+    "Fournier",
+    "Morel",
+    "Girard",
+    "André",
+    "Lefebvre",
+    "Mercier",
+    "Dupont",
+    "Lambert",
+    "Bonnet",
+    "François",
+    "Martinez",
+    "Écuyer",
+    "Zidane",
+    "Yilmaz",
+    "Nguyen",
+    "Kowalski",
+    "d'Arc",
+    "Ollivier",
+    "Hoarau",
+    "Quéré",
+    "Vasseur",
 ];
 
-fn list(scrutin: &str, order: u32, organisation: &str, names: &[(&str, &str, Civility)]) -> CandidateList {
+fn list(
+    scrutin: &str,
+    order: u32,
+    organisation: &str,
+    names: &[(&str, &str, Civility)],
+) -> CandidateList {
     CandidateList {
         id: format!("{scrutin}-L{order}"),
         order,
@@ -53,15 +106,45 @@ pub fn scrutins() -> Vec<Scrutin> {
             .take(lists)
             .enumerate()
             .map(|(i, org)| {
-                list(id, i as u32 + 1, org, &[("Claire", "Aubert", Mme), ("Hugo", "Barre", M), ("Inès", "Carpentier", Mme), ("Louis", "Delmas", M)])
+                list(
+                    id,
+                    i as u32 + 1,
+                    org,
+                    &[
+                        ("Claire", "Aubert", Mme),
+                        ("Hugo", "Barre", M),
+                        ("Inès", "Carpentier", Mme),
+                        ("Louis", "Delmas", M),
+                    ],
+                )
             })
             .collect(),
     };
     vec![
-        mk("CSA-MEN", "Comité social d'administration ministériel de l'éducation nationale", "Scrutin ministériel : tous les personnels votent.", 5),
-        mk("CSA-ACA-VERSAILLES", "Comité social d'administration de l'académie de Versailles", "Scrutin académique.", 4),
-        mk("CAPN-CERTIFIES", "Commission administrative paritaire nationale des professeurs certifiés", "Scrutin national du corps des certifiés.", 3),
-        mk("CCP-AESH", "Commission consultative paritaire des AESH", "Accompagnants des élèves en situation de handicap.", 2),
+        mk(
+            "CSA-MEN",
+            "Comité social d'administration ministériel de l'éducation nationale",
+            "Scrutin ministériel : tous les personnels votent.",
+            5,
+        ),
+        mk(
+            "CSA-ACA-VERSAILLES",
+            "Comité social d'administration de l'académie de Versailles",
+            "Scrutin académique.",
+            4,
+        ),
+        mk(
+            "CAPN-CERTIFIES",
+            "Commission administrative paritaire nationale des professeurs certifiés",
+            "Scrutin national du corps des certifiés.",
+            3,
+        ),
+        mk(
+            "CCP-AESH",
+            "Commission consultative paritaire des AESH",
+            "Accompagnants des élèves en situation de handicap.",
+            2,
+        ),
     ]
 }
 
@@ -73,7 +156,8 @@ pub fn voters(count: usize) -> Vec<RollVoter> {
         .map(|i| {
             let (first, civility) = FIRST_NAMES[i % FIRST_NAMES.len()];
             let last = LAST_NAMES[(i / FIRST_NAMES.len() + i) % LAST_NAMES.len()];
-            let base = format!("{}.{}", shared::validate::fold(first), shared::validate::fold(last));
+            let base =
+                format!("{}.{}", shared::validate::fold(first), shared::validate::fold(last));
             let mut local = base.clone();
             let mut n = 1;
             while !seen.insert(local.clone()) {
@@ -118,7 +202,10 @@ pub async fn load(store: &DynamoStore, count: usize, operator: &str) -> Result<S
         let chunk = chunk.to_vec();
         tasks.spawn(async move {
             for v in &chunk {
-                store.put_roll_voter(v).await.with_context(|| format!("électeur {}", v.voter_id))?;
+                store
+                    .put_roll_voter(v)
+                    .await
+                    .with_context(|| format!("électeur {}", v.voter_id))?;
             }
             Ok::<_, anyhow::Error>(())
         });
@@ -127,8 +214,12 @@ pub async fn load(store: &DynamoStore, count: usize, operator: &str) -> Result<S
         r.context("tâche d'import")??;
     }
     store.put_calendar(&calendar()).await.context("calendrier")?;
-    let detail = format!("{} scrutins, {} électeurs, calendrier ouvert", scrutins().len(), voters.len());
-    store.record(&JournalEntry::new(operator, "demo", "élection de démonstration", detail)).await.context("journal")?;
+    let detail =
+        format!("{} scrutins, {} électeurs, calendrier ouvert", scrutins().len(), voters.len());
+    store
+        .record(&JournalEntry::new(operator, "demo", "élection de démonstration", detail))
+        .await
+        .context("journal")?;
     println!("{} scrutins, {} électeurs, calendrier ouvert", scrutins().len(), voters.len());
     Ok(voters[0].email.clone())
 }

@@ -101,9 +101,12 @@ struct VoterRow {
 }
 
 const SCRUTIN_COLUMNS: (&[&str], &[&str]) = (&["scrutin_id", "name"], &["description"]);
-const LIST_COLUMNS: (&[&str], &[&str]) = (&["list_id", "scrutin_id", "order", "name"], &["organisation"]);
-const CANDIDATE_COLUMNS: (&[&str], &[&str]) = (&["list_id", "rank", "civility", "first_name", "last_name"], &[]);
-const VOTER_COLUMNS: (&[&str], &[&str]) = (&["voter_id", "email", "civility", "first_name", "last_name", "scrutins"], &[]);
+const LIST_COLUMNS: (&[&str], &[&str]) =
+    (&["list_id", "scrutin_id", "order", "name"], &["organisation"]);
+const CANDIDATE_COLUMNS: (&[&str], &[&str]) =
+    (&["list_id", "rank", "civility", "first_name", "last_name"], &[]);
+const VOTER_COLUMNS: (&[&str], &[&str]) =
+    (&["voter_id", "email", "civility", "first_name", "last_name", "scrutins"], &[]);
 
 /// Collects the problems of one run.
 #[derive(Default)]
@@ -128,13 +131,14 @@ fn rows<T: for<'de> Deserialize<'de>>(
     problems: &mut Problems,
 ) -> Vec<(T, Origin)> {
     let file = display_name(path);
-    let mut reader = match csv::ReaderBuilder::new().delimiter(delimiter).trim(csv::Trim::All).from_path(path) {
-        Ok(r) => r,
-        Err(e) => {
-            problems.add(&Origin { file, line: 0 }, format!("lecture impossible : {e}"));
-            return Vec::new();
-        }
-    };
+    let mut reader =
+        match csv::ReaderBuilder::new().delimiter(delimiter).trim(csv::Trim::All).from_path(path) {
+            Ok(r) => r,
+            Err(e) => {
+                problems.add(&Origin { file, line: 0 }, format!("lecture impossible : {e}"));
+                return Vec::new();
+            }
+        };
     let header_at = Origin { file: file.clone(), line: 1 };
     let headers = match reader.headers() {
         Ok(h) => h.clone(),
@@ -152,7 +156,13 @@ fn rows<T: for<'de> Deserialize<'de>>(
             header_ok = false;
         } else if !required.contains(&name) && !optional.contains(&name) {
             let expected: Vec<&str> = required.iter().chain(optional.iter()).copied().collect();
-            problems.add(&header_at, format!("colonne inconnue « {name} » (colonnes attendues : {})", expected.join(", ")));
+            problems.add(
+                &header_at,
+                format!(
+                    "colonne inconnue « {name} » (colonnes attendues : {})",
+                    expected.join(", ")
+                ),
+            );
             header_ok = false;
         }
     }
@@ -172,7 +182,10 @@ fn rows<T: for<'de> Deserialize<'de>>(
         match reader.read_record(&mut record) {
             Ok(false) => break,
             Ok(true) => {
-                let at = Origin { file: file.clone(), line: record.position().map_or(line, |p| p.line()) };
+                let at = Origin {
+                    file: file.clone(),
+                    line: record.position().map_or(line, |p| p.line()),
+                };
                 if record.iter().all(str::is_empty) {
                     continue; // a blank line
                 }
@@ -182,13 +195,16 @@ fn rows<T: for<'de> Deserialize<'de>>(
                 }
             }
             Err(e) => {
-                let at = Origin { file: file.clone(), line: e.position().map_or(line, |p| p.line()) };
+                let at =
+                    Origin { file: file.clone(), line: e.position().map_or(line, |p| p.line()) };
                 match e.kind() {
                     csv::ErrorKind::Io(_) => {
                         problems.add(&at, format!("lecture interrompue : {e}"));
                         break;
                     }
-                    csv::ErrorKind::Utf8 { .. } => problems.add(&at, "texte qui n'est pas en UTF-8"),
+                    csv::ErrorKind::Utf8 { .. } => {
+                        problems.add(&at, "texte qui n'est pas en UTF-8")
+                    }
                     csv::ErrorKind::UnequalLengths { expected_len, len, .. } => {
                         problems.add(&at, format!("{len} champs au lieu de {expected_len}"))
                     }
@@ -234,8 +250,11 @@ pub fn civility(raw: &str) -> Result<Civility, String> {
 }
 
 pub fn scrutin_id(raw: &str) -> Result<String, String> {
-    shared::validate::scrutin_id(raw, "scrutin_id")
-        .map_err(|_| format!("identifiant de scrutin « {raw} » invalide (1 à 64 lettres, chiffres, « - » ou « _ »)"))
+    shared::validate::scrutin_id(raw, "scrutin_id").map_err(|_| {
+        format!(
+            "identifiant de scrutin « {raw} » invalide (1 à 64 lettres, chiffres, « - » ou « _ »)"
+        )
+    })
 }
 
 fn positive(raw: &str, what: &str, max: u32) -> Result<u32, String> {
@@ -256,9 +275,11 @@ pub fn voter(
     scrutins: &[&str],
 ) -> Result<RollVoter, Vec<String>> {
     let mut errors = Vec::new();
-    let voter_id = VoterId::parse(voter_id.trim())
-        .map(|v| v.as_str().to_string())
-        .map_err(|_| errors.push(format!("identifiant d'électeur « {voter_id} » invalide (1 à 32 lettres ou chiffres)")));
+    let voter_id = VoterId::parse(voter_id.trim()).map(|v| v.as_str().to_string()).map_err(|_| {
+        errors.push(format!(
+            "identifiant d'électeur « {voter_id} » invalide (1 à 32 lettres ou chiffres)"
+        ))
+    });
     let email = Identifier::parse(email)
         .map(|v| v.as_str().to_string())
         .map_err(|_| errors.push(format!("adresse électronique « {email} » invalide")));
@@ -269,7 +290,9 @@ pub fn voter(
     let mut seen = HashSet::new();
     for raw in scrutins {
         match scrutin_id(raw.trim()) {
-            Ok(id) if !seen.insert(id.clone()) => errors.push(format!("scrutin « {id} » cité deux fois")),
+            Ok(id) if !seen.insert(id.clone()) => {
+                errors.push(format!("scrutin « {id} » cité deux fois"))
+            }
             Ok(id) => ids.push(id),
             Err(e) => errors.push(e),
         }
@@ -280,7 +303,9 @@ pub fn voter(
         errors.push(format!("{} scrutins (au plus {MAX_SCRUTINS_PER_VOTER})", scrutins.len()));
     }
     match (voter_id, email, civility, first_name, last_name) {
-        (Ok(voter_id), Ok(email), Ok(civility), Ok(first_name), Ok(last_name)) if errors.is_empty() => {
+        (Ok(voter_id), Ok(email), Ok(civility), Ok(first_name), Ok(last_name))
+            if errors.is_empty() =>
+        {
             Ok(RollVoter { voter_id, email, civility, first_name, last_name, scrutins: ids })
         }
         _ => Err(errors),
@@ -310,7 +335,10 @@ pub fn read(sources: &Sources) -> (Parsed, Problems) {
         }
     }
     if let (Some(path), None) = (&sources.candidates, &sources.lists) {
-        problems.add(&Origin { file: display_name(path), line: 0 }, "--candidates s'importe avec les listes qu'il complète (--lists)");
+        problems.add(
+            &Origin { file: display_name(path), line: 0 },
+            "--candidates s'importe avec les listes qu'il complète (--lists)",
+        );
     }
 
     // ballots
@@ -318,13 +346,18 @@ pub fn read(sources: &Sources) -> (Parsed, Problems) {
     if let Some(path) = &sources.scrutins {
         for (row, at) in rows::<ScrutinRow>(path, d, SCRUTIN_COLUMNS, &mut problems) {
             let id = scrutin_id(&row.scrutin_id).map_err(|e| problems.add(&at, e));
-            let name = text(&row.name, "nom du scrutin", 200, true).map_err(|e| problems.add(&at, e));
-            let description = text(&row.description, "description", 2000, false).map_err(|e| problems.add(&at, e));
+            let name =
+                text(&row.name, "nom du scrutin", 200, true).map_err(|e| problems.add(&at, e));
+            let description = text(&row.description, "description", 2000, false)
+                .map_err(|e| problems.add(&at, e));
             if let (Ok(id), Ok(name), Ok(description)) = (id, name, description) {
                 if let Some((_, first)) = scrutins.get(&id) {
                     problems.add(&at, format!("scrutin « {id} » déjà décrit ligne {}", first.line));
                 } else {
-                    scrutins.insert(id.clone(), (Scrutin { id, name, description, candidate_lists: Vec::new() }, at));
+                    scrutins.insert(
+                        id.clone(),
+                        (Scrutin { id, name, description, candidate_lists: Vec::new() }, at),
+                    );
                 }
             }
         }
@@ -335,12 +368,20 @@ pub fn read(sources: &Sources) -> (Parsed, Problems) {
     if let Some(path) = &sources.lists {
         let mut orders: HashMap<(String, u32), u64> = HashMap::new();
         for (row, at) in rows::<ListRow>(path, d, LIST_COLUMNS, &mut problems) {
-            let id = scrutin_id(&row.list_id).map_err(|_| problems.add(&at, format!("identifiant de liste « {} » invalide", row.list_id)));
+            let id = scrutin_id(&row.list_id).map_err(|_| {
+                problems.add(&at, format!("identifiant de liste « {} » invalide", row.list_id))
+            });
             let scrutin = scrutin_id(&row.scrutin_id).map_err(|e| problems.add(&at, e));
             let order = positive(&row.order, "ordre", 9999).map_err(|e| problems.add(&at, e));
-            let name = text(&row.name, "nom de la liste", 300, true).map_err(|e| problems.add(&at, e));
-            let organisation = text(&row.organisation, "organisation", 300, false).map_err(|e| problems.add(&at, e));
-            let (Ok(id), Ok(scrutin), Ok(order), Ok(name), Ok(organisation)) = (id, scrutin, order, name, organisation) else { continue };
+            let name =
+                text(&row.name, "nom de la liste", 300, true).map_err(|e| problems.add(&at, e));
+            let organisation = text(&row.organisation, "organisation", 300, false)
+                .map_err(|e| problems.add(&at, e));
+            let (Ok(id), Ok(scrutin), Ok(order), Ok(name), Ok(organisation)) =
+                (id, scrutin, order, name, organisation)
+            else {
+                continue;
+            };
             if !scrutins.contains_key(&scrutin) {
                 problems.add(&at, format!("scrutin « {scrutin} » absent du fichier des scrutins"));
                 continue;
@@ -350,10 +391,20 @@ pub fn read(sources: &Sources) -> (Parsed, Problems) {
                 continue;
             }
             if let Some(first) = orders.insert((scrutin.clone(), order), at.line) {
-                problems.add(&at, format!("ordre {order} déjà pris dans le scrutin « {scrutin} » ligne {first}"));
+                problems.add(
+                    &at,
+                    format!("ordre {order} déjà pris dans le scrutin « {scrutin} » ligne {first}"),
+                );
                 continue;
             }
-            lists.insert(id.clone(), (scrutin, CandidateList { id, order, name, organisation, candidates: Vec::new() }, at));
+            lists.insert(
+                id.clone(),
+                (
+                    scrutin,
+                    CandidateList { id, order, name, organisation, candidates: Vec::new() },
+                    at,
+                ),
+            );
         }
     }
 
@@ -364,15 +415,23 @@ pub fn read(sources: &Sources) -> (Parsed, Problems) {
             let list = row.list_id.trim().to_string();
             let rank = positive(&row.rank, "rang", 10_000).map_err(|e| problems.add(&at, e));
             let civility = civility(&row.civility).map_err(|e| problems.add(&at, e));
-            let first_name = person_name(&row.first_name, "prénom").map_err(|e| problems.add(&at, e));
+            let first_name =
+                person_name(&row.first_name, "prénom").map_err(|e| problems.add(&at, e));
             let last_name = person_name(&row.last_name, "nom").map_err(|e| problems.add(&at, e));
             let Some((_, candidate_list, _)) = lists.get_mut(&list) else {
                 problems.add(&at, format!("liste « {list} » absente du fichier des listes"));
                 continue;
             };
-            let (Ok(rank), Ok(civility), Ok(first_name), Ok(last_name)) = (rank, civility, first_name, last_name) else { continue };
+            let (Ok(rank), Ok(civility), Ok(first_name), Ok(last_name)) =
+                (rank, civility, first_name, last_name)
+            else {
+                continue;
+            };
             if let Some(first) = ranks.insert((list.clone(), rank), at.line) {
-                problems.add(&at, format!("rang {rank} déjà pris dans la liste « {list} » ligne {first}"));
+                problems.add(
+                    &at,
+                    format!("rang {rank} déjà pris dans la liste « {list} » ligne {first}"),
+                );
                 continue;
             }
             candidate_list.candidates.push(Candidate { rank, civility, first_name, last_name });
@@ -388,7 +447,13 @@ pub fn read(sources: &Sources) -> (Parsed, Problems) {
     }
     for (s, at) in scrutins.values() {
         if s.candidate_lists.len() > MAX_LISTS_PER_SCRUTIN {
-            problems.add(at, format!("{} listes de candidats (au plus {MAX_LISTS_PER_SCRUTIN})", s.candidate_lists.len()));
+            problems.add(
+                at,
+                format!(
+                    "{} listes de candidats (au plus {MAX_LISTS_PER_SCRUTIN})",
+                    s.candidate_lists.len()
+                ),
+            );
         }
     }
     parsed.scrutins = scrutins.into_values().collect();
@@ -398,16 +463,32 @@ pub fn read(sources: &Sources) -> (Parsed, Problems) {
         let mut ids: HashMap<String, u64> = HashMap::new();
         let mut emails: HashMap<String, u64> = HashMap::new();
         for (row, at) in rows::<VoterRow>(path, d, VOTER_COLUMNS, &mut problems) {
-            match voter(&row.voter_id, &row.email, &row.civility, &row.first_name, &row.last_name, &split_scrutins(&row.scrutins)) {
+            match voter(
+                &row.voter_id,
+                &row.email,
+                &row.civility,
+                &row.first_name,
+                &row.last_name,
+                &split_scrutins(&row.scrutins),
+            ) {
                 Err(errors) => errors.into_iter().for_each(|e| problems.add(&at, e)),
                 Ok(v) => {
                     let mut duplicate = false;
                     if let Some(first) = ids.get(&v.voter_id) {
-                        problems.add(&at, format!("identifiant d'électeur « {} » déjà présent ligne {first}", v.voter_id));
+                        problems.add(
+                            &at,
+                            format!(
+                                "identifiant d'électeur « {} » déjà présent ligne {first}",
+                                v.voter_id
+                            ),
+                        );
                         duplicate = true;
                     }
                     if let Some(first) = emails.get(&v.email) {
-                        problems.add(&at, format!("adresse « {} » déjà présente ligne {first}", v.email));
+                        problems.add(
+                            &at,
+                            format!("adresse « {} » déjà présente ligne {first}", v.email),
+                        );
                         duplicate = true;
                     }
                     if !duplicate {
@@ -449,7 +530,8 @@ mod tests {
     }
 
     fn temp_dir(tag: &str) -> TempDir {
-        let dir = std::env::temp_dir().join(format!("electeur-admin-files-{tag}-{}", std::process::id()));
+        let dir =
+            std::env::temp_dir().join(format!("electeur-admin-files-{tag}-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         TempDir(dir)
     }
@@ -501,9 +583,14 @@ mod tests {
                       4,pas-une-adresse,Dr,,Martin,\n\
                       5,e@ac-paris.fr,M.,Eve,Martin,A|A\n\
                       6,f@ac-paris.fr,M.,Fred\n";
-        let sources = Sources { voters: Some(write(&dir, "v.csv", voters)), delimiter: b',', ..Sources::default() };
+        let sources = Sources {
+            voters: Some(write(&dir, "v.csv", voters)),
+            delimiter: b',',
+            ..Sources::default()
+        };
         let (parsed, problems) = read(&sources);
-        let lines: Vec<String> = problems.0.iter().map(|p| format!("{}:{}", p.at.line, p.message)).collect();
+        let lines: Vec<String> =
+            problems.0.iter().map(|p| format!("{}:{}", p.at.line, p.message)).collect();
         assert_eq!(parsed.voters.len(), 1);
         let expect = [
             "3:identifiant d'électeur « 1 » déjà présent ligne 2",
@@ -525,7 +612,11 @@ mod tests {
     fn headers_are_checked_before_rows() {
         let dir = temp_dir("headers");
         let sources = Sources {
-            voters: Some(write(&dir, "v.csv", "voter_id,emial,civility,first_name,last_name,scrutins\n1,a@ac.fr,M.,A,B,X\n")),
+            voters: Some(write(
+                &dir,
+                "v.csv",
+                "voter_id,emial,civility,first_name,last_name,scrutins\n1,a@ac.fr,M.,A,B,X\n",
+            )),
             delimiter: b',',
             ..Sources::default()
         };
@@ -537,7 +628,10 @@ mod tests {
             )),
             "{lines:?}"
         );
-        assert!(lines.iter().any(|l| l.ends_with("v.csv:1: colonne obligatoire « email » absente")), "{lines:?}");
+        assert!(
+            lines.iter().any(|l| l.ends_with("v.csv:1: colonne obligatoire « email » absente")),
+            "{lines:?}"
+        );
     }
 
     #[test]
@@ -555,8 +649,13 @@ mod tests {
             delimiter: b',',
         };
         let (_, problems) = read(&sources);
-        let lines: Vec<String> =
-            problems.0.iter().map(|p| format!("{}:{}:{}", p.at.file.rsplit('/').next().unwrap(), p.at.line, p.message)).collect();
+        let lines: Vec<String> = problems
+            .0
+            .iter()
+            .map(|p| {
+                format!("{}:{}:{}", p.at.file.rsplit('/').next().unwrap(), p.at.line, p.message)
+            })
+            .collect();
         for e in [
             "s.csv:3:scrutin « A » déjà décrit ligne 2",
             "l.csv:3:scrutin « B » absent du fichier des scrutins",

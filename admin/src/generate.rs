@@ -10,26 +10,35 @@ use shared::validate::fold;
 
 use crate::demo::{FIRST_NAMES, LAST_NAMES};
 
-const ACADEMIES: &[&str] = &["versailles", "creteil", "paris", "lyon", "lille", "bordeaux", "rennes", "toulouse"];
+const ACADEMIES: &[&str] =
+    &["versailles", "creteil", "paris", "lyon", "lille", "bordeaux", "rennes", "toulouse"];
 const CORPS: &[(&str, &str)] = &[
     ("CAPN-CERTIFIES", "Commission administrative paritaire nationale des professeurs certifiés"),
     ("CAPN-AGREGES", "Commission administrative paritaire nationale des professeurs agrégés"),
-    ("CAPN-PLP", "Commission administrative paritaire nationale des professeurs de lycée professionnel"),
+    (
+        "CAPN-PLP",
+        "Commission administrative paritaire nationale des professeurs de lycée professionnel",
+    ),
     ("CAPN-PE", "Commission administrative paritaire nationale des professeurs des écoles"),
     ("CCP-AESH", "Commission consultative paritaire des AESH"),
 ];
-const ORGANISATIONS: &[&str] = &["UNSA Éducation", "FSU", "SGEN-CFDT", "FO", "SNALC", "CGT Éduc'action", "SUD Éducation"];
+const ORGANISATIONS: &[&str] =
+    &["UNSA Éducation", "FSU", "SGEN-CFDT", "FO", "SNALC", "CGT Éduc'action", "SUD Éducation"];
 
 /// Writes `scrutins.csv`, `lists.csv`, `candidates.csv` and `voters.csv` into `dir`; returns
 /// the number of ballots.
 pub fn write(dir: &Path, voters: usize, seed: u64) -> Result<usize> {
     std::fs::create_dir_all(dir).with_context(|| format!("création de {}", dir.display()))?;
     let mut rng = StdRng::seed_from_u64(seed);
-    let mut ballots: Vec<(String, String)> =
-        vec![("CSA-MEN".into(), "Comité social d'administration ministériel de l'éducation nationale".into())];
+    let mut ballots: Vec<(String, String)> = vec![(
+        "CSA-MEN".into(),
+        "Comité social d'administration ministériel de l'éducation nationale".into(),
+    )];
     for a in ACADEMIES {
-        ballots
-            .push((format!("CSA-ACA-{}", a.to_uppercase()), format!("Comité social d'administration de l'académie de {}", capitalise(a))));
+        ballots.push((
+            format!("CSA-ACA-{}", a.to_uppercase()),
+            format!("Comité social d'administration de l'académie de {}", capitalise(a)),
+        ));
     }
     for (id, name) in CORPS {
         ballots.push((id.to_string(), name.to_string()));
@@ -46,11 +55,23 @@ pub fn write(dir: &Path, voters: usize, seed: u64) -> Result<usize> {
         for order in 1..=(3 + i % 5) {
             let org = ORGANISATIONS[(i + order) % ORGANISATIONS.len()];
             let list_id = format!("{id}-L{order}");
-            l.write_record([list_id.as_str(), id, &order.to_string(), &format!("Liste {org}"), org])?;
+            l.write_record([
+                list_id.as_str(),
+                id,
+                &order.to_string(),
+                &format!("Liste {org}"),
+                org,
+            ])?;
             for rank in 1..=6 {
                 let (first, civility) = FIRST_NAMES[rng.gen_range(0..FIRST_NAMES.len())];
                 let last = LAST_NAMES[rng.gen_range(0..LAST_NAMES.len())];
-                c.write_record([list_id.as_str(), &rank.to_string(), civility.as_str(), first, last])?;
+                c.write_record([
+                    list_id.as_str(),
+                    &rank.to_string(),
+                    civility.as_str(),
+                    first,
+                    last,
+                ])?;
             }
         }
     }
@@ -67,7 +88,14 @@ pub fn write(dir: &Path, voters: usize, seed: u64) -> Result<usize> {
         let corps = CORPS[rng.gen_range(0..CORPS.len())].0;
         let email = format!("{}.{}{}@ac-{academy}.fr", fold(first), fold(last), i + 1);
         let scrutins = format!("CSA-MEN|CSA-ACA-{}|{corps}", academy.to_uppercase());
-        v.write_record([&format!("G{:08}", i + 1), &email, civility.as_str(), first, last, &scrutins])?;
+        v.write_record([
+            &format!("G{:08}", i + 1),
+            &email,
+            civility.as_str(),
+            first,
+            last,
+            &scrutins,
+        ])?;
     }
     v.flush()?;
     Ok(ballots.len())

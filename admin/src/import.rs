@@ -25,7 +25,9 @@ use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
-use shared::dynamo::admin::{new_voter_writes, Backoff, JournalEntry, SendStats, BATCH_GET_MAX, BATCH_WRITE_MAX};
+use shared::dynamo::admin::{
+    new_voter_writes, Backoff, JournalEntry, SendStats, BATCH_GET_MAX, BATCH_WRITE_MAX,
+};
 use shared::dynamo::DynamoStore;
 use shared::model::{RollVoter, Scrutin};
 use tokio::sync::Semaphore;
@@ -69,13 +71,22 @@ pub struct Summary {
 
 impl Summary {
     pub fn lines(&self) -> Vec<String> {
-        let rate = |n: u64, d: Duration| if d.as_secs_f64() > 0.0 { n as f64 / d.as_secs_f64() } else { 0.0 };
+        let rate = |n: u64, d: Duration| {
+            if d.as_secs_f64() > 0.0 {
+                n as f64 / d.as_secs_f64()
+            } else {
+                0.0
+            }
+        };
         let mut out = vec![
             format!(
                 "scrutins : {} créés, {} modifiés, {} inchangés",
                 self.scrutins_created, self.scrutins_updated, self.scrutins_unchanged
             ),
-            format!("électeurs : {} créés, {} modifiés, {} inchangés", self.voters_created, self.voters_updated, self.voters_unchanged),
+            format!(
+                "électeurs : {} créés, {} modifiés, {} inchangés",
+                self.voters_created, self.voters_updated, self.voters_unchanged
+            ),
             format!(
                 "lecture : {} appels BatchGetItem ({} clés relues), {:.1} s",
                 self.reads.calls,
@@ -166,7 +177,10 @@ async fn plan_voters(
     problems: &mut Problems,
 ) -> Result<VoterPlan> {
     let bar = progress_bar(opts.progress, voters.len() as u64, "lecture des profils");
-    let chunks: Vec<Vec<String>> = voters.chunks(BATCH_GET_MAX).map(|c| c.iter().map(|(v, _)| v.voter_id.clone()).collect()).collect();
+    let chunks: Vec<Vec<String>> = voters
+        .chunks(BATCH_GET_MAX)
+        .map(|c| c.iter().map(|(v, _)| v.voter_id.clone()).collect())
+        .collect();
     let found = concurrently(chunks, opts.concurrency, |ids| {
         let store = store.clone();
         let backoff = opts.backoff;
@@ -185,7 +199,12 @@ async fn plan_voters(
         existing.extend(map);
     }
 
-    let mut plan = VoterPlan { new: Vec::new(), changed: Vec::new(), unchanged: 0, stale_holders: HashMap::new() };
+    let mut plan = VoterPlan {
+        new: Vec::new(),
+        changed: Vec::new(),
+        unchanged: 0,
+        stale_holders: HashMap::new(),
+    };
     // identifiers to look up: those of new voters and the new ones of changed voters
     let mut to_check: Vec<(String, String, Origin)> = Vec::new();
     for (voter, at) in voters {
@@ -204,11 +223,19 @@ async fn plan_voters(
         }
     }
 
-    let chunks: Vec<Vec<String>> = to_check.chunks(BATCH_GET_MAX).map(|c| c.iter().map(|(e, _, _)| e.clone()).collect()).collect();
+    let chunks: Vec<Vec<String>> = to_check
+        .chunks(BATCH_GET_MAX)
+        .map(|c| c.iter().map(|(e, _, _)| e.clone()).collect())
+        .collect();
     let found = concurrently(chunks, opts.concurrency, |emails| {
         let store = store.clone();
         let backoff = opts.backoff;
-        async move { store.email_holders(&emails, &backoff).await.context("lecture de l'index des identifiants") }
+        async move {
+            store
+                .email_holders(&emails, &backoff)
+                .await
+                .context("lecture de l'index des identifiants")
+        }
     })
     .await?;
     let mut holders: HashMap<String, String> = HashMap::new();
@@ -220,9 +247,16 @@ async fn plan_voters(
     // an identifier held by another voter is taken only if that voter's profile does not hold it
     let others: BTreeSet<String> = to_check
         .iter()
-        .filter_map(|(email, id, _)| holders.get(email).filter(|h| *h != id && !existing.contains_key(*h)).cloned())
+        .filter_map(|(email, id, _)| {
+            holders.get(email).filter(|h| *h != id && !existing.contains_key(*h)).cloned()
+        })
         .collect();
-    let chunks: Vec<Vec<String>> = others.into_iter().collect::<Vec<_>>().chunks(BATCH_GET_MAX).map(<[String]>::to_vec).collect();
+    let chunks: Vec<Vec<String>> = others
+        .into_iter()
+        .collect::<Vec<_>>()
+        .chunks(BATCH_GET_MAX)
+        .map(<[String]>::to_vec)
+        .collect();
     let found = concurrently(chunks, opts.concurrency, |ids| {
         let store = store.clone();
         let backoff = opts.backoff;
@@ -258,7 +292,11 @@ fn complete(mut new: Scrutin, old: Option<&Scrutin>, sources: &Sources) -> Scrut
         new.candidate_lists = old_lists.to_vec();
     } else if sources.candidates.is_none() {
         for list in &mut new.candidate_lists {
-            list.candidates = old_lists.iter().find(|o| o.id == list.id).map(|o| o.candidates.clone()).unwrap_or_default();
+            list.candidates = old_lists
+                .iter()
+                .find(|o| o.id == list.id)
+                .map(|o| o.candidates.clone())
+                .unwrap_or_default();
         }
     }
     new
@@ -273,7 +311,10 @@ async fn plan_scrutins(
 ) -> Result<Vec<(Option<Scrutin>, Scrutin)>> {
     let mut to_write = Vec::new();
     for (scrutin, _) in scrutins {
-        let old = store.scrutin_consistent(&scrutin.id).await.with_context(|| format!("lecture du scrutin {}", scrutin.id))?;
+        let old = store
+            .scrutin_consistent(&scrutin.id)
+            .await
+            .with_context(|| format!("lecture du scrutin {}", scrutin.id))?;
         let scrutin = &complete(scrutin.clone(), old.as_ref(), sources);
         match old {
             Some(old) if &old == scrutin => summary.scrutins_unchanged += 1,
@@ -306,12 +347,18 @@ struct ChunkDone {
     stats: SendStats,
 }
 
-async fn write_new_voters(store: &DynamoStore, mut voters: Vec<RollVoter>, opts: &Options, summary: &mut Summary) -> Result<()> {
+async fn write_new_voters(
+    store: &DynamoStore,
+    mut voters: Vec<RollVoter>,
+    opts: &Options,
+    summary: &mut Summary,
+) -> Result<()> {
     spread(&mut voters);
     let created_at = chrono::Utc::now().timestamp();
     let bar = progress_bar(opts.progress, voters.len() as u64, "écriture des électeurs");
     let committed = Arc::new(AtomicU64::new(0));
-    let chunks: Vec<Vec<RollVoter>> = voters.chunks(VOTERS_PER_CHUNK).map(<[RollVoter]>::to_vec).collect();
+    let chunks: Vec<Vec<RollVoter>> =
+        voters.chunks(VOTERS_PER_CHUNK).map(<[RollVoter]>::to_vec).collect();
     let done = concurrently(chunks, opts.concurrency, |chunk| {
         let store = store.clone();
         let backoff = opts.backoff;
@@ -322,22 +369,36 @@ async fn write_new_voters(store: &DynamoStore, mut voters: Vec<RollVoter>, opts:
             let mut before = Vec::new();
             let mut profiles = Vec::new();
             for v in &chunk {
-                let w = new_voter_writes(v, created_at).with_context(|| format!("électeur {}", v.voter_id))?;
+                let w = new_voter_writes(v, created_at)
+                    .with_context(|| format!("électeur {}", v.voter_id))?;
                 before.extend(w.before);
                 profiles.push(w.profile);
             }
             let items = (before.len() + profiles.len()) as u64;
             let mut stats = SendStats::default();
             for batch in before.chunks(BATCH_WRITE_MAX) {
-                stats.add(store.batch_write(batch.to_vec(), &backoff).await.context("écriture par lots")?);
+                stats.add(
+                    store
+                        .batch_write(batch.to_vec(), &backoff)
+                        .await
+                        .context("écriture par lots")?,
+                );
             }
             if interrupt_after.is_some_and(|n| committed.load(Ordering::SeqCst) >= n) {
                 bar.abandon();
-                eprintln!("import interrompu (essai) après {} électeurs", committed.load(Ordering::SeqCst));
+                eprintln!(
+                    "import interrompu (essai) après {} électeurs",
+                    committed.load(Ordering::SeqCst)
+                );
                 std::process::exit(3);
             }
             for batch in profiles.chunks(BATCH_WRITE_MAX) {
-                stats.add(store.batch_write(batch.to_vec(), &backoff).await.context("écriture par lots")?);
+                stats.add(
+                    store
+                        .batch_write(batch.to_vec(), &backoff)
+                        .await
+                        .context("écriture par lots")?,
+                );
             }
             committed.fetch_add(chunk.len() as u64, Ordering::SeqCst);
             bar.inc(chunk.len() as u64);
@@ -356,28 +417,52 @@ async fn write_new_voters(store: &DynamoStore, mut voters: Vec<RollVoter>, opts:
 }
 
 /// Checks the files against themselves and the table, then writes what differs.
-pub async fn run(store: &DynamoStore, sources: &Sources, opts: &Options, operator: &str) -> Result<Outcome> {
+pub async fn run(
+    store: &DynamoStore,
+    sources: &Sources,
+    opts: &Options,
+    operator: &str,
+) -> Result<Outcome> {
     let (parsed, mut problems) = files::read(sources);
 
     // ballots named by voters must be in the files or in the table
     let in_files: HashSet<&str> = parsed.scrutins.iter().map(|(s, _)| s.id.as_str()).collect();
-    let named: BTreeSet<String> =
-        parsed.voters.iter().flat_map(|(v, _)| v.scrutins.iter()).filter(|id| !in_files.contains(id.as_str())).cloned().collect();
+    let named: BTreeSet<String> = parsed
+        .voters
+        .iter()
+        .flat_map(|(v, _)| v.scrutins.iter())
+        .filter(|id| !in_files.contains(id.as_str()))
+        .cloned()
+        .collect();
     let mut in_table = HashSet::new();
     for chunk in named.into_iter().collect::<Vec<_>>().chunks(BATCH_GET_MAX) {
-        in_table.extend(store.existing_scrutins(chunk, &opts.backoff).await.context("lecture des scrutins de la table")?);
+        in_table.extend(
+            store
+                .existing_scrutins(chunk, &opts.backoff)
+                .await
+                .context("lecture des scrutins de la table")?,
+        );
     }
     for (voter, at) in &parsed.voters {
         for id in &voter.scrutins {
             if !in_files.contains(id.as_str()) && !in_table.contains(id) {
-                problems.add(at, format!("scrutin « {id} » inconnu : absent du fichier des scrutins et de la table"));
+                problems.add(
+                    at,
+                    format!(
+                        "scrutin « {id} » inconnu : absent du fichier des scrutins et de la table"
+                    ),
+                );
             }
         }
     }
     if !problems.0.is_empty() {
         return Ok(Outcome::Invalid(problems.0));
     }
-    println!("fichiers valides : {} scrutins, {} électeurs", parsed.scrutins.len(), parsed.voters.len());
+    println!(
+        "fichiers valides : {} scrutins, {} électeurs",
+        parsed.scrutins.len(),
+        parsed.voters.len()
+    );
 
     let mut summary = Summary { dry_run: opts.dry_run, ..Summary::default() };
     let started = Instant::now();
@@ -420,7 +505,10 @@ async fn write(
     summary: &mut Summary,
 ) -> Result<()> {
     for (old, new) in &scrutins {
-        store.replace_scrutin(old.as_ref(), new).await.with_context(|| format!("écriture du scrutin {}", new.id))?;
+        store
+            .replace_scrutin(old.as_ref(), new)
+            .await
+            .with_context(|| format!("écriture du scrutin {}", new.id))?;
     }
     let stale = Arc::new(plan.stale_holders);
     let updated = concurrently(plan.changed, opts.concurrency, |(old, new)| {
@@ -430,7 +518,12 @@ async fn write(
             store
                 .replace_roll_voter(&old, &new, stale.get(&new.voter_id).map(String::as_str), None)
                 .await
-                .map_err(|e| anyhow!("électeur {} : {e} (modifié pendant l'import ? relancez la commande)", new.voter_id))
+                .map_err(|e| {
+                    anyhow!(
+                        "électeur {} : {e} (modifié pendant l'import ? relancez la commande)",
+                        new.voter_id
+                    )
+                })
         }
     })
     .await?;

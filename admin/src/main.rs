@@ -257,8 +257,15 @@ async fn run(cli: Cli) -> Result<ExitCode> {
     }
     match cli.command {
         Command::Init => {
-            let created = ensure_table(store.client(), store.table()).await.map_err(anyhow::Error::msg).context("création de la table")?;
-            println!("table {}: {}", store.table(), if created { "créée" } else { "déjà présente" });
+            let created = ensure_table(store.client(), store.table())
+                .await
+                .map_err(anyhow::Error::msg)
+                .context("création de la table")?;
+            println!(
+                "table {}: {}",
+                store.table(),
+                if created { "créée" } else { "déjà présente" }
+            );
         }
         Command::Demo { voters } => {
             let first = demo::load(&store, voters, &operator).await?;
@@ -293,14 +300,24 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                     eprintln!("{} problème(s) : rien n'a été écrit", problems.len());
                     return Ok(ExitCode::from(INVALID_INPUT));
                 }
-                import::Outcome::Done(summary) => summary.lines().iter().for_each(|l| println!("{l}")),
+                import::Outcome::Done(summary) => {
+                    summary.lines().iter().for_each(|l| println!("{l}"))
+                }
             }
         }
         Command::Generate { voters, out, seed } => {
             let ballots = generate::write(&out, voters, seed)?;
             println!("{ballots} scrutins et {voters} électeurs écrits dans {}", out.display());
         }
-        Command::AddVoter { voter_id, email, civility, first_name, last_name, scrutins, reason } => {
+        Command::AddVoter {
+            voter_id,
+            email,
+            civility,
+            first_name,
+            last_name,
+            scrutins,
+            reason,
+        } => {
             let fields = voters::NewVoter {
                 voter_id: &voter_id,
                 email: &email,
@@ -311,17 +328,30 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             };
             let (added, voter) = voters::add(&store, &fields, reason.as_deref(), &operator).await?;
             match added {
-                voters::Added::Created => println!("électeur {} ajouté ({})", voter.voter_id, voter.email),
-                voters::Added::Updated => println!("électeur {} mis à jour ({}), compte conservé", voter.voter_id, voter.email),
-                voters::Added::Unchanged => println!("électeur {} déjà inscrit à l'identique : rien à faire", voter.voter_id),
+                voters::Added::Created => {
+                    println!("électeur {} ajouté ({})", voter.voter_id, voter.email)
+                }
+                voters::Added::Updated => println!(
+                    "électeur {} mis à jour ({}), compte conservé",
+                    voter.voter_id, voter.email
+                ),
+                voters::Added::Unchanged => println!(
+                    "électeur {} déjà inscrit à l'identique : rien à faire",
+                    voter.voter_id
+                ),
             }
         }
         Command::RemoveVoter { voter_id, email, reason } => {
-            let voter = voters::remove(&store, voter_id.as_deref(), email.as_deref(), &reason, &operator).await?;
+            let voter =
+                voters::remove(&store, voter_id.as_deref(), email.as_deref(), &reason, &operator)
+                    .await?;
             println!("électeur {} ({}) retiré de la liste électorale", voter.voter_id, voter.email);
         }
         Command::Calendar { command: CalendarCommand::Show } => calendar::show(&store).await?,
-        Command::Calendar { command: CalendarCommand::Set { activation_opens, claim_deadline, voting_opens, voting_closes } } => {
+        Command::Calendar {
+            command:
+                CalendarCommand::Set { activation_opens, claim_deadline, voting_opens, voting_closes },
+        } => {
             let changes = calendar::Changes {
                 activation_opens_at: activation_opens,
                 claim_deadline,
@@ -340,7 +370,8 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             let rows = claims::fetch(&store, &filter.scope(), filter.status).await?;
             match &out {
                 Some(path) => {
-                    let file = std::fs::File::create(path).with_context(|| format!("création de {}", path.display()))?;
+                    let file = std::fs::File::create(path)
+                        .with_context(|| format!("création de {}", path.display()))?;
                     claims::export(&rows, file)?;
                     println!("{} réclamation(s) exportée(s) dans {}", rows.len(), path.display());
                 }
@@ -348,7 +379,8 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             }
         }
         Command::Claims { command: ClaimsCommand::Answer { reference, note } } => {
-            let answered = claims::answer(&store, reference.trim(), &operator, note.as_deref()).await?;
+            let answered =
+                claims::answer(&store, reference.trim(), &operator, note.as_deref()).await?;
             println!("réclamation {} marquée traitée", answered.claim.reference);
         }
         Command::Stats { segments } => print_stats(&store, segments).await?,
@@ -359,7 +391,14 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             }
             let entries = store.journal(&month).await.context("lecture du journal")?;
             for e in &entries {
-                println!("{}  {:<14} {:<14} {:<24} {}", e.at.format("%Y-%m-%dT%H:%M:%SZ"), e.operator, e.action, e.target, e.detail);
+                println!(
+                    "{}  {:<14} {:<14} {:<24} {}",
+                    e.at.format("%Y-%m-%dT%H:%M:%SZ"),
+                    e.operator,
+                    e.action,
+                    e.target,
+                    e.detail
+                );
             }
             println!("{} action(s) en {month}", entries.len());
         }
@@ -377,7 +416,9 @@ async fn check_table(store: &DynamoStore) -> Result<()> {
         }
         Err(e) => bail!(
             "DynamoDB injoignable : {}",
-            e.message().map(str::to_string).unwrap_or_else(|| aws_sdk_dynamodb::error::DisplayErrorContext(&e).to_string())
+            e.message()
+                .map(str::to_string)
+                .unwrap_or_else(|| aws_sdk_dynamodb::error::DisplayErrorContext(&e).to_string())
         ),
     }
 }
@@ -386,16 +427,29 @@ async fn print_stats(store: &DynamoStore, segments: u32) -> Result<()> {
     let started = std::time::Instant::now();
     let stats = store.table_stats(segments).await.context("lecture de la table")?;
     let ids: Vec<String> = stats.by_scrutin.keys().cloned().collect();
-    let names: std::collections::HashMap<String, String> =
-        store.scrutins(&ids).await.context("lecture des scrutins")?.into_iter().map(|s| (s.id, s.name)).collect();
+    let names: std::collections::HashMap<String, String> = store
+        .scrutins(&ids)
+        .await
+        .context("lecture des scrutins")?
+        .into_iter()
+        .map(|s| (s.id, s.name))
+        .collect();
     let pct = |a: u64, b: u64| if b == 0 { 0.0 } else { 100.0 * a as f64 / b as f64 };
     let t = &stats.total;
     println!("électeurs inscrits        : {}", t.voters);
     println!("comptes activés           : {} ({:.1} %)", t.activated, pct(t.activated, t.voters));
     println!("accès sans activation     : {} accès ; {} électeurs entrés sans activer et toujours non activés", t.accesses_without_activation, t.entered_without_activation);
-    println!("réclamations              : {} ({} ouvertes, {} traitées)", t.claims_open + t.claims_answered, t.claims_open, t.claims_answered);
+    println!(
+        "réclamations              : {} ({} ouvertes, {} traitées)",
+        t.claims_open + t.claims_answered,
+        t.claims_open,
+        t.claims_answered
+    );
     println!();
-    println!("{:<22} {:>10} {:>10} {:>8} {:>12} {:>10} {:>10}  nom", "scrutin", "électeurs", "activés", "%", "sans activ.", "récl. ouv.", "récl. trt.");
+    println!(
+        "{:<22} {:>10} {:>10} {:>8} {:>12} {:>10} {:>10}  nom",
+        "scrutin", "électeurs", "activés", "%", "sans activ.", "récl. ouv.", "récl. trt."
+    );
     for (id, c) in &stats.by_scrutin {
         println!(
             "{:<22} {:>10} {:>10} {:>7.1}% {:>12} {:>10} {:>10}  {}",
@@ -410,7 +464,10 @@ async fn print_stats(store: &DynamoStore, segments: u32) -> Result<()> {
         );
     }
     let g = &stats.general;
-    println!("{:<22} {:>10} {:>10} {:>8} {:>12} {:>10} {:>10}", "(général)", "", "", "", "", g.claims_open, g.claims_answered);
+    println!(
+        "{:<22} {:>10} {:>10} {:>8} {:>12} {:>10} {:>10}",
+        "(général)", "", "", "", "", g.claims_open, g.claims_answered
+    );
     println!();
     println!(
         "coût : Scan de toute la table, {} éléments lus, {:.1} unités de lecture, {:.1} s",

@@ -11,7 +11,14 @@ use shared::validate::Identifier;
 use crate::files;
 
 fn describe(v: &RollVoter) -> String {
-    format!("{} {} {} <{}>, scrutins {}", v.civility.as_str(), v.first_name, v.last_name, v.email, v.scrutins.join("|"))
+    format!(
+        "{} {} {} <{}>, scrutins {}",
+        v.civility.as_str(),
+        v.first_name,
+        v.last_name,
+        v.email,
+        v.scrutins.join("|")
+    )
 }
 
 /// What `add-voter` did.
@@ -34,27 +41,47 @@ pub struct NewVoter<'a> {
 
 /// Adds a voter to the roll (a late registration), or brings their roll data up to date if they
 /// are on it; their account is kept either way.
-pub async fn add(store: &DynamoStore, f: &NewVoter<'_>, reason: Option<&str>, operator: &str) -> Result<(Added, RollVoter)> {
+pub async fn add(
+    store: &DynamoStore,
+    f: &NewVoter<'_>,
+    reason: Option<&str>,
+    operator: &str,
+) -> Result<(Added, RollVoter)> {
     let scrutins: Vec<&str> = f.scrutins.iter().flat_map(|s| files::split_scrutins(s)).collect();
     let voter = files::voter(f.voter_id, f.email, f.civility, f.first_name, f.last_name, &scrutins)
         .map_err(|errors| anyhow::anyhow!("électeur refusé : {}", errors.join(" ; ")))?;
     let backoff = Backoff::default();
-    let known = store.existing_scrutins(&voter.scrutins, &backoff).await.context("lecture des scrutins")?;
-    let unknown: Vec<&str> = voter.scrutins.iter().filter(|s| !known.contains(*s)).map(String::as_str).collect();
+    let known =
+        store.existing_scrutins(&voter.scrutins, &backoff).await.context("lecture des scrutins")?;
+    let unknown: Vec<&str> =
+        voter.scrutins.iter().filter(|s| !known.contains(*s)).map(String::as_str).collect();
     if !unknown.is_empty() {
         bail!("scrutin(s) inconnu(s) dans la table : {}", unknown.join(", "));
     }
-    let old =
-        store.roll_voters(std::slice::from_ref(&voter.voter_id), &backoff).await.context("lecture du profil")?.0.remove(&voter.voter_id);
+    let old = store
+        .roll_voters(std::slice::from_ref(&voter.voter_id), &backoff)
+        .await
+        .context("lecture du profil")?
+        .0
+        .remove(&voter.voter_id);
     if old.as_ref() == Some(&voter) {
         return Ok((Added::Unchanged, voter));
     }
     let mut stale = None;
     if old.as_ref().is_none_or(|o| o.email != voter.email) {
-        let holder =
-            store.email_holders(std::slice::from_ref(&voter.email), &backoff).await.context("lecture de l'index")?.0.remove(&voter.email);
+        let holder = store
+            .email_holders(std::slice::from_ref(&voter.email), &backoff)
+            .await
+            .context("lecture de l'index")?
+            .0
+            .remove(&voter.email);
         if let Some(holder) = holder.filter(|h| *h != voter.voter_id) {
-            let profile = store.roll_voters(std::slice::from_ref(&holder), &backoff).await.context("lecture du profil")?.0.remove(&holder);
+            let profile = store
+                .roll_voters(std::slice::from_ref(&holder), &backoff)
+                .await
+                .context("lecture du profil")?
+                .0
+                .remove(&holder);
             if profile.is_some_and(|p| p.email == voter.email) {
                 bail!("l'adresse {} est celle de l'électeur {holder} : changez d'abord son adresse, ou retirez-le", voter.email);
             }
@@ -64,8 +91,16 @@ pub async fn add(store: &DynamoStore, f: &NewVoter<'_>, reason: Option<&str>, op
     let reason = reason.map(|r| format!(" ; motif : {r}")).unwrap_or_default();
     let result = match &old {
         None => {
-            let entry = JournalEntry::new(operator, "add-voter", &voter.voter_id, format!("{}{reason}", describe(&voter)));
-            store.create_roll_voter(&voter, stale.as_deref(), Some(&entry)).await.map(|()| Added::Created)
+            let entry = JournalEntry::new(
+                operator,
+                "add-voter",
+                &voter.voter_id,
+                format!("{}{reason}", describe(&voter)),
+            );
+            store
+                .create_roll_voter(&voter, stale.as_deref(), Some(&entry))
+                .await
+                .map(|()| Added::Created)
         }
         Some(old) => {
             let entry = JournalEntry::new(
@@ -74,25 +109,37 @@ pub async fn add(store: &DynamoStore, f: &NewVoter<'_>, reason: Option<&str>, op
                 &voter.voter_id,
                 format!("avant : {} ; après : {}{reason}", describe(old), describe(&voter)),
             );
-            store.replace_roll_voter(old, &voter, stale.as_deref(), Some(&entry)).await.map(|()| Added::Updated)
+            store
+                .replace_roll_voter(old, &voter, stale.as_deref(), Some(&entry))
+                .await
+                .map(|()| Added::Updated)
         }
     };
     match result {
         Ok(added) => Ok((added, voter)),
-        Err(StoreError::ConditionFailed) => bail!("l'électeur {} ou son adresse a changé entre-temps : recommencez", voter.voter_id),
+        Err(StoreError::ConditionFailed) => {
+            bail!("l'électeur {} ou son adresse a changé entre-temps : recommencez", voter.voter_id)
+        }
         Err(e) => Err(e).context("écriture de l'électeur"),
     }
 }
 
 /// Removes a voter from the roll, found by voter id or by identifier (e-mail).
-pub async fn remove(store: &DynamoStore, voter_id: Option<&str>, email: Option<&str>, reason: &str, operator: &str) -> Result<RollVoter> {
+pub async fn remove(
+    store: &DynamoStore,
+    voter_id: Option<&str>,
+    email: Option<&str>,
+    reason: &str,
+    operator: &str,
+) -> Result<RollVoter> {
     if reason.trim().is_empty() {
         bail!("donnez le motif du retrait (--reason), par exemple la référence de la réclamation");
     }
     let voter_id = match (voter_id, email) {
         (Some(id), _) => id.to_string(),
         (None, Some(email)) => {
-            let email = Identifier::parse(email).map_err(|_| anyhow::anyhow!("adresse « {email} » invalide"))?;
+            let email = Identifier::parse(email)
+                .map_err(|_| anyhow::anyhow!("adresse « {email} » invalide"))?;
             match store.voter_id_for_email(email.as_str()).await.context("lecture de l'index")? {
                 Some(id) => id,
                 None => bail!("aucun électeur d'adresse {}", email.as_str()),
@@ -100,15 +147,26 @@ pub async fn remove(store: &DynamoStore, voter_id: Option<&str>, email: Option<&
         }
         (None, None) => bail!("désignez l'électeur : --voter-id ou --email"),
     };
-    let Some(voter) =
-        store.roll_voters(std::slice::from_ref(&voter_id), &Backoff::default()).await.context("lecture du profil")?.0.remove(&voter_id)
+    let Some(voter) = store
+        .roll_voters(std::slice::from_ref(&voter_id), &Backoff::default())
+        .await
+        .context("lecture du profil")?
+        .0
+        .remove(&voter_id)
     else {
         bail!("l'électeur {voter_id} n'est pas sur la liste électorale");
     };
-    let entry = JournalEntry::new(operator, "remove-voter", &voter_id, format!("{} ; motif : {}", describe(&voter), reason.trim()));
+    let entry = JournalEntry::new(
+        operator,
+        "remove-voter",
+        &voter_id,
+        format!("{} ; motif : {}", describe(&voter), reason.trim()),
+    );
     match store.remove_roll_voter(&voter, &entry).await {
         Ok(()) => Ok(voter),
-        Err(StoreError::ConditionFailed) => bail!("l'électeur {voter_id} a changé entre-temps : recommencez"),
+        Err(StoreError::ConditionFailed) => {
+            bail!("l'électeur {voter_id} a changé entre-temps : recommencez")
+        }
         Err(e) => Err(e).context("retrait de l'électeur"),
     }
 }

@@ -11,7 +11,11 @@ use shared::model::{AccountStatus, Calendar, Claim, ClaimCategory, ClaimStatus};
 use shared::ports::{Accounts, Ballots, Calendars, Claims, RollCursor};
 
 async fn electoral_list(env: &Env, scrutin: &str) -> Vec<String> {
-    let (entries, next) = env.store().electoral_list_page(scrutin, RollCursor { shard: 'A', after: None }, 500).await.unwrap();
+    let (entries, next) = env
+        .store()
+        .electoral_list_page(scrutin, RollCursor { shard: 'A', after: None }, 500)
+        .await
+        .unwrap();
     assert!(next.is_none());
     entries.into_iter().map(|e| format!("{} {}", e.last_name, e.first_name)).collect()
 }
@@ -30,10 +34,16 @@ async fn a_valid_import_writes_ballots_lists_and_voters() {
 
     let store = env.store();
     let voter = store.voter("2000004").await.unwrap().expect("profile written");
-    assert_eq!((voter.roll.first_name.as_str(), voter.roll.last_name.as_str()), ("Jeanne", "d'Arc"));
+    assert_eq!(
+        (voter.roll.first_name.as_str(), voter.roll.last_name.as_str()),
+        ("Jeanne", "d'Arc")
+    );
     assert_eq!(voter.roll.scrutins, vec!["CSA-MEN", "CAPN-CERTIFIES"]);
     assert_eq!(voter.status, AccountStatus::NotActivated);
-    assert_eq!(store.voter_id_for_email("jeanne.darc@ac-versailles.fr").await.unwrap().as_deref(), Some("2000004"));
+    assert_eq!(
+        store.voter_id_for_email("jeanne.darc@ac-versailles.fr").await.unwrap().as_deref(),
+        Some("2000004")
+    );
 
     let ballots = store.scrutins(&["CSA-MEN".into(), "CAPN-CERTIFIES".into()]).await.unwrap();
     assert_eq!(ballots.len(), 2);
@@ -43,22 +53,33 @@ async fn a_valid_import_writes_ballots_lists_and_voters() {
         men.candidate_lists.iter().map(|l| l.name.as_str()).collect::<Vec<_>>(),
         ["Liste UNSA Éducation", "Liste FSU", "Liste SGEN-CFDT, pour tous"]
     );
-    assert_eq!(men.candidate_lists[1].candidates.iter().map(|c| c.last_name.as_str()).collect::<Vec<_>>(), ["Delmas", "Carpentier"]);
+    assert_eq!(
+        men.candidate_lists[1].candidates.iter().map(|c| c.last_name.as_str()).collect::<Vec<_>>(),
+        ["Delmas", "Carpentier"]
+    );
 
     assert_eq!(
         electoral_list(&env, "CAPN-CERTIFIES").await,
         ["d'Arc Jeanne", "Écuyer Hélène", "Martin Marie", "Martin Pierre", "Yılmaz Ayşe"]
     );
     let counts = env.count_types().await;
-    assert_eq!((counts["voter"], counts["email"], counts["roll_entry"], counts["scrutin"]), (8, 8, 18, 10), "{counts:?}");
+    assert_eq!(
+        (counts["voter"], counts["email"], counts["roll_entry"], counts["scrutin"]),
+        (8, 8, 18, 10),
+        "{counts:?}"
+    );
     assert!(journal(&env).contains("test-admin     import"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_invalid_file_writes_nothing_and_every_error_is_reported() {
     let env = Env::new("invalid");
-    let scrutins = env.file("scrutins.csv", "scrutin_id,name\nCSA-MEN,Comité ministériel\nBAD ID,Mauvais\n");
-    let lists = env.file("lists.csv", "list_id,scrutin_id,order,name\nL1,CSA-MEN,1,Liste A\nL2,INCONNU,1,Liste B\n");
+    let scrutins =
+        env.file("scrutins.csv", "scrutin_id,name\nCSA-MEN,Comité ministériel\nBAD ID,Mauvais\n");
+    let lists = env.file(
+        "lists.csv",
+        "list_id,scrutin_id,order,name\nL1,CSA-MEN,1,Liste A\nL2,INCONNU,1,Liste B\n",
+    );
     let voters = env.file(
         "voters.csv",
         "voter_id,email,civility,first_name,last_name,scrutins\n\
@@ -69,7 +90,8 @@ async fn an_invalid_file_writes_nothing_and_every_error_is_reported() {
          5,OK@ac-versailles.fr,Mme,Hedy,Lamarr,CSA-MEN\n\
          6,e@ac-versailles.fr,Dr,Blaise,Pascal,CSA-MEN\n",
     );
-    let run = env.admin(&["import", "--scrutins", &scrutins, "--lists", &lists, "--voters", &voters]);
+    let run =
+        env.admin(&["import", "--scrutins", &scrutins, "--lists", &lists, "--voters", &voters]);
     assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
     let expected = [
         format!("{scrutins}:3: identifiant de scrutin « BAD ID » invalide (1 à 64 lettres, chiffres, « - » ou « _ »)"),
@@ -83,7 +105,11 @@ async fn an_invalid_file_writes_nothing_and_every_error_is_reported() {
     for line in &expected {
         assert!(run.stderr.lines().any(|l| l == line), "missing: {line}\n{}", run.stderr);
     }
-    assert!(run.stderr.contains(&format!("{} problème(s) : rien n'a été écrit", expected.len())), "{}", run.stderr);
+    assert!(
+        run.stderr.contains(&format!("{} problème(s) : rien n'a été écrit", expected.len())),
+        "{}",
+        run.stderr
+    );
     assert_same(&Default::default(), &env.snapshot().await);
     assert!(journal(&env).contains("0 action(s)"));
 
@@ -122,8 +148,16 @@ async fn a_rerun_changes_nothing_and_an_update_keeps_the_account() {
     // ballots alone keep their lists; lists alone keep their candidates
     let s = examples().join("scrutins.csv").display().to_string();
     let l = examples().join("lists.csv").display().to_string();
-    assert!(env.admin(&["import", "--scrutins", &s]).ok().stdout.contains("scrutins : 0 créés, 0 modifiés, 3 inchangés"));
-    assert!(env.admin(&["import", "--scrutins", &s, "--lists", &l]).ok().stdout.contains("scrutins : 0 créés, 0 modifiés, 3 inchangés"));
+    assert!(env
+        .admin(&["import", "--scrutins", &s])
+        .ok()
+        .stdout
+        .contains("scrutins : 0 créés, 0 modifiés, 3 inchangés"));
+    assert!(env
+        .admin(&["import", "--scrutins", &s, "--lists", &l])
+        .ok()
+        .stdout
+        .contains("scrutins : 0 créés, 0 modifiés, 3 inchangés"));
     assert_same(&first, &env.snapshot().await);
 
     // an activated voter whose roll data change keeps every part of their account
@@ -158,19 +192,31 @@ async fn a_rerun_changes_nothing_and_an_update_keeps_the_account() {
     let voter = store.voter("2000001").await.unwrap().unwrap();
     assert_eq!(voter.status, AccountStatus::Active);
     assert_eq!(voter.password_hash.as_deref(), Some("$argon2id$v=19$fake"));
-    assert_eq!((voter.token_generation, voter.credentials_version, voter.accesses_without_activation), (5, 3, 2));
+    assert_eq!(
+        (voter.token_generation, voter.credentials_version, voter.accesses_without_activation),
+        (5, 3, 2)
+    );
     assert_eq!(voter.roll.last_name, "Martin-Durand");
     assert_eq!(voter.roll.scrutins, vec!["CSA-MEN", "CAPN-CERTIFIES"]);
     assert_eq!(store.voter_id_for_email("marie.martin@ac-versailles.fr").await.unwrap(), None);
-    assert_eq!(store.voter_id_for_email("marie.martin-durand@ac-versailles.fr").await.unwrap().as_deref(), Some("2000001"));
+    assert_eq!(
+        store.voter_id_for_email("marie.martin-durand@ac-versailles.fr").await.unwrap().as_deref(),
+        Some("2000001")
+    );
     assert!(!electoral_list(&env, "CSA-ACA-VERSAILLES").await.iter().any(|e| e.contains("Marie")));
-    assert!(electoral_list(&env, "CAPN-CERTIFIES").await.contains(&"Martin-Durand Marie".to_string()));
+    assert!(electoral_list(&env, "CAPN-CERTIFIES")
+        .await
+        .contains(&"Martin-Durand Marie".to_string()));
     let counts = env.count_types().await;
     assert_eq!((counts["voter"], counts["email"], counts["roll_entry"]), (8, 8, 17), "{counts:?}");
 
     // and running that file again changes nothing either
     let settled = env.snapshot().await;
-    assert!(env.admin(&["import", "--voters", &voters]).ok().stdout.contains("électeurs : 0 créés, 0 modifiés, 8 inchangés"));
+    assert!(env
+        .admin(&["import", "--voters", &voters])
+        .ok()
+        .stdout
+        .contains("électeurs : 0 créés, 0 modifiés, 8 inchangés"));
     assert_same(&settled, &env.snapshot().await);
 }
 
@@ -181,9 +227,12 @@ async fn an_interrupted_import_resumes_where_it_stopped() {
     env.admin(&["generate", "--voters", "600", "--out", &dir]).ok();
     let files = |extra: &[&str]| -> Vec<String> {
         let mut args = vec!["import".to_string()];
-        for (flag, name) in
-            [("--scrutins", "scrutins.csv"), ("--lists", "lists.csv"), ("--candidates", "candidates.csv"), ("--voters", "voters.csv")]
-        {
+        for (flag, name) in [
+            ("--scrutins", "scrutins.csv"),
+            ("--lists", "lists.csv"),
+            ("--candidates", "candidates.csv"),
+            ("--voters", "voters.csv"),
+        ] {
             args.push(flag.into());
             args.push(format!("{dir}/{name}"));
         }
@@ -204,13 +253,28 @@ async fn an_interrupted_import_resumes_where_it_stopped() {
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let run = env.admin(&args).ok();
     assert!(run.stdout.contains("scrutins : 0 créés, 0 modifiés, 14 inchangés"), "{}", run.stdout);
-    assert!(run.stdout.contains(&format!("électeurs : {} créés, 0 modifiés, {profiles} inchangés", 600 - profiles)), "{}", run.stdout);
+    assert!(
+        run.stdout.contains(&format!(
+            "électeurs : {} créés, 0 modifiés, {profiles} inchangés",
+            600 - profiles
+        )),
+        "{}",
+        run.stdout
+    );
     let counts = env.count_types().await;
-    assert_eq!((counts["voter"], counts["email"], counts["roll_entry"]), (600, 600, 1800), "{counts:?}");
+    assert_eq!(
+        (counts["voter"], counts["email"], counts["roll_entry"]),
+        (600, 600, 1800),
+        "{counts:?}"
+    );
 
     let done = env.snapshot().await;
     let run = env.admin(&args).ok();
-    assert!(run.stdout.contains("électeurs : 0 créés, 0 modifiés, 600 inchangés"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("électeurs : 0 créés, 0 modifiés, 600 inchangés"),
+        "{}",
+        run.stdout
+    );
     assert_same(&done, &env.snapshot().await);
 }
 
@@ -218,7 +282,11 @@ async fn an_interrupted_import_resumes_where_it_stopped() {
 async fn the_calendar_is_set_in_paris_time_and_read_by_the_functions_store() {
     let env = Env::new("calendar");
     assert!(env.admin(&["calendar", "show"]).ok().stdout.contains("Aucun calendrier"));
-    assert_eq!(env.admin(&["calendar", "set", "--voting-opens", "2026-12-01T09:00"]).code, 1, "a first calendar needs every date");
+    assert_eq!(
+        env.admin(&["calendar", "set", "--voting-opens", "2026-12-01T09:00"]).code,
+        1,
+        "a first calendar needs every date"
+    );
     env.admin(&[
         "calendar",
         "set",
@@ -264,7 +332,14 @@ async fn the_calendar_is_set_in_paris_time_and_read_by_the_functions_store() {
     assert_eq!(journal(&env).matches("calendar-set").count(), 2);
 }
 
-fn claim(voter_id: &str, scrutin: Option<&str>, category: ClaimCategory, text: &str, reference: &str, minute: u32) -> Claim {
+fn claim(
+    voter_id: &str,
+    scrutin: Option<&str>,
+    category: ClaimCategory,
+    text: &str,
+    reference: &str,
+    minute: u32,
+) -> Claim {
     Claim {
         reference: reference.to_string(),
         voter_id: voter_id.to_string(),
@@ -282,7 +357,16 @@ fn claim(voter_id: &str, scrutin: Option<&str>, category: ClaimCategory, text: &
 fn read_csv(text: &str) -> Vec<std::collections::HashMap<String, String>> {
     let mut reader = csv::Reader::from_reader(text.as_bytes());
     let headers = reader.headers().unwrap().clone();
-    reader.records().map(|r| headers.iter().zip(r.unwrap().iter()).map(|(h, v)| (h.to_string(), v.to_string())).collect()).collect()
+    reader
+        .records()
+        .map(|r| {
+            headers
+                .iter()
+                .zip(r.unwrap().iter())
+                .map(|(h, v)| (h.to_string(), v.to_string()))
+                .collect()
+        })
+        .collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -299,7 +383,14 @@ async fn the_claims_export_matches_the_claims_filed() {
             "REC-20261102-AAAAAA",
             1,
         ),
-        claim("2000002", None, ClaimCategory::AccesPortail, "Je n'ai jamais reçu le courriel d'activation.", "REC-20261102-BBBBBB", 2),
+        claim(
+            "2000002",
+            None,
+            ClaimCategory::AccesPortail,
+            "Je n'ai jamais reçu le courriel d'activation.",
+            "REC-20261102-BBBBBB",
+            2,
+        ),
         claim(
             "2000003",
             Some("CAPN-CERTIFIES"),
@@ -314,10 +405,18 @@ async fn the_claims_export_matches_the_claims_filed() {
     }
 
     let out = env.path("claims.csv");
-    assert!(env.admin(&["claims", "export", "--out", &out]).ok().stdout.contains("3 réclamation(s) exportée(s)"));
+    assert!(env
+        .admin(&["claims", "export", "--out", &out])
+        .ok()
+        .stdout
+        .contains("3 réclamation(s) exportée(s)"));
     let rows = read_csv(&std::fs::read_to_string(&out).unwrap());
     assert_eq!(rows.len(), filed.len());
-    let emails = ["marie.martin@ac-versailles.fr", "jean.bernard@ac-versailles.fr", "helene.ecuyer@ac-versailles.fr"];
+    let emails = [
+        "marie.martin@ac-versailles.fr",
+        "jean.bernard@ac-versailles.fr",
+        "helene.ecuyer@ac-versailles.fr",
+    ];
     for ((row, c), email) in rows.iter().zip(&filed).zip(emails) {
         assert_eq!(row["reference"], c.reference);
         assert_eq!(row["voter_id"], c.voter_id);
@@ -329,10 +428,17 @@ async fn the_claims_export_matches_the_claims_filed() {
         assert_eq!(chrono::DateTime::parse_from_rfc3339(&row["created_at"]).unwrap(), c.created_at);
     }
 
-    let by_ballot = read_csv(&env.admin(&["claims", "export", "--scrutin", "CAPN-CERTIFIES"]).ok().stdout);
-    assert_eq!(by_ballot.iter().map(|r| r["reference"].as_str()).collect::<Vec<_>>(), ["REC-20261102-CCCCCC"]);
+    let by_ballot =
+        read_csv(&env.admin(&["claims", "export", "--scrutin", "CAPN-CERTIFIES"]).ok().stdout);
+    assert_eq!(
+        by_ballot.iter().map(|r| r["reference"].as_str()).collect::<Vec<_>>(),
+        ["REC-20261102-CCCCCC"]
+    );
     let general = read_csv(&env.admin(&["claims", "export", "--general"]).ok().stdout);
-    assert_eq!(general.iter().map(|r| r["reference"].as_str()).collect::<Vec<_>>(), ["REC-20261102-BBBBBB"]);
+    assert_eq!(
+        general.iter().map(|r| r["reference"].as_str()).collect::<Vec<_>>(),
+        ["REC-20261102-BBBBBB"]
+    );
 
     env.admin(&["claims", "answer", "REC-20261102-AAAAAA", "--note", "nom corrigé"]).ok();
     let again = env.admin(&["claims", "answer", "REC-20261102-AAAAAA"]);
@@ -340,8 +446,15 @@ async fn the_claims_export_matches_the_claims_filed() {
     assert!(again.stderr.contains("déjà traitée"), "{}", again.stderr);
     assert_eq!(env.admin(&["claims", "answer", "REC-INCONNUE"]).code, 1);
     let open = read_csv(&env.admin(&["claims", "export", "--status", "open"]).ok().stdout);
-    assert_eq!(open.iter().map(|r| r["reference"].as_str()).collect::<Vec<_>>(), ["REC-20261102-BBBBBB", "REC-20261102-CCCCCC"]);
-    let answered = read_csv(&env.admin(&["claims", "export", "--status", "answered", "--scrutin", "CSA-MEN"]).ok().stdout);
+    assert_eq!(
+        open.iter().map(|r| r["reference"].as_str()).collect::<Vec<_>>(),
+        ["REC-20261102-BBBBBB", "REC-20261102-CCCCCC"]
+    );
+    let answered = read_csv(
+        &env.admin(&["claims", "export", "--status", "answered", "--scrutin", "CSA-MEN"])
+            .ok()
+            .stdout,
+    );
     assert_eq!(answered.len(), 1);
     assert_eq!(answered[0]["answered_by"], "test-admin");
     let list = env.admin(&["claims", "list"]).ok().stdout;
@@ -358,7 +471,8 @@ async fn the_claims_export_matches_the_claims_filed() {
             .key("sk", AttributeValue::S("PROFILE".into()))
             .update_expression(expression);
         req = if expression.contains("#s") {
-            req.expression_attribute_names("#s", "status").expression_attribute_values(":v", AttributeValue::S("active".into()))
+            req.expression_attribute_names("#s", "status")
+                .expression_attribute_values(":v", AttributeValue::S("active".into()))
         } else {
             req.expression_attribute_values(":n", AttributeValue::N("2".into()))
         };
@@ -374,7 +488,11 @@ async fn the_claims_export_matches_the_claims_filed() {
         assert!(stats.contains(line), "missing {line} in\n{stats}");
     }
     let men = stats.lines().find(|l| l.starts_with("CSA-MEN ")).expect("CSA-MEN line");
-    assert_eq!(men.split_whitespace().take(7).collect::<Vec<_>>(), ["CSA-MEN", "8", "1", "12.5%", "1", "0", "1"], "{men}");
+    assert_eq!(
+        men.split_whitespace().take(7).collect::<Vec<_>>(),
+        ["CSA-MEN", "8", "1", "12.5%", "1", "0", "1"],
+        "{men}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -394,15 +512,35 @@ async fn a_removed_voter_leaves_the_roll_in_one_logged_step() {
         .await
         .unwrap();
 
-    assert_eq!(env.admin(&["remove-voter", "--voter-id", "2000004"]).code, 2, "a reason is required");
-    let run = env.admin(&["remove-voter", "--email", "Jeanne.Darc@ac-versailles.fr", "--reason", "REC-20261102-DDDDDD"]).ok();
-    assert!(run.stdout.contains("électeur 2000004 (jeanne.darc@ac-versailles.fr) retiré"), "{}", run.stdout);
+    assert_eq!(
+        env.admin(&["remove-voter", "--voter-id", "2000004"]).code,
+        2,
+        "a reason is required"
+    );
+    let run = env
+        .admin(&[
+            "remove-voter",
+            "--email",
+            "Jeanne.Darc@ac-versailles.fr",
+            "--reason",
+            "REC-20261102-DDDDDD",
+        ])
+        .ok();
+    assert!(
+        run.stdout.contains("électeur 2000004 (jeanne.darc@ac-versailles.fr) retiré"),
+        "{}",
+        run.stdout
+    );
     assert!(store.voter("2000004").await.unwrap().is_none());
     assert_eq!(store.voter_id_for_email("jeanne.darc@ac-versailles.fr").await.unwrap(), None);
     assert!(!electoral_list(&env, "CAPN-CERTIFIES").await.iter().any(|e| e.contains("Jeanne")));
     assert!(!electoral_list(&env, "CSA-MEN").await.iter().any(|e| e.contains("Jeanne")));
     let counts = env.count_types().await;
-    assert_eq!((counts["voter"], counts["email"], counts["roll_entry"], counts["claim"]), (7, 7, 16, 1), "{counts:?}");
+    assert_eq!(
+        (counts["voter"], counts["email"], counts["roll_entry"], counts["claim"]),
+        (7, 7, 16, 1),
+        "{counts:?}"
+    );
     assert!(env.admin(&["claims", "list"]).ok().stdout.contains("(retiré de la liste)"));
 
     let again = env.admin(&["remove-voter", "--voter-id", "2000004", "--reason", "doublon"]);
@@ -442,6 +580,12 @@ async fn a_removed_voter_leaves_the_roll_in_one_logged_step() {
     assert!(run.stderr.contains("CSA-FANTOME"), "{}", run.stderr);
 
     let log = journal(&env);
-    assert!(log.contains("remove-voter   2000004") && log.contains("motif : REC-20261102-DDDDDD"), "{log}");
-    assert!(log.contains("add-voter      2000004") && log.contains("motif : inscription tardive"), "{log}");
+    assert!(
+        log.contains("remove-voter   2000004") && log.contains("motif : REC-20261102-DDDDDD"),
+        "{log}"
+    );
+    assert!(
+        log.contains("add-voter      2000004") && log.contains("motif : inscription tardive"),
+        "{log}"
+    );
 }

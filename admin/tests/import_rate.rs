@@ -16,7 +16,8 @@ use common::Env;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "minutes long: run it on purpose"]
 async fn import_rate_of_a_large_roll() {
-    let voters: usize = std::env::var("IMPORT_RATE_VOTERS").ok().and_then(|v| v.parse().ok()).unwrap_or(100_000);
+    let voters: usize =
+        std::env::var("IMPORT_RATE_VOTERS").ok().and_then(|v| v.parse().ok()).unwrap_or(100_000);
     let concurrency = std::env::var("IMPORT_RATE_CONCURRENCY").unwrap_or_else(|_| "8".into());
     let env = Env::new("rate");
     let dir = env.path("generated");
@@ -45,5 +46,9 @@ async fn import_rate_of_a_large_roll() {
         elapsed.as_secs_f64(),
         voters as f64 / elapsed.as_secs_f64()
     );
-    assert!(run.stdout.contains(&format!("électeurs : {voters} créés, 0 modifiés, 0 inchangés")), "{}", run.stdout);
+    assert!(
+        run.stdout.contains(&format!("électeurs : {voters} créés, 0 modifiés, 0 inchangés")),
+        "{}",
+        run.stdout
+    );
 }

@@ -63,10 +63,12 @@ impl Calendar {
                 "Le scrutin est clos depuis le {} : le portail Élections est fermé.",
                 paris(self.voting_closes_at)
             ))),
-            Phase::Open if need == Need::ClaimsOpen && now >= self.claim_deadline => Err(DomainError::PhaseClosed(format!(
-                "Le dépôt des réclamations est clos depuis le {}.",
-                paris(self.claim_deadline)
-            ))),
+            Phase::Open if need == Need::ClaimsOpen && now >= self.claim_deadline => {
+                Err(DomainError::PhaseClosed(format!(
+                    "Le dépôt des réclamations est clos depuis le {}.",
+                    paris(self.claim_deadline)
+                )))
+            }
             Phase::Open => Ok(()),
         }
     }

@@ -48,14 +48,17 @@ impl Config {
         let secs = |key: &str, default: u64| {
             Duration::from_secs(get(key).and_then(|v| v.trim().parse().ok()).unwrap_or(default))
         };
-        let num = |key: &str, default: u32| get(key).and_then(|v| v.trim().parse().ok()).unwrap_or(default);
+        let num = |key: &str, default: u32| {
+            get(key).and_then(|v| v.trim().parse().ok()).unwrap_or(default)
+        };
         Config {
             table_name: get("TABLE_NAME").unwrap_or_else(|| "espace-electeur".into()),
             portal_base_url: get("PORTAL_BASE_URL")
                 .unwrap_or_else(|| "http://127.0.0.1:9000".into())
                 .trim_end_matches('/')
                 .to_string(),
-            mail_from: get("MAIL_FROM").unwrap_or_else(|| "ne-pas-repondre@elections.example.fr".into()),
+            mail_from: get("MAIL_FROM")
+                .unwrap_or_else(|| "ne-pas-repondre@elections.example.fr".into()),
             ses_configuration_set: get("SES_CONFIGURATION_SET").filter(|s| !s.is_empty()),
             calendar_cache: secs("CALENDAR_CACHE_SECS", 30),
             ballot_cache: secs("BALLOT_CACHE_SECS", 300),

@@ -14,11 +14,12 @@ use chrono::{DateTime, Utc};
 
 use crate::keys::{self, PK, SK, TTL};
 use crate::model::{
-    AccountStatus, Calendar, Candidate, CandidateList, Civility, Claim, ClaimCategory, ClaimStatus, RollEntry, RollVoter,
-    Scrutin, SessionKind, SessionRecord, TokenPurpose, TokenRecord, Voter,
+    AccountStatus, Calendar, Candidate, CandidateList, Civility, Claim, ClaimCategory, ClaimStatus,
+    RollEntry, RollVoter, Scrutin, SessionKind, SessionRecord, TokenPurpose, TokenRecord, Voter,
 };
 use crate::ports::{
-    Accounts, Activation, Ballots, Calendars, ClaimOutcome, Claims, FailureKind, Roll, RollCursor, StoreError, StoreResult,
+    Accounts, Activation, Ballots, Calendars, ClaimOutcome, Claims, FailureKind, Roll, RollCursor,
+    StoreError, StoreResult,
 };
 
 /// Bulk and administrative operations of `electeur-admin`.
@@ -59,7 +60,9 @@ fn req_s(item: &Item, name: &str) -> StoreResult<String> {
     get_s(item, name).ok_or_else(|| StoreError::Backend(format!("item lacks attribute {name}")))
 }
 
-fn backend<E: std::error::Error + Send + Sync + 'static, R: std::fmt::Debug>(e: SdkError<E, R>) -> StoreError {
+fn backend<E: std::error::Error + Send + Sync + 'static, R: std::fmt::Debug>(
+    e: SdkError<E, R>,
+) -> StoreError {
     StoreError::Backend(DisplayErrorContext(e).to_string())
 }
 
@@ -159,7 +162,13 @@ impl DynamoStore {
     }
 
     fn put(&self, item: Item, condition: Option<&str>) -> StoreResult<Put> {
-        built(Put::builder().table_name(&self.table).set_item(Some(item)).set_condition_expression(condition.map(str::to_string)).build())
+        built(
+            Put::builder()
+                .table_name(&self.table)
+                .set_item(Some(item))
+                .set_condition_expression(condition.map(str::to_string))
+                .build(),
+        )
     }
 
     fn consume_token(&self, token: &TokenRecord, now: i64) -> StoreResult<Update> {
@@ -181,7 +190,13 @@ impl DynamoStore {
 
     /// The transaction that ends a mailed link: consumes the token, changes the voter, opens a
     /// session. Nothing of it is written unless every condition holds.
-    async fn consume_token_with(&self, token: &TokenRecord, voter: Update, session: &SessionRecord, now: i64) -> StoreResult<()> {
+    async fn consume_token_with(
+        &self,
+        token: &TokenRecord,
+        voter: Update,
+        session: &SessionRecord,
+        now: i64,
+    ) -> StoreResult<()> {
         self.transact(vec![
             TransactWriteItem::builder().update(self.consume_token(token, now)?).build(),
             TransactWriteItem::builder().update(voter).build(),
@@ -191,7 +206,12 @@ impl DynamoStore {
     }
 
     async fn transact(&self, items: Vec<TransactWriteItem>) -> StoreResult<()> {
-        self.client.transact_write_items().set_transact_items(Some(items)).send().await.map_err(transaction)?;
+        self.client
+            .transact_write_items()
+            .set_transact_items(Some(items))
+            .send()
+            .await
+            .map_err(transaction)?;
         Ok(())
     }
 
@@ -209,7 +229,9 @@ impl DynamoStore {
     }
 
     fn put_session(&self, session: &SessionRecord) -> StoreResult<TransactWriteItem> {
-        Ok(TransactWriteItem::builder().put(self.put(self.session_item(session), Some("attribute_not_exists(pk)"))?).build())
+        Ok(TransactWriteItem::builder()
+            .put(self.put(self.session_item(session), Some("attribute_not_exists(pk)"))?)
+            .build())
     }
 }
 
@@ -228,7 +250,11 @@ fn voter_from(item: &Item) -> StoreResult<Voter> {
             last_name: req_s(item, "last_name")?,
             scrutins,
         },
-        status: if get_s(item, "status").as_deref() == Some("active") { AccountStatus::Active } else { AccountStatus::NotActivated },
+        status: if get_s(item, "status").as_deref() == Some("active") {
+            AccountStatus::Active
+        } else {
+            AccountStatus::NotActivated
+        },
         password_hash: get_s(item, "password_hash"),
         question_id: get_n(item, "question_id"),
         answer_hash: get_s(item, "answer_hash"),
@@ -249,7 +275,8 @@ fn token_from(item: &Item) -> StoreResult<TokenRecord> {
     Ok(TokenRecord {
         hash: pk.trim_start_matches("TOKEN#").to_string(),
         voter_id: req_s(item, "voter_id")?,
-        purpose: TokenPurpose::parse(&req_s(item, "purpose")?).ok_or_else(|| StoreError::Backend("bad purpose".into()))?,
+        purpose: TokenPurpose::parse(&req_s(item, "purpose")?)
+            .ok_or_else(|| StoreError::Backend("bad purpose".into()))?,
         generation: get_n(item, "generation").unwrap_or(0),
         created_at: get_n(item, "created_at").unwrap_or(0),
         expires_at: get_n(item, "expires_at").unwrap_or(0),
@@ -263,7 +290,8 @@ fn session_from(item: &Item) -> StoreResult<SessionRecord> {
     Ok(SessionRecord {
         hash: pk.trim_start_matches("SESSION#").to_string(),
         voter_id: req_s(item, "voter_id")?,
-        kind: SessionKind::parse(&req_s(item, "kind")?).ok_or_else(|| StoreError::Backend("bad session kind".into()))?,
+        kind: SessionKind::parse(&req_s(item, "kind")?)
+            .ok_or_else(|| StoreError::Backend("bad session kind".into()))?,
         credentials_version: get_n(item, "cred_version").unwrap_or(0),
         created_at: get_n(item, "created_at").unwrap_or(0),
         last_seen_at: get_n(item, "last_seen_at").unwrap_or(0),
@@ -278,14 +306,23 @@ fn claim_from(item: &Item) -> StoreResult<Claim> {
     Ok(Claim {
         reference: req_s(item, "reference")?,
         voter_id: req_s(item, "voter_id")?,
-        category: ClaimCategory::parse(&req_s(item, "category")?).ok_or_else(|| StoreError::Backend("bad category".into()))?,
+        category: ClaimCategory::parse(&req_s(item, "category")?)
+            .ok_or_else(|| StoreError::Backend("bad category".into()))?,
         scrutin_id: get_s(item, "scrutin_id"),
         text: req_s(item, "text")?,
         created_at,
-        status: if get_s(item, "status").as_deref() == Some("answered") { ClaimStatus::Answered } else { ClaimStatus::Open },
+        status: if get_s(item, "status").as_deref() == Some("answered") {
+            ClaimStatus::Answered
+        } else {
+            ClaimStatus::Open
+        },
         fingerprint: get_s(item, "fingerprint").unwrap_or_default(),
         idempotency_key: get_s(item, "idempotency_key").unwrap_or_default(),
-        acknowledged: item.get("acknowledged").and_then(|v| v.as_bool().ok()).copied().unwrap_or(false),
+        acknowledged: item
+            .get("acknowledged")
+            .and_then(|v| v.as_bool().ok())
+            .copied()
+            .unwrap_or(false),
     })
 }
 
@@ -300,15 +337,21 @@ pub fn claim_item(claim: &Claim) -> Item {
     }
     item.insert("text".into(), s(&claim.text));
     item.insert("created_at".into(), s(claim.created_at.to_rfc3339()));
-    item.insert("status".into(), s(match claim.status {
-        ClaimStatus::Open => "open",
-        ClaimStatus::Answered => "answered",
-    }));
+    item.insert(
+        "status".into(),
+        s(match claim.status {
+            ClaimStatus::Open => "open",
+            ClaimStatus::Answered => "answered",
+        }),
+    );
     item.insert("fingerprint".into(), s(&claim.fingerprint));
     item.insert("idempotency_key".into(), s(&claim.idempotency_key));
     item.insert("acknowledged".into(), AttributeValue::Bool(claim.acknowledged));
     item.insert(keys::GSI1_PK.into(), s(keys::claims_by_scrutin_pk(claim.scrutin_id.as_deref())));
-    item.insert(keys::GSI1_SK.into(), s(format!("{}#{}", claim.created_at.to_rfc3339(), claim.reference)));
+    item.insert(
+        keys::GSI1_SK.into(),
+        s(format!("{}#{}", claim.created_at.to_rfc3339(), claim.reference)),
+    );
     item
 }
 
@@ -317,11 +360,21 @@ pub fn parse_claim(item: &Item) -> StoreResult<Claim> {
 }
 
 fn scrutin_from(items: &[Item]) -> StoreResult<Option<Scrutin>> {
-    let Some(meta) = items.iter().find(|i| get_s(i, SK).as_deref() == Some("META")) else { return Ok(None) };
+    let Some(meta) = items.iter().find(|i| get_s(i, SK).as_deref() == Some("META")) else {
+        return Ok(None);
+    };
     let mut lists = Vec::new();
-    for item in items.iter().filter(|i| get_s(i, SK).is_some_and(|sk| sk.starts_with(keys::CANDIDATE_LIST_PREFIX))) {
+    for item in items
+        .iter()
+        .filter(|i| get_s(i, SK).is_some_and(|sk| sk.starts_with(keys::CANDIDATE_LIST_PREFIX)))
+    {
         let mut candidates = Vec::new();
-        for c in item.get("candidates").and_then(|v| v.as_l().ok()).map(Vec::as_slice).unwrap_or_default() {
+        for c in item
+            .get("candidates")
+            .and_then(|v| v.as_l().ok())
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+        {
             let m = c.as_m().map_err(|_| StoreError::Backend("bad candidate".into()))?;
             candidates.push(Candidate {
                 rank: get_n(m, "rank").unwrap_or(0),
@@ -358,12 +411,21 @@ impl Accounts for DynamoStore {
         self.get(keys::voter_key(voter_id), true).await?.map(|i| voter_from(&i)).transpose()
     }
 
-    async fn issue_token(&self, voter: &Voter, expected_generation: u64, mail_window_start: i64, mail_count: u32, token: &TokenRecord) -> StoreResult<()> {
+    async fn issue_token(
+        &self,
+        voter: &Voter,
+        expected_generation: u64,
+        mail_window_start: i64,
+        mail_count: u32,
+        token: &TokenRecord,
+    ) -> StoreResult<()> {
         let update = built(
             Update::builder()
                 .table_name(&self.table)
                 .set_key(Some(key(keys::voter_key(&voter.roll.voter_id))))
-                .update_expression("SET token_gen = :new, mail_window_start = :ws, mail_count = :mc")
+                .update_expression(
+                    "SET token_gen = :new, mail_window_start = :ws, mail_count = :mc",
+                )
                 .condition_expression("token_gen = :old")
                 .expression_attribute_values(":new", n(expected_generation + 1))
                 .expression_attribute_values(":old", n(expected_generation))
@@ -380,20 +442,31 @@ impl Accounts for DynamoStore {
         item.insert("expires_at".into(), n(token.expires_at));
         item.insert(TTL.into(), n(token.expires_at + KEEP_AFTER_EXPIRY));
         let put = self.put(item, Some("attribute_not_exists(pk)"))?;
-        self.transact(vec![TransactWriteItem::builder().update(update).build(), TransactWriteItem::builder().put(put).build()]).await
+        self.transact(vec![
+            TransactWriteItem::builder().update(update).build(),
+            TransactWriteItem::builder().put(put).build(),
+        ])
+        .await
     }
 
     async fn token(&self, hash: &str) -> StoreResult<Option<TokenRecord>> {
         self.get(keys::token_key(hash), true).await?.map(|i| token_from(&i)).transpose()
     }
 
-    async fn set_pending_password(&self, token_hash: &str, password_hash: &str, now: i64) -> StoreResult<()> {
+    async fn set_pending_password(
+        &self,
+        token_hash: &str,
+        password_hash: &str,
+        now: i64,
+    ) -> StoreResult<()> {
         self.client
             .update_item()
             .table_name(&self.table)
             .set_key(Some(key(keys::token_key(token_hash))))
             .update_expression("SET pending_password_hash = :ph")
-            .condition_expression("attribute_exists(pk) AND attribute_not_exists(consumed_at) AND expires_at > :now")
+            .condition_expression(
+                "attribute_exists(pk) AND attribute_not_exists(consumed_at) AND expires_at > :now",
+            )
             .expression_attribute_values(":ph", s(password_hash))
             .expression_attribute_values(":now", n(now))
             .send()
@@ -402,7 +475,13 @@ impl Accounts for DynamoStore {
         Ok(())
     }
 
-    async fn activate_account(&self, token: &TokenRecord, activation: &Activation, session: &SessionRecord, now: i64) -> StoreResult<()> {
+    async fn activate_account(
+        &self,
+        token: &TokenRecord,
+        activation: &Activation,
+        session: &SessionRecord,
+        now: i64,
+    ) -> StoreResult<()> {
         let voter = built(
             Update::builder()
                 .table_name(&self.table)
@@ -425,7 +504,12 @@ impl Accounts for DynamoStore {
         self.consume_token_with(token, voter, session, now).await
     }
 
-    async fn skip_activation(&self, token: &TokenRecord, session: &SessionRecord, now: i64) -> StoreResult<()> {
+    async fn skip_activation(
+        &self,
+        token: &TokenRecord,
+        session: &SessionRecord,
+        now: i64,
+    ) -> StoreResult<()> {
         let voter = built(
             Update::builder()
                 .table_name(&self.table)
@@ -436,13 +520,22 @@ impl Accounts for DynamoStore {
                 .expression_attribute_values(":one", n(1))
                 .expression_attribute_values(":now", n(now))
                 .expression_attribute_values(":gen", n(token.generation))
-                .expression_attribute_values(":not_activated", s(AccountStatus::NotActivated.as_str()))
+                .expression_attribute_values(
+                    ":not_activated",
+                    s(AccountStatus::NotActivated.as_str()),
+                )
                 .build(),
         )?;
         self.consume_token_with(token, voter, session, now).await
     }
 
-    async fn complete_reassort(&self, token: &TokenRecord, expected_credentials_version: u64, session: &SessionRecord, now: i64) -> StoreResult<()> {
+    async fn complete_reassort(
+        &self,
+        token: &TokenRecord,
+        expected_credentials_version: u64,
+        session: &SessionRecord,
+        now: i64,
+    ) -> StoreResult<()> {
         let voter = built(
             Update::builder()
                 .table_name(&self.table)
@@ -464,7 +557,12 @@ impl Accounts for DynamoStore {
         self.consume_token_with(token, voter, session, now).await
     }
 
-    async fn record_failure(&self, voter_id: &str, kind: FailureKind, locked_until: i64) -> StoreResult<()> {
+    async fn record_failure(
+        &self,
+        voter_id: &str,
+        kind: FailureKind,
+        locked_until: i64,
+    ) -> StoreResult<()> {
         let (count, until) = match kind {
             FailureKind::Login => ("failed_logins", "login_locked_until"),
             FailureKind::Answer => ("failed_answers", "answer_locked_until"),
@@ -473,7 +571,9 @@ impl Accounts for DynamoStore {
             .update_item()
             .table_name(&self.table)
             .set_key(Some(key(keys::voter_key(voter_id))))
-            .update_expression(format!("SET {count} = if_not_exists({count}, :zero) + :one, {until} = :until"))
+            .update_expression(format!(
+                "SET {count} = if_not_exists({count}, :zero) + :one, {until} = :until"
+            ))
             .condition_expression("attribute_exists(pk)")
             .expression_attribute_values(":zero", n(0))
             .expression_attribute_values(":one", n(1))
@@ -489,7 +589,9 @@ impl Accounts for DynamoStore {
             Update::builder()
                 .table_name(&self.table)
                 .set_key(Some(key(keys::voter_key(&voter.roll.voter_id))))
-                .update_expression("SET failed_logins = :zero, login_locked_until = :zero, last_login_at = :now")
+                .update_expression(
+                    "SET failed_logins = :zero, login_locked_until = :zero, last_login_at = :now",
+                )
                 .condition_expression("cred_version = :cv AND #status = :active")
                 .expression_attribute_names("#status", "status")
                 .expression_attribute_values(":zero", n(0))
@@ -498,7 +600,11 @@ impl Accounts for DynamoStore {
                 .expression_attribute_values(":active", s(AccountStatus::Active.as_str()))
                 .build(),
         )?;
-        self.transact(vec![TransactWriteItem::builder().update(update).build(), self.put_session(session)?]).await
+        self.transact(vec![
+            TransactWriteItem::builder().update(update).build(),
+            self.put_session(session)?,
+        ])
+        .await
     }
 
     async fn session(&self, hash: &str) -> StoreResult<Option<SessionRecord>> {
@@ -520,7 +626,13 @@ impl Accounts for DynamoStore {
     }
 
     async fn delete_session(&self, hash: &str) -> StoreResult<()> {
-        self.client.delete_item().table_name(&self.table).set_key(Some(key(keys::session_key(hash)))).send().await.map_err(backend)?;
+        self.client
+            .delete_item()
+            .table_name(&self.table)
+            .set_key(Some(key(keys::session_key(hash))))
+            .send()
+            .await
+            .map_err(backend)?;
         Ok(())
     }
 }
@@ -539,7 +651,8 @@ impl Ballots for DynamoStore {
         }
         let mut found = Vec::new();
         while let Some(joined) = tasks.join_next().await {
-            let (i, scrutin) = joined.map_err(|e| StoreError::Backend(format!("query task: {e}")))??;
+            let (i, scrutin) =
+                joined.map_err(|e| StoreError::Backend(format!("query task: {e}")))??;
             if let Some(scrutin) = scrutin {
                 found.push((i, scrutin));
             }
@@ -548,7 +661,12 @@ impl Ballots for DynamoStore {
         Ok(found.into_iter().map(|(_, s)| s).collect())
     }
 
-    async fn electoral_list_page(&self, scrutin_id: &str, from: RollCursor, limit: usize) -> StoreResult<(Vec<RollEntry>, Option<RollCursor>)> {
+    async fn electoral_list_page(
+        &self,
+        scrutin_id: &str,
+        from: RollCursor,
+        limit: usize,
+    ) -> StoreResult<(Vec<RollEntry>, Option<RollCursor>)> {
         let mut out: Vec<(char, String, RollEntry)> = Vec::new();
         let start = keys::ROLL_SHARDS.iter().position(|c| *c == from.shard).unwrap_or(0);
         for (i, shard) in keys::ROLL_SHARDS.iter().enumerate().skip(start) {
@@ -563,19 +681,32 @@ impl Ballots for DynamoStore {
                     .table_name(&self.table)
                     .key_condition_expression("pk = :pk")
                     .expression_attribute_values(":pk", s(&pk))
-                    .set_exclusive_start_key(exclusive.as_ref().map(|sk| key((pk.clone(), sk.clone()))))
+                    .set_exclusive_start_key(
+                        exclusive.as_ref().map(|sk| key((pk.clone(), sk.clone()))),
+                    )
                     .limit(wanted)
                     .send()
                     .await
                     .map_err(backend)?;
                 for item in out_page.items.unwrap_or_default() {
                     let sk = req_s(&item, SK)?;
-                    out.push((*shard, sk, RollEntry { civility: civility(&item, "civility")?, last_name: req_s(&item, "last_name")?, first_name: req_s(&item, "first_name")? }));
+                    out.push((
+                        *shard,
+                        sk,
+                        RollEntry {
+                            civility: civility(&item, "civility")?,
+                            last_name: req_s(&item, "last_name")?,
+                            first_name: req_s(&item, "first_name")?,
+                        },
+                    ));
                 }
                 if out.len() > limit {
                     out.truncate(limit);
                     let (shard, after, _) = out.last().cloned().expect("limit is at least 1");
-                    return Ok((out.into_iter().map(|(_, _, e)| e).collect(), Some(RollCursor { shard, after: Some(after) })));
+                    return Ok((
+                        out.into_iter().map(|(_, _, e)| e).collect(),
+                        Some(RollCursor { shard, after: Some(after) }),
+                    ));
                 }
                 match out_page.last_evaluated_key.and_then(|k| get_s(&k, SK)) {
                     Some(sk) => exclusive = Some(sk),
@@ -595,8 +726,12 @@ impl Claims for DynamoStore {
         idem.insert("type".into(), s("idempotency"));
         idem.insert("reference".into(), s(&claim.reference));
         let puts = vec![
-            TransactWriteItem::builder().put(self.put(idem, Some("attribute_not_exists(pk)"))?).build(),
-            TransactWriteItem::builder().put(self.put(claim_item(claim), Some("attribute_not_exists(pk)"))?).build(),
+            TransactWriteItem::builder()
+                .put(self.put(idem, Some("attribute_not_exists(pk)"))?)
+                .build(),
+            TransactWriteItem::builder()
+                .put(self.put(claim_item(claim), Some("attribute_not_exists(pk)"))?)
+                .build(),
         ];
         match self.transact(puts).await {
             Ok(()) => Ok(ClaimOutcome::Created),
@@ -606,7 +741,10 @@ impl Claims for DynamoStore {
                     .await?
                     .ok_or(StoreError::TransactionConflict)?;
                 let reference = req_s(&idem, "reference")?;
-                let existing = self.get((voter_pk, keys::claim_sk(&reference)), true).await?.ok_or(StoreError::TransactionConflict)?;
+                let existing = self
+                    .get((voter_pk, keys::claim_sk(&reference)), true)
+                    .await?
+                    .ok_or(StoreError::TransactionConflict)?;
                 Ok(ClaimOutcome::Existing(claim_from(&existing)?))
             }
             Err(e) => Err(e),
@@ -647,7 +785,13 @@ impl Calendars for DynamoStore {
 
     async fn put_calendar(&self, calendar: &Calendar) -> StoreResult<()> {
         let item = calendar_item(calendar);
-        self.client.put_item().table_name(&self.table).set_item(Some(item)).send().await.map_err(backend)?;
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .send()
+            .await
+            .map_err(backend)?;
         Ok(())
     }
 }
@@ -700,7 +844,10 @@ pub(crate) fn scrutin_items(scrutin: &Scrutin) -> Vec<Item> {
 /// The roll entry item of one voter in one ballot.
 pub fn roll_entry_item(voter: &RollVoter, scrutin_id: &str) -> Item {
     let shard = keys::roll_shard(&voter.last_name);
-    let mut item = key((keys::roll_pk(scrutin_id, shard), keys::roll_sk(&voter.last_name, &voter.first_name, &voter.voter_id)));
+    let mut item = key((
+        keys::roll_pk(scrutin_id, shard),
+        keys::roll_sk(&voter.last_name, &voter.first_name, &voter.voter_id),
+    ));
     item.insert("type".into(), s("roll_entry"));
     item.insert("voter_id".into(), s(&voter.voter_id));
     item.insert("civility".into(), s(voter.civility.as_str()));
@@ -748,9 +895,16 @@ impl Roll for DynamoStore {
                 .expression_attribute_values(":vid", s(&voter.voter_id))
                 .build(),
         )?;
-        let mut items = vec![TransactWriteItem::builder().update(update).build(), TransactWriteItem::builder().put(email_put).build()];
+        let mut items = vec![
+            TransactWriteItem::builder().update(update).build(),
+            TransactWriteItem::builder().put(email_put).build(),
+        ];
         for scrutin in &voter.scrutins {
-            items.push(TransactWriteItem::builder().put(self.put(roll_entry_item(voter, scrutin), None)?).build());
+            items.push(
+                TransactWriteItem::builder()
+                    .put(self.put(roll_entry_item(voter, scrutin), None)?)
+                    .build(),
+            );
         }
         self.transact(items).await
     }
@@ -768,16 +922,26 @@ impl Roll for DynamoStore {
 /// deployed table comes from `infra/template.yaml` with the same definition.
 pub async fn ensure_table(client: &Client, table: &str) -> Result<bool, String> {
     use aws_sdk_dynamodb::types::{
-        AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection, ProjectionType,
-        ScalarAttributeType, TimeToLiveSpecification,
+        AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType,
+        Projection, ProjectionType, ScalarAttributeType, TimeToLiveSpecification,
     };
     if client.describe_table().table_name(table).send().await.is_ok() {
         return Ok(false);
     }
     let attr = |name: &str| {
-        AttributeDefinition::builder().attribute_name(name).attribute_type(ScalarAttributeType::S).build().map_err(|e| e.to_string())
+        AttributeDefinition::builder()
+            .attribute_name(name)
+            .attribute_type(ScalarAttributeType::S)
+            .build()
+            .map_err(|e| e.to_string())
     };
-    let key_el = |name: &str, t: KeyType| KeySchemaElement::builder().attribute_name(name).key_type(t).build().map_err(|e| e.to_string());
+    let key_el = |name: &str, t: KeyType| {
+        KeySchemaElement::builder()
+            .attribute_name(name)
+            .key_type(t)
+            .build()
+            .map_err(|e| e.to_string())
+    };
     let gsi = GlobalSecondaryIndex::builder()
         .index_name(keys::GSI1)
         .key_schema(key_el(keys::GSI1_PK, KeyType::Hash)?)
@@ -802,7 +966,13 @@ pub async fn ensure_table(client: &Client, table: &str) -> Result<bool, String> 
     client
         .update_time_to_live()
         .table_name(table)
-        .time_to_live_specification(TimeToLiveSpecification::builder().attribute_name(TTL).enabled(true).build().map_err(|e| e.to_string())?)
+        .time_to_live_specification(
+            TimeToLiveSpecification::builder()
+                .attribute_name(TTL)
+                .enabled(true)
+                .build()
+                .map_err(|e| e.to_string())?,
+        )
         .send()
         .await
         .map_err(|e| DisplayErrorContext(e).to_string())?;

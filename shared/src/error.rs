@@ -87,7 +87,9 @@ impl DomainError {
             NotFound => "not_found",
             UnsupportedMediaType => "unsupported_media_type",
             PayloadTooLarge => "payload_too_large",
-            Store(StoreError::ConditionFailed) | Store(StoreError::TransactionConflict) => "conflict",
+            Store(StoreError::ConditionFailed) | Store(StoreError::TransactionConflict) => {
+                "conflict"
+            }
             Store(StoreError::Backend(_)) | Mail(_) | Internal(_) => "service_unavailable",
         }
     }

@@ -29,7 +29,8 @@ fn with_common_headers(mut resp: Response<Body>) -> Response<Body> {
 
 /// A JSON reply.
 pub fn json<T: Serialize>(status: u16, body: &T) -> Reply {
-    let text = serde_json::to_string(body).map_err(|e| DomainError::Internal(format!("serialise reply: {e}")))?;
+    let text = serde_json::to_string(body)
+        .map_err(|e| DomainError::Internal(format!("serialise reply: {e}")))?;
     let resp = Response::builder()
         .status(status)
         .header(header::CONTENT_TYPE, "application/json; charset=utf-8")
@@ -40,7 +41,10 @@ pub fn json<T: Serialize>(status: u16, body: &T) -> Reply {
 
 /// `204 No Content`.
 pub fn no_content() -> Reply {
-    let resp = Response::builder().status(204).body(Body::Empty).map_err(|e| DomainError::Internal(e.to_string()))?;
+    let resp = Response::builder()
+        .status(204)
+        .body(Body::Empty)
+        .map_err(|e| DomainError::Internal(e.to_string()))?;
     Ok(with_common_headers(resp))
 }
 
@@ -60,7 +64,8 @@ pub fn error_response(e: &DomainError) -> Response<Body> {
 
 /// Parses a JSON body: right content type, bounded size, exact fields.
 pub fn json_body<T: DeserializeOwned>(req: &Request) -> Result<T, DomainError> {
-    let content_type = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let content_type =
+        req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
     let mime = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
     let bytes: &[u8] = match req.body() {
         Body::Empty => b"",
@@ -77,7 +82,9 @@ pub fn json_body<T: DeserializeOwned>(req: &Request) -> Result<T, DomainError> {
     serde_json::from_slice(bytes).map_err(|e| {
         use serde_json::error::Category;
         let what = match e.classify() {
-            Category::Syntax | Category::Eof | Category::Io => "le corps n'est pas un JSON valide".to_string(),
+            Category::Syntax | Category::Eof | Category::Io => {
+                "le corps n'est pas un JSON valide".to_string()
+            }
             Category::Data => format!("champ manquant, inconnu ou de mauvais type ({e})"),
         };
         DomainError::InvalidRequest(what)
@@ -110,7 +117,11 @@ pub fn session_secret(req: &Request) -> Option<String> {
 }
 
 /// Sets the session cookie on a reply.
-pub fn with_session_cookie(mut resp: Response<Body>, session: &OpenedSession, max_age: Duration) -> Response<Body> {
+pub fn with_session_cookie(
+    mut resp: Response<Body>,
+    session: &OpenedSession,
+    max_age: Duration,
+) -> Response<Body> {
     use secrecy::ExposeSecret;
     let cookie = format!(
         "{SESSION_COOKIE}={}; Path=/; Max-Age={}; Secure; HttpOnly; SameSite=Strict",
@@ -150,7 +161,11 @@ pub fn route(req: &Request) -> (Method, String) {
 /// The request loop: every request gets a reply (domain errors become JSON errors, never a bare
 /// Lambda failure) and one log line with function, method, route, status and latency. Query
 /// strings (which may carry a token) and bodies are never logged.
-pub async fn serve<H, F>(function: &'static str, portal: Arc<Portal>, handler: H) -> Result<(), lambda_http::Error>
+pub async fn serve<H, F>(
+    function: &'static str,
+    portal: Arc<Portal>,
+    handler: H,
+) -> Result<(), lambda_http::Error>
 where
     H: Fn(Arc<Portal>, Request) -> F + Send + Sync + 'static,
     F: Future<Output = Reply> + Send + 'static,
@@ -195,16 +210,29 @@ pub struct LinkBody {
 }
 
 impl LinkBody {
-    pub fn parse(&self) -> Result<(crate::validate::VoterId, crate::validate::RawToken), DomainError> {
-        Ok((crate::validate::VoterId::parse(&self.voter_id)?, crate::validate::RawToken::parse(&self.token)?))
+    pub fn parse(
+        &self,
+    ) -> Result<(crate::validate::VoterId, crate::validate::RawToken), DomainError> {
+        Ok((
+            crate::validate::VoterId::parse(&self.voter_id)?,
+            crate::validate::RawToken::parse(&self.token)?,
+        ))
     }
 }
 
 /// The reply of a step that opened a session: `{"status", "session"}` and the cookie.
-pub fn session_opened(status: u16, label: &str, session: &OpenedSession, config: &crate::config::Config) -> Reply {
-    let reply = json(status, &serde_json::json!({
-        "status": label,
-        "session": crate::views::SessionView::of(&session.record, config),
-    }))?;
+pub fn session_opened(
+    status: u16,
+    label: &str,
+    session: &OpenedSession,
+    config: &crate::config::Config,
+) -> Reply {
+    let reply = json(
+        status,
+        &serde_json::json!({
+            "status": label,
+            "session": crate::views::SessionView::of(&session.record, config),
+        }),
+    )?;
     Ok(with_session_cookie(reply, session, config.session_absolute))
 }

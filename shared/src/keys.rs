@@ -61,7 +61,12 @@ pub fn roll_pk(scrutin_id: &str, shard: char) -> String {
 /// Sort key of a roll entry: folded names then the voter id, so that the list reads
 /// alphabetically and homonyms stay distinct.
 pub fn roll_sk(last_name: &str, first_name: &str, voter_id: &str) -> String {
-    format!("{}#{}#{}", crate::validate::fold(last_name), crate::validate::fold(first_name), voter_id)
+    format!(
+        "{}#{}#{}",
+        crate::validate::fold(last_name),
+        crate::validate::fold(first_name),
+        voter_id
+    )
 }
 
 pub fn claim_sk(reference: &str) -> String {

@@ -9,7 +9,11 @@ pub const ACTIVATION_PAGE: &str = "/activation";
 pub const REASSORT_PAGE: &str = "/reassort";
 
 fn html_escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&#39;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
 }
 
 fn greeting(voter: &RollVoter) -> String {
@@ -110,6 +114,8 @@ mod tests {
         assert_eq!(m.subject, "Création de votre mot de passe Élections");
         assert!(m.text.starts_with("Bonjour Mme Dupont,"));
         assert!(m.text.contains(&l));
-        assert!(m.html.contains("href=\"https://elections.example.fr/activation?token=tok&amp;electeurId=1099584\""));
+        assert!(m.html.contains(
+            "href=\"https://elections.example.fr/activation?token=tok&amp;electeurId=1099584\""
+        ));
     }
 }

@@ -8,10 +8,13 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use crate::keys::{roll_shard, roll_sk, ROLL_SHARDS};
-use crate::model::{AccountStatus, Calendar, Claim, RollEntry, RollVoter, Scrutin, SessionRecord, TokenPurpose, TokenRecord, Voter};
+use crate::model::{
+    AccountStatus, Calendar, Claim, RollEntry, RollVoter, Scrutin, SessionRecord, TokenPurpose,
+    TokenRecord, Voter,
+};
 use crate::ports::{
-    Accounts, Activation, Ballots, Calendars, ClaimOutcome, Claims, Clock, FailureKind, Mail, MailError, Mailer, Roll,
-    RollCursor, StoreError, StoreResult,
+    Accounts, Activation, Ballots, Calendars, ClaimOutcome, Claims, Clock, FailureKind, Mail,
+    MailError, Mailer, Roll, RollCursor, StoreError, StoreResult,
 };
 
 #[derive(Default)]
@@ -65,7 +68,14 @@ impl Accounts for MemoryStore {
         Ok(self.with(|s| s.voters.get(voter_id).cloned()))
     }
 
-    async fn issue_token(&self, voter: &Voter, expected_generation: u64, mail_window_start: i64, mail_count: u32, token: &TokenRecord) -> StoreResult<()> {
+    async fn issue_token(
+        &self,
+        voter: &Voter,
+        expected_generation: u64,
+        mail_window_start: i64,
+        mail_count: u32,
+        token: &TokenRecord,
+    ) -> StoreResult<()> {
         self.with(|s| {
             let v = s.voters.get_mut(&voter.roll.voter_id).ok_or(StoreError::ConditionFailed)?;
             if v.token_generation != expected_generation || s.tokens.contains_key(&token.hash) {
@@ -83,7 +93,12 @@ impl Accounts for MemoryStore {
         Ok(self.with(|s| s.tokens.get(hash).cloned()))
     }
 
-    async fn set_pending_password(&self, token_hash: &str, password_hash: &str, now: i64) -> StoreResult<()> {
+    async fn set_pending_password(
+        &self,
+        token_hash: &str,
+        password_hash: &str,
+        now: i64,
+    ) -> StoreResult<()> {
         self.with(|s| match s.tokens.get_mut(token_hash) {
             Some(t) if t.consumed_at.is_none() && t.expires_at > now => {
                 t.pending_password_hash = Some(password_hash.to_string());
@@ -93,7 +108,13 @@ impl Accounts for MemoryStore {
         })
     }
 
-    async fn activate_account(&self, token: &TokenRecord, activation: &Activation, session: &SessionRecord, now: i64) -> StoreResult<()> {
+    async fn activate_account(
+        &self,
+        token: &TokenRecord,
+        activation: &Activation,
+        session: &SessionRecord,
+        now: i64,
+    ) -> StoreResult<()> {
         self.with(|s| {
             let ok_voter = matches!(s.voters.get(&token.voter_id), Some(v) if v.token_generation == token.generation && v.status == AccountStatus::NotActivated);
             if !consumable(s.tokens.get(&token.hash), token, now) || !ok_voter || s.sessions.contains_key(&session.hash) {
@@ -112,7 +133,12 @@ impl Accounts for MemoryStore {
         })
     }
 
-    async fn skip_activation(&self, token: &TokenRecord, session: &SessionRecord, now: i64) -> StoreResult<()> {
+    async fn skip_activation(
+        &self,
+        token: &TokenRecord,
+        session: &SessionRecord,
+        now: i64,
+    ) -> StoreResult<()> {
         self.with(|s| {
             let ok_voter = matches!(s.voters.get(&token.voter_id), Some(v) if v.token_generation == token.generation && v.status == AccountStatus::NotActivated);
             if !consumable(s.tokens.get(&token.hash), token, now) || !ok_voter || s.sessions.contains_key(&session.hash) {
@@ -125,7 +151,13 @@ impl Accounts for MemoryStore {
         })
     }
 
-    async fn complete_reassort(&self, token: &TokenRecord, expected_credentials_version: u64, session: &SessionRecord, now: i64) -> StoreResult<()> {
+    async fn complete_reassort(
+        &self,
+        token: &TokenRecord,
+        expected_credentials_version: u64,
+        session: &SessionRecord,
+        now: i64,
+    ) -> StoreResult<()> {
         self.with(|s| {
             let ok_voter = matches!(s.voters.get(&token.voter_id), Some(v) if v.token_generation == token.generation
                 && v.status == AccountStatus::Active && v.credentials_version == expected_credentials_version);
@@ -147,7 +179,12 @@ impl Accounts for MemoryStore {
         })
     }
 
-    async fn record_failure(&self, voter_id: &str, kind: FailureKind, locked_until: i64) -> StoreResult<()> {
+    async fn record_failure(
+        &self,
+        voter_id: &str,
+        kind: FailureKind,
+        locked_until: i64,
+    ) -> StoreResult<()> {
         self.with(|s| {
             let v = s.voters.get_mut(voter_id).ok_or(StoreError::ConditionFailed)?;
             let (count, until) = match kind {
@@ -163,7 +200,9 @@ impl Accounts for MemoryStore {
     async fn open_login_session(&self, voter: &Voter, session: &SessionRecord) -> StoreResult<()> {
         self.with(|s| {
             let v = s.voters.get_mut(&voter.roll.voter_id).ok_or(StoreError::ConditionFailed)?;
-            if v.credentials_version != session.credentials_version || v.status != AccountStatus::Active {
+            if v.credentials_version != session.credentials_version
+                || v.status != AccountStatus::Active
+            {
                 return Err(StoreError::ConditionFailed);
             }
             v.failed_logins = 0;
@@ -198,7 +237,12 @@ impl Ballots for MemoryStore {
         Ok(self.with(|s| ids.iter().filter_map(|id| s.scrutins.get(id).cloned()).collect()))
     }
 
-    async fn electoral_list_page(&self, scrutin_id: &str, from: RollCursor, limit: usize) -> StoreResult<(Vec<RollEntry>, Option<RollCursor>)> {
+    async fn electoral_list_page(
+        &self,
+        scrutin_id: &str,
+        from: RollCursor,
+        limit: usize,
+    ) -> StoreResult<(Vec<RollEntry>, Option<RollCursor>)> {
         self.with(|s| {
             let mut out: Vec<(char, String, RollEntry)> = Vec::new();
             let start = ROLL_SHARDS.iter().position(|c| *c == from.shard).unwrap_or(0);
@@ -225,7 +269,9 @@ impl Ballots for MemoryStore {
 impl Claims for MemoryStore {
     async fn file_claim(&self, claim: &Claim) -> StoreResult<ClaimOutcome> {
         self.with(|s| {
-            if let Some(existing) = s.claims.values().find(|c| c.voter_id == claim.voter_id && c.idempotency_key == claim.idempotency_key) {
+            if let Some(existing) = s.claims.values().find(|c| {
+                c.voter_id == claim.voter_id && c.idempotency_key == claim.idempotency_key
+            }) {
                 return Ok(ClaimOutcome::Existing(existing.clone()));
             }
             s.claims.insert((claim.voter_id.clone(), claim.reference.clone()), claim.clone());
@@ -269,7 +315,11 @@ impl Roll for MemoryStore {
                 let shard = roll_shard(&voter.last_name);
                 s.rolls.entry(format!("{scrutin}#{shard}")).or_default().insert(
                     roll_sk(&voter.last_name, &voter.first_name, &voter.voter_id),
-                    RollEntry { civility: voter.civility, last_name: voter.last_name.clone(), first_name: voter.first_name.clone() },
+                    RollEntry {
+                        civility: voter.civility,
+                        last_name: voter.last_name.clone(),
+                        first_name: voter.first_name.clone(),
+                    },
                 );
             }
         });

@@ -231,8 +231,12 @@ pub enum ClaimCategory {
 }
 
 impl ClaimCategory {
-    pub const ALL: [ClaimCategory; 4] =
-        [ClaimCategory::ListeElectorale, ClaimCategory::ListeCandidats, ClaimCategory::AccesPortail, ClaimCategory::Autre];
+    pub const ALL: [ClaimCategory; 4] = [
+        ClaimCategory::ListeElectorale,
+        ClaimCategory::ListeCandidats,
+        ClaimCategory::AccesPortail,
+        ClaimCategory::Autre,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {

@@ -63,22 +63,49 @@ pub trait Accounts: Send + Sync {
     async fn token(&self, hash: &str) -> StoreResult<Option<TokenRecord>>;
 
     /// Keeps a pending password hash on an unconsumed, unexpired token.
-    async fn set_pending_password(&self, token_hash: &str, password_hash: &str, now: i64) -> StoreResult<()>;
+    async fn set_pending_password(
+        &self,
+        token_hash: &str,
+        password_hash: &str,
+        now: i64,
+    ) -> StoreResult<()>;
 
     /// Consumes the activation token, saves the credentials, marks the account active and opens a
     /// session: one transaction.
-    async fn activate_account(&self, token: &TokenRecord, activation: &Activation, session: &SessionRecord, now: i64) -> StoreResult<()>;
+    async fn activate_account(
+        &self,
+        token: &TokenRecord,
+        activation: &Activation,
+        session: &SessionRecord,
+        now: i64,
+    ) -> StoreResult<()>;
 
     /// Consumes the activation token and opens a session, saving nothing on the account but a
     /// counter: one transaction.
-    async fn skip_activation(&self, token: &TokenRecord, session: &SessionRecord, now: i64) -> StoreResult<()>;
+    async fn skip_activation(
+        &self,
+        token: &TokenRecord,
+        session: &SessionRecord,
+        now: i64,
+    ) -> StoreResult<()>;
 
     /// Consumes the réassort token, replaces the password, raises the credentials version (ending
     /// every other session), clears failure counters and opens a session: one transaction.
-    async fn complete_reassort(&self, token: &TokenRecord, expected_credentials_version: u64, session: &SessionRecord, now: i64) -> StoreResult<()>;
+    async fn complete_reassort(
+        &self,
+        token: &TokenRecord,
+        expected_credentials_version: u64,
+        session: &SessionRecord,
+        now: i64,
+    ) -> StoreResult<()>;
 
     /// Counts one failure, unconditionally (concurrent guesses each count), and sets the lock.
-    async fn record_failure(&self, voter_id: &str, kind: FailureKind, locked_until: i64) -> StoreResult<()>;
+    async fn record_failure(
+        &self,
+        voter_id: &str,
+        kind: FailureKind,
+        locked_until: i64,
+    ) -> StoreResult<()>;
 
     /// Opens a session after a good password, clearing the login failure counter: one transaction.
     async fn open_login_session(&self, voter: &Voter, session: &SessionRecord) -> StoreResult<()>;
@@ -99,7 +126,12 @@ pub struct RollCursor {
 #[async_trait]
 pub trait Ballots: Send + Sync {
     async fn scrutins(&self, ids: &[String]) -> StoreResult<Vec<Scrutin>>;
-    async fn electoral_list_page(&self, scrutin_id: &str, from: RollCursor, limit: usize) -> StoreResult<(Vec<RollEntry>, Option<RollCursor>)>;
+    async fn electoral_list_page(
+        &self,
+        scrutin_id: &str,
+        from: RollCursor,
+        limit: usize,
+    ) -> StoreResult<(Vec<RollEntry>, Option<RollCursor>)>;
 }
 
 /// Outcome of filing a claim under an idempotency key.

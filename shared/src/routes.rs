@@ -40,7 +40,10 @@ pub const API: &[(&str, &str, &str)] = &[
 
 /// The ballot id of `/api/scrutins/{id}/electeurs`, when the path is one.
 pub fn electoral_list_scrutin(path: &str) -> Option<&str> {
-    path.strip_prefix(SCRUTINS)?.strip_prefix('/')?.strip_suffix(ELECTORAL_LIST_SUFFIX).filter(|id| !id.contains('/'))
+    path.strip_prefix(SCRUTINS)?
+        .strip_prefix('/')?
+        .strip_suffix(ELECTORAL_LIST_SUFFIX)
+        .filter(|id| !id.contains('/'))
 }
 
 #[cfg(test)]
@@ -58,7 +61,10 @@ mod tests {
     #[test]
     fn route_table_matches_cargo_metadata() {
         let manifest = include_str!("../../Cargo.toml");
-        let section = manifest.split("[workspace.metadata.lambda.watch.router]").nth(1).expect("router section");
+        let section = manifest
+            .split("[workspace.metadata.lambda.watch.router]")
+            .nth(1)
+            .expect("router section");
         let mut from_manifest = Vec::new();
         for line in section.lines().take_while(|l| !l.starts_with('[')) {
             let Some((path, rest)) = line.split_once(" = ") else { continue };
@@ -66,11 +72,17 @@ mod tests {
             if !path.starts_with("/api") {
                 continue;
             }
-            let method = rest.split("method = \"").nth(1).and_then(|r| r.split('"').next()).expect("method");
-            let function = rest.split("function = \"").nth(1).and_then(|r| r.split('"').next()).expect("function");
+            let method =
+                rest.split("method = \"").nth(1).and_then(|r| r.split('"').next()).expect("method");
+            let function = rest
+                .split("function = \"")
+                .nth(1)
+                .and_then(|r| r.split('"').next())
+                .expect("function");
             from_manifest.push((method.to_string(), path.to_string(), function.to_string()));
         }
-        let mut ours: Vec<_> = API.iter().map(|(m, p, f)| (m.to_string(), p.to_string(), f.to_string())).collect();
+        let mut ours: Vec<_> =
+            API.iter().map(|(m, p, f)| (m.to_string(), p.to_string(), f.to_string())).collect();
         from_manifest.sort();
         ours.sort();
         assert_eq!(from_manifest, ours);

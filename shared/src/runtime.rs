@@ -16,7 +16,11 @@ pub async fn portal_from_env() -> Portal {
     let config = Config::from_env();
     let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
     let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(&aws), config.table_name.clone());
-    let mailer = SesMailer::new(aws_sdk_sesv2::Client::new(&aws), config.mail_from.clone(), config.ses_configuration_set.clone());
+    let mailer = SesMailer::new(
+        aws_sdk_sesv2::Client::new(&aws),
+        config.mail_from.clone(),
+        config.ses_configuration_set.clone(),
+    );
     Portal::new(Arc::new(store), Arc::new(mailer), Arc::new(SystemClock), config)
 }
 

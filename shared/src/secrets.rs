@@ -2,7 +2,9 @@
 
 use std::sync::OnceLock;
 
-use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{
+    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
+};
 use argon2::{Algorithm, Argon2, Params, Version};
 
 use crate::error::DomainError;
@@ -13,7 +15,8 @@ pub const ITERATIONS: u32 = 2;
 pub const PARALLELISM: u32 = 1;
 
 fn argon2() -> Argon2<'static> {
-    let params = Params::new(MEMORY_KIB, ITERATIONS, PARALLELISM, None).expect("valid argon2 parameters");
+    let params =
+        Params::new(MEMORY_KIB, ITERATIONS, PARALLELISM, None).expect("valid argon2 parameters");
     Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
 }
 
@@ -49,7 +52,9 @@ pub async fn verify(secret: String, phc: String) -> bool {
 pub fn dummy_hash() -> String {
     static DUMMY: OnceLock<String> = OnceLock::new();
     DUMMY
-        .get_or_init(|| hash_blocking("dummy hash that no voter can ever match").unwrap_or_default())
+        .get_or_init(|| {
+            hash_blocking("dummy hash that no voter can ever match").unwrap_or_default()
+        })
         .clone()
 }
 

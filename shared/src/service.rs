@@ -18,10 +18,12 @@ use crate::error::DomainError;
 use crate::keys::ROLL_SHARDS;
 use crate::mail;
 use crate::model::{
-    AccountStatus, Calendar, Civility, Claim, ClaimCategory, ClaimStatus, RollEntry, Scrutin, SessionKind,
-    SessionRecord, TokenPurpose, TokenRecord, Voter,
+    AccountStatus, Calendar, Civility, Claim, ClaimCategory, ClaimStatus, RollEntry, Scrutin,
+    SessionKind, SessionRecord, TokenPurpose, TokenRecord, Voter,
 };
-use crate::ports::{Activation, ClaimOutcome, Clock, FailureKind, Mailer, RollCursor, Store, StoreError};
+use crate::ports::{
+    Activation, ClaimOutcome, Clock, FailureKind, Mailer, RollCursor, Store, StoreError,
+};
 use crate::questions;
 use crate::secrets;
 use crate::tokens;
@@ -64,7 +66,10 @@ pub struct OpenedSession {
 
 impl std::fmt::Debug for OpenedSession {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("OpenedSession").field("record", &self.record).field("secret", &"[REDACTED]").finish()
+        f.debug_struct("OpenedSession")
+            .field("record", &self.record)
+            .field("secret", &"[REDACTED]")
+            .finish()
     }
 }
 
@@ -129,8 +134,18 @@ pub fn lock_delay(failures: u32, free_attempts: u32, max: i64) -> i64 {
 }
 
 impl Portal {
-    pub fn new(store: Arc<dyn Store>, mailer: Arc<dyn Mailer>, clock: Arc<dyn Clock>, config: Config) -> Self {
-        Portal { store, mailer, clock, config, calendar_cache: Mutex::new(None),
+    pub fn new(
+        store: Arc<dyn Store>,
+        mailer: Arc<dyn Mailer>,
+        clock: Arc<dyn Clock>,
+        config: Config,
+    ) -> Self {
+        Portal {
+            store,
+            mailer,
+            clock,
+            config,
+            calendar_cache: Mutex::new(None),
             ballot_cache: Mutex::new(HashMap::new()),
             first_page_cache: Mutex::new(HashMap::new()),
         }
@@ -180,7 +195,10 @@ impl Portal {
 
     // ---- mail tokens ----------------------------------------------------------------------
 
-    async fn voter_by_identifier(&self, identifier: &Identifier) -> Result<Option<Voter>, DomainError> {
+    async fn voter_by_identifier(
+        &self,
+        identifier: &Identifier,
+    ) -> Result<Option<Voter>, DomainError> {
         match self.store.voter_id_for_email(identifier.as_str()).await? {
             Some(id) => Ok(self.store.voter(&id).await?),
             None => Ok(None),
@@ -190,7 +208,11 @@ impl Portal {
     /// Issues a token for `purpose` and mails its link, within the per-account mail cap. Never
     /// fails for reasons the voter could learn anything from: a cap or a lost race is silent, and
     /// a mail failure is logged loudly for operators.
-    async fn issue_and_mail(&self, voter: &Voter, purpose: TokenPurpose) -> Result<(), DomainError> {
+    async fn issue_and_mail(
+        &self,
+        voter: &Voter,
+        purpose: TokenPurpose,
+    ) -> Result<(), DomainError> {
         let now = epoch(self.now());
         let (window_start, count) = if now - voter.mail_window_start >= DAY {
             (now, 1)
@@ -215,7 +237,11 @@ impl Portal {
             consumed_at: None,
             pending_password_hash: None,
         };
-        match self.store.issue_token(voter, voter.token_generation, window_start, count, &record).await {
+        match self
+            .store
+            .issue_token(voter, voter.token_generation, window_start, count, &record)
+            .await
+        {
             Ok(()) => {}
             Err(StoreError::ConditionFailed | StoreError::TransactionConflict) => {
                 tracing::info!(voter_id = %voter.roll.voter_id, "concurrent mail request, this one dropped");
@@ -223,15 +249,24 @@ impl Portal {
             }
             Err(e) => return Err(e.into()),
         }
-        let link = mail::link(&self.config.portal_base_url, purpose, secret.expose_secret(), &voter.roll.voter_id);
+        let link = mail::link(
+            &self.config.portal_base_url,
+            purpose,
+            secret.expose_secret(),
+            &voter.roll.voter_id,
+        );
         let hours = ttl.as_secs() / 3600;
         let message = match purpose {
             TokenPurpose::Activation => mail::activation(&voter.roll, &link, hours),
             TokenPurpose::Reassort => mail::reassort(&voter.roll, &link, hours),
         };
         match self.mailer.send(&message).await {
-            Ok(()) => tracing::info!(voter_id = %voter.roll.voter_id, purpose = purpose.as_str(), "mail sent"),
-            Err(e) => tracing::error!(voter_id = %voter.roll.voter_id, purpose = purpose.as_str(), error = %e, "mail_send_failed"),
+            Ok(()) => {
+                tracing::info!(voter_id = %voter.roll.voter_id, purpose = purpose.as_str(), "mail sent")
+            }
+            Err(e) => {
+                tracing::error!(voter_id = %voter.roll.voter_id, purpose = purpose.as_str(), error = %e, "mail_send_failed")
+            }
         }
         Ok(())
     }
@@ -240,7 +275,9 @@ impl Portal {
     pub async fn request_activation(&self, identifier: &Identifier) -> Result<(), DomainError> {
         self.require(Need::PortalOpen).await?;
         match self.voter_by_identifier(identifier).await? {
-            Some(voter) if voter.status == AccountStatus::NotActivated => self.issue_and_mail(&voter, TokenPurpose::Activation).await,
+            Some(voter) if voter.status == AccountStatus::NotActivated => {
+                self.issue_and_mail(&voter, TokenPurpose::Activation).await
+            }
             Some(_) => {
                 tracing::info!("activation asked for an active account, nothing sent");
                 Ok(())
@@ -253,8 +290,16 @@ impl Portal {
     }
 
     /// The token behind a link, checked against its voter, expiry, use and generation.
-    async fn live_token(&self, voter_id: &VoterId, raw: &RawToken) -> Result<(TokenRecord, Voter), DomainError> {
-        let token = self.store.token(&tokens::hash_token(raw.expose())).await?.ok_or(DomainError::TokenInvalid)?;
+    async fn live_token(
+        &self,
+        voter_id: &VoterId,
+        raw: &RawToken,
+    ) -> Result<(TokenRecord, Voter), DomainError> {
+        let token = self
+            .store
+            .token(&tokens::hash_token(raw.expose()))
+            .await?
+            .ok_or(DomainError::TokenInvalid)?;
         if token.voter_id != voter_id.as_str() {
             return Err(DomainError::TokenInvalid);
         }
@@ -297,7 +342,11 @@ impl Portal {
     }
 
     /// `GET /api/token`: what a link is for, without consuming it.
-    pub async fn check_token(&self, voter_id: &VoterId, raw: &RawToken) -> Result<TokenView, DomainError> {
+    pub async fn check_token(
+        &self,
+        voter_id: &VoterId,
+        raw: &RawToken,
+    ) -> Result<TokenView, DomainError> {
         self.require(Need::PortalOpen).await?;
         let (token, voter) = self.live_token(voter_id, raw).await?;
         Ok(TokenView {
@@ -309,11 +358,21 @@ impl Portal {
     }
 
     /// `set-password`: checks the rules and keeps the hash pending on the token.
-    pub async fn set_password(&self, voter_id: &VoterId, raw: &RawToken, password: &str) -> Result<TokenPurpose, DomainError> {
+    pub async fn set_password(
+        &self,
+        voter_id: &VoterId,
+        raw: &RawToken,
+        password: &str,
+    ) -> Result<TokenPurpose, DomainError> {
         self.require(Need::PortalOpen).await?;
         let (token, voter) = self.live_token(voter_id, raw).await?;
         let local = voter.roll.email.split('@').next().unwrap_or_default().to_string();
-        let personal = [voter.roll.email.as_str(), local.as_str(), voter.roll.last_name.as_str(), voter.roll.first_name.as_str()];
+        let personal = [
+            voter.roll.email.as_str(),
+            local.as_str(),
+            voter.roll.last_name.as_str(),
+            voter.roll.first_name.as_str(),
+        ];
         let password = NewPassword::parse(password, &personal)?;
         let hash = secrets::hash(password.expose().to_string()).await?;
         match self.store.set_pending_password(&token.hash, &hash, epoch(self.now())).await {
@@ -325,7 +384,12 @@ impl Portal {
         }
     }
 
-    fn new_session(&self, voter: &Voter, kind: SessionKind, credentials_version: u64) -> OpenedSession {
+    fn new_session(
+        &self,
+        voter: &Voter,
+        kind: SessionKind,
+        credentials_version: u64,
+    ) -> OpenedSession {
         let now = epoch(self.now());
         let secret = tokens::new_secret();
         let record = SessionRecord {
@@ -341,7 +405,13 @@ impl Portal {
     }
 
     /// `activate-account`: saves password, question and answer for good and opens a session.
-    pub async fn activate_account(&self, voter_id: &VoterId, raw: &RawToken, question_id: i64, answer: &SecretAnswer) -> Result<OpenedSession, DomainError> {
+    pub async fn activate_account(
+        &self,
+        voter_id: &VoterId,
+        raw: &RawToken,
+        question_id: i64,
+        answer: &SecretAnswer,
+    ) -> Result<OpenedSession, DomainError> {
         self.require(Need::PortalOpen).await?;
         let question = questions::find(question_id).ok_or_else(|| DomainError::InvalidField {
             field: "question_id",
@@ -351,11 +421,17 @@ impl Portal {
         if token.purpose != TokenPurpose::Activation {
             return Err(DomainError::TokenInvalid);
         }
-        let password_hash = token.pending_password_hash.clone().ok_or(DomainError::PasswordNotSet)?;
+        let password_hash =
+            token.pending_password_hash.clone().ok_or(DomainError::PasswordNotSet)?;
         let answer_hash = secrets::hash(answer.expose().to_string()).await?;
-        let session = self.new_session(&voter, SessionKind::Activated, voter.credentials_version + 1);
+        let session =
+            self.new_session(&voter, SessionKind::Activated, voter.credentials_version + 1);
         let activation = Activation { password_hash, question_id: question.id, answer_hash };
-        match self.store.activate_account(&token, &activation, &session.record, epoch(self.now())).await {
+        match self
+            .store
+            .activate_account(&token, &activation, &session.record, epoch(self.now()))
+            .await
+        {
             Ok(()) => {
                 tracing::info!(voter_id = %voter.roll.voter_id, "account activated");
                 Ok(session)
@@ -368,7 +444,11 @@ impl Portal {
     }
 
     /// `skip-activation`: one visit without saving anything; the next visit starts over.
-    pub async fn skip_activation(&self, voter_id: &VoterId, raw: &RawToken) -> Result<OpenedSession, DomainError> {
+    pub async fn skip_activation(
+        &self,
+        voter_id: &VoterId,
+        raw: &RawToken,
+    ) -> Result<OpenedSession, DomainError> {
         self.require(Need::PortalOpen).await?;
         let (token, voter) = self.live_token(voter_id, raw).await?;
         if token.purpose != TokenPurpose::Activation {
@@ -377,7 +457,8 @@ impl Portal {
         if token.pending_password_hash.is_none() {
             return Err(DomainError::PasswordNotSet);
         }
-        let session = self.new_session(&voter, SessionKind::WithoutActivation, voter.credentials_version);
+        let session =
+            self.new_session(&voter, SessionKind::WithoutActivation, voter.credentials_version);
         match self.store.skip_activation(&token, &session.record, epoch(self.now())).await {
             Ok(()) => {
                 tracing::info!(voter_id = %voter.roll.voter_id, "access without activation");
@@ -394,10 +475,18 @@ impl Portal {
 
     /// `reassort`: a réassort mail when identifier, question and answer match an active account;
     /// an activation mail for an account never activated; nothing otherwise. Same outcome for all.
-    pub async fn request_reassort(&self, identifier: &Identifier, question_id: i64, answer: &SecretAnswer) -> Result<(), DomainError> {
+    pub async fn request_reassort(
+        &self,
+        identifier: &Identifier,
+        question_id: i64,
+        answer: &SecretAnswer,
+    ) -> Result<(), DomainError> {
         self.require(Need::PortalOpen).await?;
         if questions::find(question_id).is_none() {
-            return Err(DomainError::InvalidField { field: "question_id", message: "Choisissez une question défi dans la liste proposée.".into() });
+            return Err(DomainError::InvalidField {
+                field: "question_id",
+                message: "Choisissez une question défi dans la liste proposée.".into(),
+            });
         }
         let voter = match self.voter_by_identifier(identifier).await? {
             None => {
@@ -431,7 +520,11 @@ impl Portal {
 
     /// Confirms the password chosen through a réassort link: it replaces the old one and every
     /// other session ends.
-    pub async fn confirm_reassort(&self, voter_id: &VoterId, raw: &RawToken) -> Result<OpenedSession, DomainError> {
+    pub async fn confirm_reassort(
+        &self,
+        voter_id: &VoterId,
+        raw: &RawToken,
+    ) -> Result<OpenedSession, DomainError> {
         self.require(Need::PortalOpen).await?;
         let (token, voter) = self.live_token(voter_id, raw).await?;
         if token.purpose != TokenPurpose::Reassort {
@@ -440,8 +533,18 @@ impl Portal {
         if token.pending_password_hash.is_none() {
             return Err(DomainError::PasswordNotSet);
         }
-        let session = self.new_session(&voter, SessionKind::Activated, voter.credentials_version + 1);
-        match self.store.complete_reassort(&token, voter.credentials_version, &session.record, epoch(self.now())).await {
+        let session =
+            self.new_session(&voter, SessionKind::Activated, voter.credentials_version + 1);
+        match self
+            .store
+            .complete_reassort(
+                &token,
+                voter.credentials_version,
+                &session.record,
+                epoch(self.now()),
+            )
+            .await
+        {
             Ok(()) => {
                 tracing::info!(voter_id = %voter.roll.voter_id, "password replaced by réassort");
                 Ok(session)
@@ -456,21 +559,36 @@ impl Portal {
     // ---- login and sessions ---------------------------------------------------------------
 
     /// `login`: one answer for every failure, at the cost of one hash verification in every case.
-    pub async fn login(&self, identifier: &Identifier, password: &LoginPassword) -> Result<(OpenedSession, Voter), DomainError> {
+    pub async fn login(
+        &self,
+        identifier: &Identifier,
+        password: &LoginPassword,
+    ) -> Result<(OpenedSession, Voter), DomainError> {
         self.require(Need::PortalOpen).await?;
         let now = epoch(self.now());
         let voter = self.voter_by_identifier(identifier).await?;
-        let usable = voter.as_ref().filter(|v| v.status == AccountStatus::Active && v.login_locked_until <= now && v.password_hash.is_some());
+        let usable = voter.as_ref().filter(|v| {
+            v.status == AccountStatus::Active
+                && v.login_locked_until <= now
+                && v.password_hash.is_some()
+        });
         let Some(voter) = usable else {
             secrets::verify(password.expose().to_string(), secrets::dummy_hash()).await;
             tracing::info!(known = voter.is_some(), "login refused before password check");
             return Err(DomainError::InvalidCredentials);
         };
-        let ok = secrets::verify(password.expose().to_string(), voter.password_hash.clone().unwrap_or_default()).await;
+        let ok = secrets::verify(
+            password.expose().to_string(),
+            voter.password_hash.clone().unwrap_or_default(),
+        )
+        .await;
         if !ok {
             let failures = voter.failed_logins + 1;
-            let locked_until = now + lock_delay(failures, self.config.free_attempts, LOGIN_MAX_DELAY);
-            self.store.record_failure(&voter.roll.voter_id, FailureKind::Login, locked_until).await?;
+            let locked_until =
+                now + lock_delay(failures, self.config.free_attempts, LOGIN_MAX_DELAY);
+            self.store
+                .record_failure(&voter.roll.voter_id, FailureKind::Login, locked_until)
+                .await?;
             tracing::info!(voter_id = %voter.roll.voter_id, failures, "login with a wrong password");
             return Err(DomainError::InvalidCredentials);
         }
@@ -483,7 +601,8 @@ impl Portal {
 
     /// The session behind a cookie value, with its voter; idle, absolute and revoked sessions fail.
     pub async fn authenticate(&self, secret: Option<&str>) -> Result<Authenticated, DomainError> {
-        let secret = secret.filter(|s| s.len() == RawToken::LEN).ok_or(DomainError::Unauthenticated)?;
+        let secret =
+            secret.filter(|s| s.len() == RawToken::LEN).ok_or(DomainError::Unauthenticated)?;
         let hash = tokens::hash_token(secret);
         let session = self.store.session(&hash).await?.ok_or(DomainError::Unauthenticated)?;
         let now = epoch(self.now());
@@ -491,7 +610,8 @@ impl Portal {
         if now >= session.absolute_expires_at || now - session.last_seen_at >= idle {
             return Err(DomainError::Unauthenticated);
         }
-        let voter = self.store.voter(&session.voter_id).await?.ok_or(DomainError::Unauthenticated)?;
+        let voter =
+            self.store.voter(&session.voter_id).await?.ok_or(DomainError::Unauthenticated)?;
         if voter.credentials_version != session.credentials_version {
             return Err(DomainError::Unauthenticated);
         }
@@ -541,7 +661,13 @@ impl Portal {
         Ok(voter.roll.scrutins.iter().filter_map(|id| found.remove(id)).collect())
     }
 
-    pub async fn electoral_list(&self, voter: &Voter, scrutin_id: &str, cursor: Option<&str>, limit: usize) -> Result<ElectoralListPage, DomainError> {
+    pub async fn electoral_list(
+        &self,
+        voter: &Voter,
+        scrutin_id: &str,
+        cursor: Option<&str>,
+        limit: usize,
+    ) -> Result<ElectoralListPage, DomainError> {
         if !voter.roll.scrutins.iter().any(|s| s == scrutin_id) {
             return Err(DomainError::ScrutinNotFound);
         }
@@ -550,7 +676,9 @@ impl Portal {
         let from = match cursor {
             Some(c) => decode_cursor(c)?,
             None => {
-                if let Some((at, page)) = self.first_page_cache.lock().expect("page cache").get(&first_page_key) {
+                if let Some((at, page)) =
+                    self.first_page_cache.lock().expect("page cache").get(&first_page_key)
+                {
                     if !ttl.is_zero() && at.elapsed() < ttl {
                         return Ok(page.clone());
                     }
@@ -561,18 +689,31 @@ impl Portal {
         let (entries, next) = self.store.electoral_list_page(scrutin_id, from, limit).await?;
         let page = ElectoralListPage { entries, next_cursor: next.map(|c| encode_cursor(&c)) };
         if cursor.is_none() {
-            self.first_page_cache.lock().expect("page cache").insert(first_page_key, (Instant::now(), page.clone()));
+            self.first_page_cache
+                .lock()
+                .expect("page cache")
+                .insert(first_page_key, (Instant::now(), page.clone()));
         }
         Ok(page)
     }
 
     // ---- claims ---------------------------------------------------------------------------
 
-    pub async fn file_claim(&self, voter: &Voter, category: ClaimCategory, scrutin_id: Option<String>, text: String, key: String) -> Result<FiledClaim, DomainError> {
+    pub async fn file_claim(
+        &self,
+        voter: &Voter,
+        category: ClaimCategory,
+        scrutin_id: Option<String>,
+        text: String,
+        key: String,
+    ) -> Result<FiledClaim, DomainError> {
         self.require(Need::ClaimsOpen).await?;
         if let Some(id) = &scrutin_id {
             if !voter.roll.scrutins.contains(id) {
-                return Err(DomainError::InvalidField { field: "scrutin_id", message: "Ce scrutin ne fait pas partie de vos scrutins.".into() });
+                return Err(DomainError::InvalidField {
+                    field: "scrutin_id",
+                    message: "Ce scrutin ne fait pas partie de vos scrutins.".into(),
+                });
             }
         }
         let now = self.now();
@@ -599,7 +740,9 @@ impl Portal {
         };
         let (stored, created) = match self.store.file_claim(&claim).await? {
             ClaimOutcome::Created => (claim, true),
-            ClaimOutcome::Existing(existing) if existing.fingerprint == claim.fingerprint => (existing, false),
+            ClaimOutcome::Existing(existing) if existing.fingerprint == claim.fingerprint => {
+                (existing, false)
+            }
             ClaimOutcome::Existing(_) => return Err(DomainError::IdempotencyKeyReused),
         };
         let acknowledgement = if stored.acknowledged {
@@ -617,13 +760,19 @@ impl Portal {
     /// same submission tries again.
     async fn acknowledge(&self, voter: &Voter, claim: &Claim) -> MailStatus {
         let scrutin_name = match &claim.scrutin_id {
-            Some(id) => self.my_scrutins(voter).await.ok().and_then(|all| all.into_iter().find(|s| &s.id == id).map(|s| s.name)),
+            Some(id) => self
+                .my_scrutins(voter)
+                .await
+                .ok()
+                .and_then(|all| all.into_iter().find(|s| &s.id == id).map(|s| s.name)),
             None => None,
         };
         let message = mail::claim_acknowledgement(&voter.roll, claim, scrutin_name.as_deref());
         match self.mailer.send(&message).await {
             Ok(()) => {
-                if let Err(e) = self.store.mark_claim_acknowledged(&claim.voter_id, &claim.reference).await {
+                if let Err(e) =
+                    self.store.mark_claim_acknowledged(&claim.voter_id, &claim.reference).await
+                {
                     tracing::warn!(reference = %claim.reference, error = %e, "acknowledgement sent but not recorded");
                 }
                 MailStatus::Sent

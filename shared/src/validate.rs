@@ -62,11 +62,15 @@ pub struct VoterId(String);
 
 impl VoterId {
     pub fn parse(raw: &str) -> Result<Self, DomainError> {
-        let ok = !raw.is_empty() && raw.len() <= 32 && raw.chars().all(|c| c.is_ascii_alphanumeric());
+        let ok =
+            !raw.is_empty() && raw.len() <= 32 && raw.chars().all(|c| c.is_ascii_alphanumeric());
         if ok {
             Ok(VoterId(raw.to_string()))
         } else {
-            Err(invalid("voter_id", "Identifiant d'électeur invalide : utilisez le lien reçu par courriel."))
+            Err(invalid(
+                "voter_id",
+                "Identifiant d'électeur invalide : utilisez le lien reçu par courriel.",
+            ))
         }
     }
     pub fn as_str(&self) -> &str {
@@ -81,11 +85,15 @@ impl RawToken {
     pub const LEN: usize = 43;
 
     pub fn parse(raw: &str) -> Result<Self, DomainError> {
-        let ok = raw.len() == Self::LEN && raw.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+        let ok = raw.len() == Self::LEN
+            && raw.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
         if ok {
             Ok(RawToken(SecretString::from(raw.to_string())))
         } else {
-            Err(invalid("token", "Le lien utilisé est incomplet ou abîmé : copiez le lien entier reçu par courriel."))
+            Err(invalid(
+                "token",
+                "Le lien utilisé est incomplet ou abîmé : copiez le lien entier reçu par courriel.",
+            ))
         }
     }
 
@@ -111,18 +119,104 @@ pub fn fold(s: &str) -> String {
 
 /// Words that make a password guessable at once, whatever digits or symbols surround them.
 const COMMON_WORDS: &[&str] = &[
-    "password", "passw0rd", "motdepasse", "motdepass", "mdp", "azerty", "azertyuiop", "qwerty",
-    "qwertyuiop", "qwertz", "abc", "abcdef", "abcdefgh", "abcdefghijkl", "soleil", "bonjour",
-    "bonsoir", "doudou", "chouchou", "loulou", "coucou", "jetaime", "iloveyou", "marseille", "paris",
-    "lyon", "toulouse", "bordeaux", "lille", "nantes", "france", "admin", "administrateur", "root",
-    "welcome", "bienvenue", "education", "educationnationale", "elections", "election", "electeur",
-    "vote", "voter", "academie", "enseignant", "professeur", "prof", "ecole", "college", "lycee",
-    "letmein", "secret", "secrete", "liberte", "football", "olympiquedemarseille", "psg", "princesse",
-    "dragon", "monkey", "master", "superman", "batman", "starwars", "pokemon", "chocolat", "camille",
-    "nicolas", "julien", "thomas", "marie", "sophie", "nathalie", "isabelle", "stephane", "celine",
-    "amour", "bisous", "changeme", "changemoi", "unmotdepasse", "test", "testtest", "utilisateur",
-    "user", "login", "connexion", "sesame", "ouvretoi", "ministere", "rectorat", "unsa", "fsu",
-    "snes", "cgt", "fo", "sgen", "cfdt",
+    "password",
+    "passw0rd",
+    "motdepasse",
+    "motdepass",
+    "mdp",
+    "azerty",
+    "azertyuiop",
+    "qwerty",
+    "qwertyuiop",
+    "qwertz",
+    "abc",
+    "abcdef",
+    "abcdefgh",
+    "abcdefghijkl",
+    "soleil",
+    "bonjour",
+    "bonsoir",
+    "doudou",
+    "chouchou",
+    "loulou",
+    "coucou",
+    "jetaime",
+    "iloveyou",
+    "marseille",
+    "paris",
+    "lyon",
+    "toulouse",
+    "bordeaux",
+    "lille",
+    "nantes",
+    "france",
+    "admin",
+    "administrateur",
+    "root",
+    "welcome",
+    "bienvenue",
+    "education",
+    "educationnationale",
+    "elections",
+    "election",
+    "electeur",
+    "vote",
+    "voter",
+    "academie",
+    "enseignant",
+    "professeur",
+    "prof",
+    "ecole",
+    "college",
+    "lycee",
+    "letmein",
+    "secret",
+    "secrete",
+    "liberte",
+    "football",
+    "olympiquedemarseille",
+    "psg",
+    "princesse",
+    "dragon",
+    "monkey",
+    "master",
+    "superman",
+    "batman",
+    "starwars",
+    "pokemon",
+    "chocolat",
+    "camille",
+    "nicolas",
+    "julien",
+    "thomas",
+    "marie",
+    "sophie",
+    "nathalie",
+    "isabelle",
+    "stephane",
+    "celine",
+    "amour",
+    "bisous",
+    "changeme",
+    "changemoi",
+    "unmotdepasse",
+    "test",
+    "testtest",
+    "utilisateur",
+    "user",
+    "login",
+    "connexion",
+    "sesame",
+    "ouvretoi",
+    "ministere",
+    "rectorat",
+    "unsa",
+    "fsu",
+    "snes",
+    "cgt",
+    "fo",
+    "sgen",
+    "cfdt",
 ];
 
 fn is_run(chars: &[char]) -> bool {
@@ -162,7 +256,8 @@ pub fn is_common_password(password: &str) -> bool {
             return true;
         }
         // the same word repeated, or a word with a year or counter ("motdepasse2026motdepasse")
-        let repeated = core.len() % w.len() == 0 && core.as_bytes().chunks(w.len()).all(|c| c == w.as_bytes());
+        let repeated =
+            core.len() % w.len() == 0 && core.as_bytes().chunks(w.len()).all(|c| c == w.as_bytes());
         repeated
     })
 }
@@ -194,7 +289,9 @@ impl NewPassword {
         for word in personal {
             let w = fold(word);
             if w.len() >= 4 && folded.contains(&w) {
-                return Err(reject("Le mot de passe ne doit contenir ni votre identifiant ni votre nom."));
+                return Err(reject(
+                    "Le mot de passe ne doit contenir ni votre identifiant ni votre nom.",
+                ));
             }
         }
         Ok(NewPassword(SecretString::from(raw.to_string())))
@@ -217,7 +314,10 @@ pub struct LoginPassword(SecretString);
 impl LoginPassword {
     pub fn parse(raw: &str) -> Result<Self, DomainError> {
         if raw.is_empty() || raw.chars().count() > NewPassword::MAX_CHARS {
-            return Err(invalid("password", "Le mot de passe doit contenir entre 1 et 128 caractères."));
+            return Err(invalid(
+                "password",
+                "Le mot de passe doit contenir entre 1 et 128 caractères.",
+            ));
         }
         Ok(LoginPassword(SecretString::from(raw.to_string())))
     }
@@ -240,11 +340,17 @@ impl SecretAnswer {
     pub fn parse(raw: &str) -> Result<Self, DomainError> {
         let n = raw.chars().count();
         if n > 128 {
-            return Err(invalid("answer", "La réponse secrète ne peut pas dépasser 128 caractères."));
+            return Err(invalid(
+                "answer",
+                "La réponse secrète ne peut pas dépasser 128 caractères.",
+            ));
         }
         let normal = normalise_answer(raw);
         if normal.chars().filter(|c| *c != ' ').count() < 2 {
-            return Err(invalid("answer", "La réponse secrète doit contenir au moins 2 lettres ou chiffres."));
+            return Err(invalid(
+                "answer",
+                "La réponse secrète doit contenir au moins 2 lettres ou chiffres.",
+            ));
         }
         Ok(SecretAnswer(SecretString::from(normal)))
     }
@@ -275,28 +381,41 @@ pub fn claim_text(raw: &str) -> Result<String, DomainError> {
     let text = raw.trim();
     let n = text.chars().count();
     if !(10..=4000).contains(&n) {
-        return Err(invalid("text", "Le texte de la réclamation doit contenir entre 10 et 4000 caractères."));
+        return Err(invalid(
+            "text",
+            "Le texte de la réclamation doit contenir entre 10 et 4000 caractères.",
+        ));
     }
     if text.chars().any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t') {
-        return Err(invalid("text", "Le texte de la réclamation contient un caractère non imprimable."));
+        return Err(invalid(
+            "text",
+            "Le texte de la réclamation contient un caractère non imprimable.",
+        ));
     }
     Ok(text.to_string())
 }
 
 /// `Idempotency-Key` header of a claim: 8 to 64 of `[A-Za-z0-9_-]`.
 pub fn idempotency_key(raw: Option<&str>) -> Result<String, DomainError> {
-    let key = raw.map(str::trim).filter(|k| !k.is_empty()).ok_or(DomainError::IdempotencyKeyRequired)?;
-    let ok = (8..=64).contains(&key.len()) && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    let key =
+        raw.map(str::trim).filter(|k| !k.is_empty()).ok_or(DomainError::IdempotencyKeyRequired)?;
+    let ok = (8..=64).contains(&key.len())
+        && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
     if ok {
         Ok(key.to_string())
     } else {
-        Err(invalid("Idempotency-Key", "L'en-tête Idempotency-Key doit contenir 8 à 64 lettres, chiffres, « - » ou « _ »."))
+        Err(invalid(
+            "Idempotency-Key",
+            "L'en-tête Idempotency-Key doit contenir 8 à 64 lettres, chiffres, « - » ou « _ ».",
+        ))
     }
 }
 
 /// A ballot id as found in paths and claims.
 pub fn scrutin_id(raw: &str, field: &'static str) -> Result<String, DomainError> {
-    let ok = !raw.is_empty() && raw.len() <= 64 && raw.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    let ok = !raw.is_empty()
+        && raw.len() <= 64
+        && raw.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
     if ok {
         Ok(raw.to_string())
     } else {
@@ -311,8 +430,20 @@ mod tests {
 
     #[test]
     fn identifiers_are_lowercased_and_checked() {
-        assert_eq!(Identifier::parse(" Marie.Dupont@AC-Versailles.fr ").unwrap().as_str(), "marie.dupont@ac-versailles.fr");
-        for bad in ["", "marie", "@ac.fr", "marie@", "marie@ac", "ma rie@ac.fr", "marie..d@ac.fr", "m@-ac.fr"] {
+        assert_eq!(
+            Identifier::parse(" Marie.Dupont@AC-Versailles.fr ").unwrap().as_str(),
+            "marie.dupont@ac-versailles.fr"
+        );
+        for bad in [
+            "",
+            "marie",
+            "@ac.fr",
+            "marie@",
+            "marie@ac",
+            "ma rie@ac.fr",
+            "marie..d@ac.fr",
+            "m@-ac.fr",
+        ] {
             assert!(Identifier::parse(bad).is_err(), "{bad} accepted");
         }
     }
@@ -322,12 +453,24 @@ mod tests {
         assert!(NewPassword::parse("court", &[]).is_err());
         assert!(NewPassword::parse(&"x".repeat(129), &[]).is_err());
         assert!(NewPassword::parse("cheval agrafe batterie", &[]).is_ok());
-        assert!(NewPassword::parse(&"é".repeat(6).chars().chain("tyuiopqs".chars()).collect::<String>(), &[]).is_ok());
+        assert!(NewPassword::parse(
+            &"é".repeat(6).chars().chain("tyuiopqs".chars()).collect::<String>(),
+            &[]
+        )
+        .is_ok());
     }
 
     #[test]
     fn common_passwords_are_rejected() {
-        for p in ["motdepasse123", "Azertyuiop12", "123456789012", "Password!2026", "aaaaaaaaaaaa", "abcdefghijkl", "soleilsoleil"] {
+        for p in [
+            "motdepasse123",
+            "Azertyuiop12",
+            "123456789012",
+            "Password!2026",
+            "aaaaaaaaaaaa",
+            "abcdefghijkl",
+            "soleilsoleil",
+        ] {
             assert!(NewPassword::parse(p, &[]).is_err(), "{p} accepted");
         }
     }

@@ -4,7 +4,9 @@ use serde::Serialize;
 
 use crate::calendar::paris_rfc3339;
 use crate::config::Config;
-use crate::model::{AccountStatus, Civility, Claim, ClaimCategory, SessionKind, SessionRecord, Voter};
+use crate::model::{
+    AccountStatus, Civility, Claim, ClaimCategory, SessionKind, SessionRecord, Voter,
+};
 use crate::service::MailStatus;
 
 #[derive(Debug, Serialize)]
@@ -16,8 +18,13 @@ pub struct SessionView {
 
 impl SessionView {
     pub fn of(session: &SessionRecord, config: &Config) -> Self {
-        let expires = chrono::DateTime::from_timestamp(session.absolute_expires_at, 0).unwrap_or_default();
-        SessionView { kind: session.kind, expires_at: paris_rfc3339(expires), idle_timeout_seconds: config.session_idle.as_secs() }
+        let expires =
+            chrono::DateTime::from_timestamp(session.absolute_expires_at, 0).unwrap_or_default();
+        SessionView {
+            kind: session.kind,
+            expires_at: paris_rfc3339(expires),
+            idle_timeout_seconds: config.session_idle.as_secs(),
+        }
     }
 }
 

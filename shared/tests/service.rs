@@ -126,7 +126,10 @@ async fn a_newer_request_voids_older_links() {
     let (v, old) = last_link(&w);
     w.portal.request_activation(&id()).await.unwrap();
     let (_, new) = last_link(&w);
-    assert!(matches!(w.portal.set_password(&v, &old, PASSWORD).await, Err(DomainError::TokenInvalid)));
+    assert!(matches!(
+        w.portal.set_password(&v, &old, PASSWORD).await,
+        Err(DomainError::TokenInvalid)
+    ));
     assert!(w.portal.set_password(&v, &new, PASSWORD).await.is_ok());
 }
 
@@ -136,7 +139,10 @@ async fn expired_links_are_refused() {
     w.portal.request_activation(&id()).await.unwrap();
     let (v, t) = last_link(&w);
     w.clock.advance(49 * 3600);
-    assert!(matches!(w.portal.set_password(&v, &t, PASSWORD).await, Err(DomainError::TokenExpired)));
+    assert!(matches!(
+        w.portal.set_password(&v, &t, PASSWORD).await,
+        Err(DomainError::TokenExpired)
+    ));
 }
 
 #[tokio::test]
@@ -169,8 +175,15 @@ async fn login_works_after_activation_and_fails_alike_otherwise() {
     let w = world().await;
     activated(&w).await;
     assert!(w.portal.login(&id(), &LoginPassword::parse(PASSWORD).unwrap()).await.is_ok());
-    let wrong = w.portal.login(&id(), &LoginPassword::parse("pas le bon mot de passe").unwrap()).await;
-    let unknown = w.portal.login(&Identifier::parse("x@ac-lyon.fr").unwrap(), &LoginPassword::parse(PASSWORD).unwrap()).await;
+    let wrong =
+        w.portal.login(&id(), &LoginPassword::parse("pas le bon mot de passe").unwrap()).await;
+    let unknown = w
+        .portal
+        .login(
+            &Identifier::parse("x@ac-lyon.fr").unwrap(),
+            &LoginPassword::parse(PASSWORD).unwrap(),
+        )
+        .await;
     assert_eq!(wrong.err().unwrap().message(), unknown.err().unwrap().message());
 }
 
@@ -183,13 +196,20 @@ async fn repeated_login_failures_lock_until_a_delay_and_reassort_unlocks() {
         let _ = w.portal.login(&id(), &bad).await;
     }
     let good = LoginPassword::parse(PASSWORD).unwrap();
-    assert!(matches!(w.portal.login(&id(), &good).await, Err(DomainError::InvalidCredentials)), "locked");
+    assert!(
+        matches!(w.portal.login(&id(), &good).await, Err(DomainError::InvalidCredentials)),
+        "locked"
+    );
     // réassort through the mailbox still works and unlocks
     w.portal.request_reassort(&id(), 1, &SecretAnswer::parse("medor").unwrap()).await.unwrap();
     let (v, t) = last_link(&w);
     w.portal.set_password(&v, &t, "un tout autre mot de passe").await.unwrap();
     w.portal.confirm_reassort(&v, &t).await.unwrap();
-    assert!(w.portal.login(&id(), &LoginPassword::parse("un tout autre mot de passe").unwrap()).await.is_ok());
+    assert!(w
+        .portal
+        .login(&id(), &LoginPassword::parse("un tout autre mot de passe").unwrap())
+        .await
+        .is_ok());
 }
 
 #[tokio::test]
@@ -230,7 +250,10 @@ async fn reassort_ends_every_other_session() {
     assert!(w.mailer.sent_to(EMAIL).last().unwrap().subject.starts_with("Réassort"));
     w.portal.set_password(&v, &t, "un tout autre mot de passe").await.unwrap();
     let new = w.portal.confirm_reassort(&v, &t).await.unwrap();
-    assert!(matches!(w.portal.authenticate(Some(&old_secret)).await, Err(DomainError::Unauthenticated)));
+    assert!(matches!(
+        w.portal.authenticate(Some(&old_secret)).await,
+        Err(DomainError::Unauthenticated)
+    ));
     assert!(w.portal.authenticate(Some(new.secret.expose_secret())).await.is_ok());
 }
 
@@ -271,7 +294,10 @@ async fn sessions_expire_when_idle() {
     let (s, _) = w.portal.login(&id(), &LoginPassword::parse(PASSWORD).unwrap()).await.unwrap();
     use secrecy::ExposeSecret;
     w.clock.advance(31 * 60);
-    assert!(matches!(w.portal.authenticate(Some(s.secret.expose_secret())).await, Err(DomainError::Unauthenticated)));
+    assert!(matches!(
+        w.portal.authenticate(Some(s.secret.expose_secret())).await,
+        Err(DomainError::Unauthenticated)
+    ));
 }
 
 #[tokio::test]
@@ -282,7 +308,16 @@ async fn the_calendar_gates_every_phase() {
     w.clock.advance(2 * 86_400 + 11 * 86_400);
     assert!(w.portal.request_activation(&id()).await.is_ok());
     let voter = w.store.voter("1099584").await.unwrap().unwrap();
-    let claim = w.portal.file_claim(&voter, shared::model::ClaimCategory::Autre, None, "texte assez long".into(), "cle-unique-1".into()).await;
+    let claim = w
+        .portal
+        .file_claim(
+            &voter,
+            shared::model::ClaimCategory::Autre,
+            None,
+            "texte assez long".into(),
+            "cle-unique-1".into(),
+        )
+        .await;
     assert!(matches!(claim, Err(DomainError::PhaseClosed(_))));
 }
 
@@ -291,13 +326,45 @@ async fn a_retried_claim_is_stored_once() {
     let w = world().await;
     let voter = w.store.voter("1099584").await.unwrap().unwrap();
     let cat = shared::model::ClaimCategory::ListeElectorale;
-    let first = w.portal.file_claim(&voter, cat, Some("CSA-MEN".into()), "Je ne figure pas sur la liste".into(), "cle-unique-1".into()).await.unwrap();
-    let again = w.portal.file_claim(&voter, cat, Some("CSA-MEN".into()), "Je ne figure pas sur la liste".into(), "cle-unique-1".into()).await.unwrap();
+    let first = w
+        .portal
+        .file_claim(
+            &voter,
+            cat,
+            Some("CSA-MEN".into()),
+            "Je ne figure pas sur la liste".into(),
+            "cle-unique-1".into(),
+        )
+        .await
+        .unwrap();
+    let again = w
+        .portal
+        .file_claim(
+            &voter,
+            cat,
+            Some("CSA-MEN".into()),
+            "Je ne figure pas sur la liste".into(),
+            "cle-unique-1".into(),
+        )
+        .await
+        .unwrap();
     assert!(first.created && !again.created);
     assert_eq!(first.claim.reference, again.claim.reference);
     assert_eq!(w.store.claims_of("1099584").len(), 1);
-    let other = w.portal.file_claim(&voter, cat, None, "Un tout autre texte ici".into(), "cle-unique-1".into()).await;
+    let other = w
+        .portal
+        .file_claim(&voter, cat, None, "Un tout autre texte ici".into(), "cle-unique-1".into())
+        .await;
     assert!(matches!(other, Err(DomainError::IdempotencyKeyReused)));
-    let foreign = w.portal.file_claim(&voter, cat, Some("CAPN".into()), "Je ne figure pas sur la liste".into(), "cle-unique-2".into()).await;
+    let foreign = w
+        .portal
+        .file_claim(
+            &voter,
+            cat,
+            Some("CAPN".into()),
+            "Je ne figure pas sur la liste".into(),
+            "cle-unique-2".into(),
+        )
+        .await;
     assert!(matches!(foreign, Err(DomainError::InvalidField { field: "scrutin_id", .. })));
 }

@@ -112,19 +112,25 @@ impl Call<'_> {
             request = request.body(bytes);
         }
         let started = Instant::now();
-        let response = request
-            .send()
-            .await
-            .unwrap_or_else(|e| panic!("{} {} failed before any reply: {e}", self.method, self.path));
+        let response = request.send().await.unwrap_or_else(|e| {
+            panic!("{} {} failed before any reply: {e}", self.method, self.path)
+        });
         let status = response.status().as_u16();
         let headers = response.headers().clone();
-        let text = response
-            .text()
-            .await
-            .unwrap_or_else(|e| panic!("{} {}: reading the body failed: {e}", self.method, self.path));
+        let text = response.text().await.unwrap_or_else(|e| {
+            panic!("{} {}: reading the body failed: {e}", self.method, self.path)
+        });
         let elapsed = started.elapsed();
         let body = serde_json::from_str(&text).unwrap_or(Value::Null);
-        let reply = Reply { method: self.method.to_string(), path: self.path, status, headers, text, body, elapsed };
+        let reply = Reply {
+            method: self.method.to_string(),
+            path: self.path,
+            status,
+            headers,
+            text,
+            body,
+            elapsed,
+        };
         reply.check_contract();
         reply
     }
@@ -154,7 +160,9 @@ impl Reply {
             self.text
         );
         let content_type = self.headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok());
-        if let Err(e) = contract().check(&self.method, &self.path, self.status, content_type, &self.text) {
+        if let Err(e) =
+            contract().check(&self.method, &self.path, self.status, content_type, &self.text)
+        {
             panic!("{} {} → {}: {e}\nbody: {}", self.method, self.path, self.status, self.text);
         }
     }
@@ -166,10 +174,9 @@ impl Reply {
 
     /// A string field of the body, by JSON pointer (`/session/kind`).
     pub fn str_at(&self, pointer: &str) -> &str {
-        self.body
-            .pointer(pointer)
-            .and_then(Value::as_str)
-            .unwrap_or_else(|| panic!("{} {}: no string at {pointer} in {}", self.method, self.path, self.text))
+        self.body.pointer(pointer).and_then(Value::as_str).unwrap_or_else(|| {
+            panic!("{} {}: no string at {pointer} in {}", self.method, self.path, self.text)
+        })
     }
 
     /// Fails the test unless the status is `status`; returns the reply for chaining.
@@ -223,7 +230,10 @@ impl Reply {
 
     /// The session cookie this reply sets, if any.
     pub fn session_cookie(&self) -> Option<SetCookie> {
-        self.set_cookies().iter().filter_map(|c| SetCookie::parse(c)).find(|c| c.name == SESSION_COOKIE)
+        self.set_cookies()
+            .iter()
+            .filter_map(|c| SetCookie::parse(c))
+            .find(|c| c.name == SESSION_COOKIE)
     }
 
     /// The session this reply opens: the cookie must be there with every protective attribute.
@@ -266,7 +276,12 @@ impl SetCookie {
                 }
             })
             .collect();
-        Some(SetCookie { raw: raw.to_string(), name: name.trim().into(), value: value.trim().into(), attributes })
+        Some(SetCookie {
+            raw: raw.to_string(),
+            name: name.trim().into(),
+            value: value.trim().into(),
+            attributes,
+        })
     }
 
     pub fn attribute(&self, name: &str) -> Option<&str> {
@@ -284,7 +299,11 @@ impl SetCookie {
             "cookie without SameSite=Strict: {}",
             self.raw
         );
-        assert!(self.attribute("domain").is_none(), "a __Host- cookie must not carry Domain: {}", self.raw);
+        assert!(
+            self.attribute("domain").is_none(),
+            "a __Host- cookie must not carry Domain: {}",
+            self.raw
+        );
     }
 
     /// True when the cookie tells the browser to forget it.
@@ -314,13 +333,18 @@ mod tests {
 
     #[test]
     fn parses_session_cookie_attributes() {
-        let c = SetCookie::parse("__Host-ee-session=abc; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age=1800")
-            .unwrap();
+        let c = SetCookie::parse(
+            "__Host-ee-session=abc; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age=1800",
+        )
+        .unwrap();
         assert_eq!(c.name, SESSION_COOKIE);
         assert_eq!(c.value, "abc");
         c.assert_protected();
         assert!(!c.clears());
-        let gone = SetCookie::parse("__Host-ee-session=; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age=0").unwrap();
+        let gone = SetCookie::parse(
+            "__Host-ee-session=; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age=0",
+        )
+        .unwrap();
         assert!(gone.clears());
     }
 }

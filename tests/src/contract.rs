@@ -40,15 +40,14 @@ pub fn contract() -> &'static Contract {
 impl Contract {
     pub fn parse(yaml: &str) -> Result<Contract, String> {
         let document: Value = serde_yaml_ng::from_str(yaml).map_err(|e| format!("YAML: {e}"))?;
-        let paths = document
-            .get("paths")
-            .and_then(Value::as_object)
-            .ok_or("no `paths` object")?;
+        let paths = document.get("paths").and_then(Value::as_object).ok_or("no `paths` object")?;
         let mut operations = Vec::new();
         for (template, item) in paths {
             let Some(item) = item.as_object() else { continue };
             for (method, op) in item {
-                if !["get", "post", "put", "patch", "delete", "head", "options"].contains(&method.as_str()) {
+                if !["get", "post", "put", "patch", "delete", "head", "options"]
+                    .contains(&method.as_str())
+                {
                     continue;
                 }
                 let id = op
@@ -71,7 +70,10 @@ impl Contract {
 
     /// Every (method, path template, operationId) the contract declares.
     pub fn operations(&self) -> Vec<(String, String, String)> {
-        self.operations.iter().map(|o| (o.method.clone(), o.template.clone(), o.id.clone())).collect()
+        self.operations
+            .iter()
+            .map(|o| (o.method.clone(), o.template.clone(), o.id.clone()))
+            .collect()
     }
 
     /// The operationId serving `method path` (query string ignored).
@@ -118,8 +120,10 @@ impl Contract {
                 Err(format!("operation {} documents no body for {status}, got one", op.id))
             };
         };
-        let media = content_type.map(|c| c.split(';').next().unwrap_or("").trim().to_ascii_lowercase());
-        let media = media.ok_or_else(|| format!("operation {} answered {status} with no Content-Type", op.id))?;
+        let media =
+            content_type.map(|c| c.split(';').next().unwrap_or("").trim().to_ascii_lowercase());
+        let media = media
+            .ok_or_else(|| format!("operation {} answered {status} with no Content-Type", op.id))?;
         let Some(entry) = content.get(&media) else {
             let documented: Vec<&String> = content.keys().collect();
             return Err(format!(
@@ -130,8 +134,9 @@ impl Contract {
         if media != "application/json" && !media.ends_with("+json") {
             return Ok(());
         }
-        let instance: Value = serde_json::from_str(body)
-            .map_err(|e| format!("operation {} answered {status} with a body that is not JSON: {e}", op.id))?;
+        let instance: Value = serde_json::from_str(body).map_err(|e| {
+            format!("operation {} answered {status} with a body that is not JSON: {e}", op.id)
+        })?;
         let Some(schema) = entry.get("schema") else { return Ok(()) };
         let validator = self.validator(&op.id, &status_key, schema)?;
         let errors: Vec<String> = validator
@@ -172,8 +177,12 @@ impl Contract {
         for _ in 0..8 {
             match value.get("$ref").and_then(Value::as_str) {
                 Some(r) => {
-                    let pointer = r.strip_prefix('#').ok_or_else(|| format!("external $ref {r}"))?;
-                    value = self.document.pointer(pointer).ok_or_else(|| format!("dangling $ref {r}"))?;
+                    let pointer =
+                        r.strip_prefix('#').ok_or_else(|| format!("external $ref {r}"))?;
+                    value = self
+                        .document
+                        .pointer(pointer)
+                        .ok_or_else(|| format!("dangling $ref {r}"))?;
                 }
                 None => return Ok(value),
             }
@@ -196,7 +205,8 @@ impl Contract {
                 m
             }
         };
-        let components = self.document.get("components").cloned().unwrap_or_else(|| Value::Object(Map::new()));
+        let components =
+            self.document.get("components").cloned().unwrap_or_else(|| Value::Object(Map::new()));
         root.insert("components".into(), components);
         let mut root = Value::Object(root);
         openapi_nullable_to_json_schema(&mut root);
@@ -235,7 +245,10 @@ fn openapi_nullable_to_json_schema(value: &mut Value) {
                 match map.get_mut("type") {
                     Some(Value::String(t)) => {
                         let t = t.clone();
-                        map.insert("type".into(), Value::Array(vec![Value::String(t), "null".into()]));
+                        map.insert(
+                            "type".into(),
+                            Value::Array(vec![Value::String(t), "null".into()]),
+                        );
                     }
                     Some(Value::Array(types)) => {
                         if !types.iter().any(|t| t == "null") {
@@ -247,7 +260,10 @@ fn openapi_nullable_to_json_schema(value: &mut Value) {
                             values.push(Value::Null);
                         } else {
                             let inner = Value::Object(std::mem::take(map));
-                            map.insert("anyOf".into(), Value::Array(vec![inner, serde_json::json!({"type": "null"})]));
+                            map.insert(
+                                "anyOf".into(),
+                                Value::Array(vec![inner, serde_json::json!({"type": "null"})]),
+                            );
                         }
                     }
                 }
@@ -308,7 +324,8 @@ components:
 
     #[test]
     fn the_project_contract_compiles() {
-        let compiled = contract().compile_all().unwrap_or_else(|e| panic!("docs/openapi.yaml: {e}"));
+        let compiled =
+            contract().compile_all().unwrap_or_else(|e| panic!("docs/openapi.yaml: {e}"));
         assert!(compiled > 20, "only {compiled} JSON responses in docs/openapi.yaml");
     }
 

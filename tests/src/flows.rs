@@ -35,8 +35,11 @@ pub async fn check_token(api: &Api, link: &Link) -> Reply {
 
 /// `POST /api/password` for a link.
 pub async fn set_password(api: &Api, link: &Link, password: &str) -> Reply {
-    api.post_json("/api/password", json!({ "voter_id": link.voter_id, "token": link.token, "password": password }))
-        .await
+    api.post_json(
+        "/api/password",
+        json!({ "voter_id": link.voter_id, "token": link.token, "password": password }),
+    )
+    .await
 }
 
 /// `POST /api/activate-account` for a link.
@@ -55,7 +58,8 @@ pub async fn activate_account(api: &Api, link: &Link, secrets: &Secrets) -> Repl
 
 /// `POST /api/skip-activation` for a link.
 pub async fn skip_activation(api: &Api, link: &Link) -> Reply {
-    api.post_json("/api/skip-activation", json!({ "voter_id": link.voter_id, "token": link.token })).await
+    api.post_json("/api/skip-activation", json!({ "voter_id": link.voter_id, "token": link.token }))
+        .await
 }
 
 /// Opens the account of a fresh voter for good, from the mail to the session.
@@ -78,8 +82,11 @@ pub async fn login(api: &Api, identifier: &str, password: &str) -> Reply {
 
 /// `POST /api/reassort`.
 pub async fn ask_reassort(api: &Api, identifier: &str, question_id: i64, answer: &str) -> Reply {
-    api.post_json("/api/reassort", json!({ "identifier": identifier, "question_id": question_id, "answer": answer }))
-        .await
+    api.post_json(
+        "/api/reassort",
+        json!({ "identifier": identifier, "question_id": question_id, "answer": answer }),
+    )
+    .await
 }
 
 /// Asks for a réassort with the right answer and returns the link of the mail that arrives.
@@ -95,7 +102,11 @@ pub async fn request_reassort(api: &Api, voter: &Voter, secrets: &Secrets) -> Li
 
 /// `POST /api/reassort/confirm` for a link.
 pub async fn confirm_reassort(api: &Api, link: &Link) -> Reply {
-    api.post_json("/api/reassort/confirm", json!({ "voter_id": link.voter_id, "token": link.token })).await
+    api.post_json(
+        "/api/reassort/confirm",
+        json!({ "voter_id": link.voter_id, "token": link.token }),
+    )
+    .await
 }
 
 /// Goes through a whole réassort and returns the new password and the session it opens.

@@ -114,14 +114,18 @@ pub fn link_in(mail: &Mail) -> Link {
     let find = |body: &str| {
         pattern.captures(body).map(|c| {
             let url = c[0].replace("&amp;", "&");
-            (c[1].to_string(), Link { page: c[2].into(), token: c[3].into(), voter_id: c[4].into(), url })
+            (
+                c[1].to_string(),
+                Link { page: c[2].into(), token: c[3].into(), voter_id: c[4].into(), url },
+            )
         })
     };
     let (base, link) = find(&mail.text)
         .or_else(|| find(&mail.html))
         .unwrap_or_else(|| panic!("no portal link in the mail {:?}:\n{}", mail.subject, mail.text));
     if !mail.html.is_empty() {
-        let (_, in_html) = find(&mail.html).unwrap_or_else(|| panic!("the HTML part has no link:\n{}", mail.html));
+        let (_, in_html) =
+            find(&mail.html).unwrap_or_else(|| panic!("the HTML part has no link:\n{}", mail.html));
         assert_eq!(in_html, link, "the text and HTML parts carry different links");
     }
     assert_eq!(base, portal_base_url(), "mail links must be built on PORTAL_BASE_URL");

@@ -96,7 +96,11 @@ pub struct Secrets {
 
 impl Secrets {
     pub fn new() -> Secrets {
-        Secrets { password: new_password(), question_id: 3, answer: format!("Hortense {}", random_letters(6)) }
+        Secrets {
+            password: new_password(),
+            question_id: 3,
+            answer: format!("Hortense {}", random_letters(6)),
+        }
     }
 }
 

@@ -26,14 +26,12 @@ fn read(relative: &str) -> String {
 }
 
 fn yaml(relative: &str) -> Value {
-    serde_yaml_ng::from_str(&read(relative)).unwrap_or_else(|e| panic!("{relative} is not YAML: {e}"))
+    serde_yaml_ng::from_str(&read(relative))
+        .unwrap_or_else(|e| panic!("{relative} is not YAML: {e}"))
 }
 
 fn show<T: std::fmt::Debug>(set: &BTreeSet<T>) -> String {
-    set.iter()
-        .map(|item| format!("{item:?}"))
-        .collect::<Vec<_>>()
-        .join(", ")
+    set.iter().map(|item| format!("{item:?}")).collect::<Vec<_>>().join(", ")
 }
 
 /// Fails with both differences spelled out, so the message says what to add where.
@@ -97,7 +95,11 @@ fn toml_section(text: &str, header: &str) -> Vec<String> {
     let mut inside = false;
     let mut lines = Vec::new();
     for line in text.lines().map(str::trim) {
-        if line.starts_with('[') && !line.starts_with("[{") && line.ends_with(']') && !line.contains('=') {
+        if line.starts_with('[')
+            && !line.starts_with("[{")
+            && line.ends_with(']')
+            && !line.contains('=')
+        {
             inside = line == header;
             continue;
         }
@@ -133,10 +135,7 @@ fn quoted_values(text: &str, key: &str) -> Vec<String> {
 /// a method (`"/path" = "function"`) answers every method, which the API writes `ANY`.
 fn route_table() -> BTreeMap<Route, String> {
     let lines = toml_section(&read("Cargo.toml"), "[workspace.metadata.lambda.watch.router]");
-    assert!(
-        !lines.is_empty(),
-        "Cargo.toml has no [workspace.metadata.lambda.watch.router] table"
-    );
+    assert!(!lines.is_empty(), "Cargo.toml has no [workspace.metadata.lambda.watch.router] table");
     // Join entries written over several lines: an entry ends where its brackets balance.
     let mut entries = Vec::new();
     let mut current = String::new();
@@ -155,9 +154,7 @@ fn route_table() -> BTreeMap<Route, String> {
         if value.starts_with('"') {
             let function = value.trim_matches('"').to_string();
             assert!(
-                routes
-                    .insert(("ANY".to_string(), path.clone()), function)
-                    .is_none(),
+                routes.insert(("ANY".to_string(), path.clone()), function).is_none(),
                 "{path} twice"
             );
             continue;
@@ -199,10 +196,9 @@ fn workspace_members() -> BTreeSet<String> {
 /// `!Tag value` of the template (CloudFormation's short forms), as (tag without `!`, value).
 fn tagged(value: &Value) -> Option<(String, &Value)> {
     match value {
-        Value::Tagged(tagged) => Some((
-            tagged.tag.to_string().trim_start_matches('!').to_string(),
-            &tagged.value,
-        )),
+        Value::Tagged(tagged) => {
+            Some((tagged.tag.to_string().trim_start_matches('!').to_string(), &tagged.value))
+        }
         _ => None,
     }
 }
@@ -245,9 +241,8 @@ impl Template {
     fn functions(&self) -> BTreeMap<String, String> {
         let mut functions = BTreeMap::new();
         for (id, resource) in self.of_type("AWS::Serverless::Function") {
-            let metadata = resource
-                .get("Metadata")
-                .unwrap_or_else(|| panic!("{id} has no Metadata"));
+            let metadata =
+                resource.get("Metadata").unwrap_or_else(|| panic!("{id} has no Metadata"));
             assert_eq!(
                 metadata.get("BuildMethod").and_then(Value::as_str),
                 Some("rust-cargolambda"),
@@ -265,10 +260,8 @@ impl Template {
                 Some(format!("../functions/{name}").as_str()),
                 "{id} must be built from functions/{name}"
             );
-            let function_name = properties
-                .get("FunctionName")
-                .and_then(tagged)
-                .and_then(|(_, v)| v.as_str());
+            let function_name =
+                properties.get("FunctionName").and_then(tagged).and_then(|(_, v)| v.as_str());
             assert_eq!(
                 function_name,
                 Some(format!("${{AWS::StackName}}-{name}").as_str()),
@@ -284,14 +277,12 @@ impl Template {
 
     /// Route -> function name, from the HttpApi events of the functions.
     fn routes(&self) -> BTreeMap<Route, String> {
-        let names: BTreeMap<String, String> = self
-            .functions()
-            .into_iter()
-            .map(|(name, id)| (id, name))
-            .collect();
+        let names: BTreeMap<String, String> =
+            self.functions().into_iter().map(|(name, id)| (id, name)).collect();
         let mut routes = BTreeMap::new();
         for (id, resource) in self.of_type("AWS::Serverless::Function") {
-            let Some(events) = resource["Properties"].get("Events").and_then(Value::as_mapping) else {
+            let Some(events) = resource["Properties"].get("Events").and_then(Value::as_mapping)
+            else {
                 continue;
             };
             for (event, body) in events {
@@ -299,14 +290,10 @@ impl Template {
                     continue;
                 }
                 let properties = &body["Properties"];
-                let method = properties
-                    .get("Method")
-                    .and_then(Value::as_str)
-                    .expect("HttpApi event Method");
-                let path = properties
-                    .get("Path")
-                    .and_then(Value::as_str)
-                    .expect("HttpApi event Path");
+                let method =
+                    properties.get("Method").and_then(Value::as_str).expect("HttpApi event Method");
+                let path =
+                    properties.get("Path").and_then(Value::as_str).expect("HttpApi event Path");
                 assert_eq!(
                     properties.get("ApiId").and_then(referenced_id).as_deref(),
                     Some("HttpApi"),
@@ -333,10 +320,7 @@ impl Template {
             .map(|(key, setting)| {
                 let key = key.as_str().expect("route key");
                 for limit in ["ThrottlingRateLimit", "ThrottlingBurstLimit"] {
-                    assert!(
-                        setting.get(limit).is_some(),
-                        "RouteSettings {key:?} has no {limit}"
-                    );
+                    assert!(setting.get(limit).is_some(), "RouteSettings {key:?} has no {limit}");
                 }
                 let (method, path) = key.split_once(' ').expect("route key `METHOD /path`");
                 (method.to_string(), path.to_string())
@@ -350,10 +334,8 @@ impl Template {
 /// Route -> operationId.
 fn openapi_operations() -> BTreeMap<Route, String> {
     let document = yaml("docs/openapi.yaml");
-    let paths = document
-        .get("paths")
-        .and_then(Value::as_mapping)
-        .expect("docs/openapi.yaml has paths");
+    let paths =
+        document.get("paths").and_then(Value::as_mapping).expect("docs/openapi.yaml has paths");
     let mut operations = BTreeMap::new();
     for (path, item) in paths {
         let path = path.as_str().expect("path").to_string();
@@ -428,8 +410,9 @@ fn openapi_describes_exactly_the_function_crates() {
     let crates = function_crates();
     let mut described = BTreeSet::new();
     for ((method, path), id) in openapi_operations() {
-        let function = function_of_operation(&id, &crates)
-            .unwrap_or_else(|| panic!("operationId {id:?} of {method} {path} starts with no function name"));
+        let function = function_of_operation(&id, &crates).unwrap_or_else(|| {
+            panic!("operationId {id:?} of {method} {path} starts with no function name")
+        });
         described.insert(function);
     }
     assert_same(
@@ -462,11 +445,7 @@ fn template_routes_equal_the_route_table() {
 fn every_route_has_its_own_throttle() {
     let table_routes: BTreeSet<Route> = route_table().into_keys().collect();
     let throttled = Template::load().throttled_routes();
-    assert_same(
-        "HttpApi RouteSettings vs the Cargo.toml route table",
-        &table_routes,
-        &throttled,
-    );
+    assert_same("HttpApi RouteSettings vs the Cargo.toml route table", &table_routes, &throttled);
 }
 
 #[test]
@@ -516,10 +495,7 @@ fn each_function_has_its_own_role_log_group_and_alarms() {
             .and_then(referenced_id)
             .unwrap_or_else(|| panic!("{id} needs LoggingConfig.LogGroup"));
         let group = &template.resources[&log_group];
-        assert_eq!(
-            group.get("Type").and_then(Value::as_str),
-            Some("AWS::Logs::LogGroup")
-        );
+        assert_eq!(group.get("Type").and_then(Value::as_str), Some("AWS::Logs::LogGroup"));
         assert!(
             group["Properties"].get("RetentionInDays").is_some(),
             "{log_group} needs a retention"
@@ -528,22 +504,18 @@ fn each_function_has_its_own_role_log_group_and_alarms() {
         let mut watched = BTreeSet::new();
         for (_, alarm) in template.of_type("AWS::CloudWatch::Alarm") {
             let alarm = &alarm["Properties"];
-            let on_this_function = alarm
-                .get("Dimensions")
-                .and_then(Value::as_sequence)
-                .into_iter()
-                .flatten()
-                .any(|d| {
-                    d.get("Name").and_then(Value::as_str) == Some("FunctionName")
-                        && d.get("Value").and_then(referenced_id).as_deref() == Some(id.as_str())
-                });
+            let on_this_function =
+                alarm.get("Dimensions").and_then(Value::as_sequence).into_iter().flatten().any(
+                    |d| {
+                        d.get("Name").and_then(Value::as_str) == Some("FunctionName")
+                            && d.get("Value").and_then(referenced_id).as_deref()
+                                == Some(id.as_str())
+                    },
+                );
             if !on_this_function {
                 continue;
             }
-            let metric = alarm
-                .get("MetricName")
-                .and_then(Value::as_str)
-                .unwrap_or_default();
+            let metric = alarm.get("MetricName").and_then(Value::as_str).unwrap_or_default();
             let statistic = alarm
                 .get("ExtendedStatistic")
                 .or_else(|| alarm.get("Statistic"))
@@ -551,9 +523,8 @@ fn each_function_has_its_own_role_log_group_and_alarms() {
                 .unwrap_or_default();
             watched.insert(format!("{metric} {statistic}"));
         }
-        let expected: BTreeSet<String> = ["Errors Sum", "Throttles Sum", "Duration p99"]
-            .map(String::from)
-            .into();
+        let expected: BTreeSet<String> =
+            ["Errors Sum", "Throttles Sum", "Duration p99"].map(String::from).into();
         assert!(
             expected.is_subset(&watched),
             "{name} must have alarms on {expected:?}; it has {watched:?}"
@@ -571,21 +542,14 @@ fn iam_policies_grant_no_wildcard() {
             properties.get("ManagedPolicyArns").is_none(),
             "{id}: managed policies are too broad here"
         );
-        let policies = properties
-            .get("Policies")
-            .and_then(Value::as_sequence)
-            .into_iter()
-            .flatten();
+        let policies =
+            properties.get("Policies").and_then(Value::as_sequence).into_iter().flatten();
         for statement in policies.flat_map(|p| {
-            p["PolicyDocument"]["Statement"]
-                .as_sequence()
-                .cloned()
-                .unwrap_or_default()
+            p["PolicyDocument"]["Statement"].as_sequence().cloned().unwrap_or_default()
         }) {
             for key in ["Action", "Resource"] {
-                let value = statement
-                    .get(key)
-                    .unwrap_or_else(|| panic!("{id}: statement without {key}"));
+                let value =
+                    statement.get(key).unwrap_or_else(|| panic!("{id}: statement without {key}"));
                 let items = match value.as_sequence() {
                     Some(items) => items.clone(),
                     None => vec![value.clone()],
@@ -595,7 +559,9 @@ fn iam_policies_grant_no_wildcard() {
                     // template (a log group's Arn covers its own streams only).
                     let text = match (item.as_str(), tagged(&item)) {
                         (Some(text), _) => Some(text.to_string()),
-                        (None, Some((tag, inner))) if tag == "Sub" => inner.as_str().map(str::to_string),
+                        (None, Some((tag, inner))) if tag == "Sub" => {
+                            inner.as_str().map(str::to_string)
+                        }
                         _ => None,
                     };
                     if let Some(text) = text {

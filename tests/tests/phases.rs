@@ -32,19 +32,29 @@ impl Drop for CalendarGuard {
         let saved = self.saved;
         // Drop cannot await: restore from a runtime of its own, on a thread of its own.
         let restored = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-            runtime.block_on(async { store().await.put_calendar(&saved).await.map_err(|e| format!("{e:?}")) })
+            let runtime =
+                tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            runtime.block_on(async {
+                store().await.put_calendar(&saved).await.map_err(|e| format!("{e:?}"))
+            })
         })
         .join();
         match restored {
             Ok(Ok(())) => {}
             Ok(Err(e)) => eprintln!("could not restore the election calendar: {e}"),
-            Err(_) => eprintln!("could not restore the election calendar: the restoring thread panicked"),
+            Err(_) => {
+                eprintln!("could not restore the election calendar: the restoring thread panicked")
+            }
         }
     }
 }
 
-fn calendar(opens_in_days: i64, claims_close_in_days: i64, voting_opens_in_days: i64, voting_closes_in_days: i64) -> Calendar {
+fn calendar(
+    opens_in_days: i64,
+    claims_close_in_days: i64,
+    voting_opens_in_days: i64,
+    voting_closes_in_days: i64,
+) -> Calendar {
     let now = Utc::now();
     Calendar {
         activation_opens_at: now + Duration::days(opens_in_days),
@@ -123,15 +133,32 @@ async fn before_opening_activation_and_login_are_closed() {
         let mut r = Refusals::default();
         let closed = api.post_json("/api/activate", json!({ "identifier": fresh.email })).await;
         r.expect_closed("activate", &closed);
-        let unknown = api.post_json("/api/activate", json!({ "identifier": unknown_identifier() })).await;
-        assert_eq!((unknown.status, &unknown.body), (closed.status, &closed.body), "the closed portal answers alike");
-        r.expect_closed("login", &flows::login(&api, &cast.active.email, &cast.secrets.password).await);
+        let unknown =
+            api.post_json("/api/activate", json!({ "identifier": unknown_identifier() })).await;
+        assert_eq!(
+            (unknown.status, &unknown.body),
+            (closed.status, &closed.body),
+            "the closed portal answers alike"
+        );
+        r.expect_closed(
+            "login",
+            &flows::login(&api, &cast.active.email, &cast.secrets.password).await,
+        );
         r.expect_closed(
             "reassort",
-            &flows::ask_reassort(&api, &cast.active.email, cast.secrets.question_id, &cast.secrets.answer).await,
+            &flows::ask_reassort(
+                &api,
+                &cast.active.email,
+                cast.secrets.question_id,
+                &cast.secrets.answer,
+            )
+            .await,
         );
         r.expect_closed("token check", &flows::check_token(&api, &cast.pending_link).await);
-        r.expect_closed("activate-account", &flows::activate_account(&api, &cast.pending_link, &cast.secrets).await);
+        r.expect_closed(
+            "activate-account",
+            &flows::activate_account(&api, &cast.pending_link, &cast.secrets).await,
+        );
         r.expect_closed("scrutins", &api.get("/api/scrutins").session(&cast.session).send().await);
         r.assert_none("before opening");
         assert!(fresh.mails().await.is_empty(), "no mail goes out before the opening");
@@ -160,7 +187,11 @@ async fn after_claim_deadline_claims_are_closed_but_ballots_stay_open() {
         .await
         .expect_error(403, "phase_closed");
     api.get("/api/scrutins").session(&cast.session).send().await.expect(200);
-    api.get(format!("/api/scrutins/{CSA_MEN}/electeurs?limit=5")).session(&cast.session).send().await.expect(200);
+    api.get(format!("/api/scrutins/{CSA_MEN}/electeurs?limit=5"))
+        .session(&cast.session)
+        .send()
+        .await
+        .expect(200);
     flows::login(&api, &cast.active.email, &cast.secrets.password).await.expect(200);
     let fresh = seed_voter().await;
     flows::request_activation(&api, &fresh).await;
@@ -178,22 +209,46 @@ async fn after_voting_closes_everything_is_closed() {
         assert_eq!(info.body["claims_open"], json!(false));
 
         let mut r = Refusals::default();
-        r.expect_closed("activate", &api.post_json("/api/activate", json!({ "identifier": cast.pending.email })).await);
+        r.expect_closed(
+            "activate",
+            &api.post_json("/api/activate", json!({ "identifier": cast.pending.email })).await,
+        );
         r.expect_closed("token check", &flows::check_token(&api, &cast.pending_link).await);
-        r.expect_closed("password", &flows::set_password(&api, &cast.pending_link, &e2e::voters::new_password()).await);
-        r.expect_closed("activate-account", &flows::activate_account(&api, &cast.pending_link, &cast.secrets).await);
+        r.expect_closed(
+            "password",
+            &flows::set_password(&api, &cast.pending_link, &e2e::voters::new_password()).await,
+        );
+        r.expect_closed(
+            "activate-account",
+            &flows::activate_account(&api, &cast.pending_link, &cast.secrets).await,
+        );
         r.expect_closed("skip-activation", &flows::skip_activation(&api, &cast.pending_link).await);
         r.expect_closed(
             "reassort",
-            &flows::ask_reassort(&api, &cast.active.email, cast.secrets.question_id, &cast.secrets.answer).await,
+            &flows::ask_reassort(
+                &api,
+                &cast.active.email,
+                cast.secrets.question_id,
+                &cast.secrets.answer,
+            )
+            .await,
         );
-        r.expect_closed("reassort confirm", &flows::confirm_reassort(&api, &cast.reassort_link).await);
-        r.expect_closed("login", &flows::login(&api, &cast.active.email, &cast.secrets.password).await);
+        r.expect_closed(
+            "reassort confirm",
+            &flows::confirm_reassort(&api, &cast.reassort_link).await,
+        );
+        r.expect_closed(
+            "login",
+            &flows::login(&api, &cast.active.email, &cast.secrets.password).await,
+        );
         r.expect_closed("session", &api.get("/api/session").session(&cast.session).send().await);
         r.expect_closed("scrutins", &api.get("/api/scrutins").session(&cast.session).send().await);
         r.expect_closed(
             "electoral list",
-            &api.get(format!("/api/scrutins/{CSA_MEN}/electeurs")).session(&cast.session).send().await,
+            &api.get(format!("/api/scrutins/{CSA_MEN}/electeurs"))
+                .session(&cast.session)
+                .send()
+                .await,
         );
         let claim = json!({ "category": "autre", "scrutin_id": null, "text": "Une réclamation bien trop tardive." });
         r.expect_closed(

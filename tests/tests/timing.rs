@@ -24,7 +24,10 @@ fn assert_comparable(what: &str, unknown: &[Duration], known: &[Duration]) {
         unknown.iter().map(|d| d.as_millis()).collect::<Vec<_>>(),
         known.iter().map(|d| d.as_millis()).collect::<Vec<_>>(),
     );
-    assert!((0.5..=2.0).contains(&r), "{what}: known/unknown median latency ratio {r:.2} is outside 0.5..2");
+    assert!(
+        (0.5..=2.0).contains(&r),
+        "{what}: known/unknown median latency ratio {r:.2} is outside 0.5..2"
+    );
 }
 
 #[tokio::test]
@@ -94,9 +97,16 @@ async fn reassort_takes_comparable_time_for_unknown_identifiers_and_wrong_answer
     let (mut unknown, mut known) = (Vec::new(), Vec::new());
     for i in 0..TRIES {
         let (voter, secrets) = &voters[i % voters.len()];
-        let r = flows::ask_reassort(&api, &unknown_identifier(), secrets.question_id, "mauvaise reponse").await;
+        let r = flows::ask_reassort(
+            &api,
+            &unknown_identifier(),
+            secrets.question_id,
+            "mauvaise reponse",
+        )
+        .await;
         unknown.push(r.expect(202).elapsed);
-        let r = flows::ask_reassort(&api, &voter.email, secrets.question_id, "mauvaise reponse").await;
+        let r =
+            flows::ask_reassort(&api, &voter.email, secrets.question_id, "mauvaise reponse").await;
         known.push(r.expect(202).elapsed);
     }
     assert_comparable("réassort with a wrong answer", &unknown, &known);

@@ -36,7 +36,11 @@ fn free_port() -> u16 {
 }
 
 fn answers_200(port: u16) -> bool {
-    let Ok(mut stream) = TcpStream::connect_timeout(&([127, 0, 0, 1], port).into(), Duration::from_millis(200)) else { return false };
+    let Ok(mut stream) =
+        TcpStream::connect_timeout(&([127, 0, 0, 1], port).into(), Duration::from_millis(200))
+    else {
+        return false;
+    };
     let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
     if stream.write_all(b"GET /moto-api/ HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n").is_err() {
         return false;
@@ -54,7 +58,11 @@ pub struct Emulator {
 impl Emulator {
     pub fn start() -> Emulator {
         let python = python();
-        assert!(python.exists(), "{} is missing: run scripts/install-tools.sh first", python.display());
+        assert!(
+            python.exists(),
+            "{} is missing: run scripts/install-tools.sh first",
+            python.display()
+        );
         for _ in 0..3 {
             let port = free_port();
             let mut child = Command::new(&python)
@@ -116,7 +124,11 @@ impl Run {
     }
 
     pub fn ok(self) -> Run {
-        assert_eq!(self.code, 0, "exit {}\nstdout:\n{}\nstderr:\n{}", self.code, self.stdout, self.stderr);
+        assert_eq!(
+            self.code, 0,
+            "exit {}\nstdout:\n{}\nstderr:\n{}",
+            self.code, self.stdout, self.stderr
+        );
         self
     }
 }
@@ -185,14 +197,22 @@ impl Env {
         let mut out = BTreeMap::new();
         let mut start = None;
         loop {
-            let page = client.scan().table_name(&self.table).set_exclusive_start_key(start.take()).send().await.expect("scan");
+            let page = client
+                .scan()
+                .table_name(&self.table)
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .expect("scan");
             for item in page.items.unwrap_or_default() {
-                let s = |k: &str| item.get(k).and_then(|v| v.as_s().ok()).cloned().unwrap_or_default();
+                let s =
+                    |k: &str| item.get(k).and_then(|v| v.as_s().ok()).cloned().unwrap_or_default();
                 let (pk, sk) = (s("pk"), s("sk"));
                 if pk.starts_with("JOURNAL#") {
                     continue;
                 }
-                let sorted: BTreeMap<&String, String> = item.iter().map(|(k, v)| (k, render(v))).collect();
+                let sorted: BTreeMap<&String, String> =
+                    item.iter().map(|(k, v)| (k, render(v))).collect();
                 out.insert((pk, sk), format!("{sorted:?}"));
             }
             match page.last_evaluated_key {
@@ -240,7 +260,10 @@ fn render(v: &AttributeValue) -> String {
 }
 
 /// Fails with the items that differ between two snapshots.
-pub fn assert_same(before: &BTreeMap<(String, String), String>, after: &BTreeMap<(String, String), String>) {
+pub fn assert_same(
+    before: &BTreeMap<(String, String), String>,
+    after: &BTreeMap<(String, String), String>,
+) {
     let mut diffs = Vec::new();
     for (k, v) in before {
         match after.get(k) {

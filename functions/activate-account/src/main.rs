@@ -26,7 +26,8 @@ async fn handle(portal: Arc<Portal>, req: Request) -> Reply {
             let voter_id = VoterId::parse(&body.voter_id)?;
             let token = RawToken::parse(&body.token)?;
             let answer = SecretAnswer::parse(&body.answer)?;
-            let session = portal.activate_account(&voter_id, &token, body.question_id, &answer).await?;
+            let session =
+                portal.activate_account(&voter_id, &token, body.question_id, &answer).await?;
             http::session_opened(201, "active", &session, &portal.config)
         }
         _ => Err(DomainError::NotFound),

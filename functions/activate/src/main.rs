@@ -26,7 +26,8 @@ async fn handle(portal: Arc<Portal>, req: Request) -> Reply {
         (Method::POST, p) if p == routes::ACTIVATE => {
             let body: ActivateRequest = http::json_body(&req)?;
             let identifier = Identifier::parse(&body.identifier)?;
-            http::uniform(portal.config.response_floor, portal.request_activation(&identifier)).await?;
+            http::uniform(portal.config.response_floor, portal.request_activation(&identifier))
+                .await?;
             http::json(202, &serde_json::json!({ "status": "accepted", "message": ACCEPTED }))
         }
         _ => Err(DomainError::NotFound),

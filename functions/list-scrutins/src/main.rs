@@ -16,10 +16,16 @@ const MAX_PAGE: usize = 100;
 fn page_size(req: &Request) -> Result<usize, DomainError> {
     match http::query_param(req, "limit") {
         None => Ok(DEFAULT_PAGE),
-        Some(raw) => raw.parse::<usize>().ok().filter(|n| (1..=MAX_PAGE).contains(n)).ok_or_else(|| DomainError::InvalidField {
-            field: "limit",
-            message: format!("Le paramètre limit doit être un entier entre 1 et {MAX_PAGE}."),
-        }),
+        Some(raw) => {
+            raw.parse::<usize>().ok().filter(|n| (1..=MAX_PAGE).contains(n)).ok_or_else(|| {
+                DomainError::InvalidField {
+                    field: "limit",
+                    message: format!(
+                        "Le paramètre limit doit être un entier entre 1 et {MAX_PAGE}."
+                    ),
+                }
+            })
+        }
     }
 }
 
@@ -32,18 +38,27 @@ async fn handle(portal: Arc<Portal>, req: Request) -> Reply {
     portal.require(Need::PortalOpen).await?;
     if path == routes::SCRUTINS {
         let scrutins = portal.my_scrutins(&me.voter).await?;
-        return http::json(200, &serde_json::json!({ "voter": VoterView::of(&me.voter), "scrutins": scrutins }));
+        return http::json(
+            200,
+            &serde_json::json!({ "voter": VoterView::of(&me.voter), "scrutins": scrutins }),
+        );
     }
-    let raw_id = http::path_param(&req, "id").or_else(|| routes::electoral_list_scrutin(&path).map(str::to_string)).ok_or(DomainError::NotFound)?;
-    let scrutin_id = validate::scrutin_id(&raw_id, "id").map_err(|_| DomainError::ScrutinNotFound)?;
+    let raw_id = http::path_param(&req, "id")
+        .or_else(|| routes::electoral_list_scrutin(&path).map(str::to_string))
+        .ok_or(DomainError::NotFound)?;
+    let scrutin_id =
+        validate::scrutin_id(&raw_id, "id").map_err(|_| DomainError::ScrutinNotFound)?;
     let limit = page_size(&req)?;
     let cursor = http::query_param(&req, "cursor");
     let page = portal.electoral_list(&me.voter, &scrutin_id, cursor.as_deref(), limit).await?;
-    http::json(200, &serde_json::json!({
-        "scrutin_id": scrutin_id,
-        "electeurs": page.entries,
-        "next_cursor": page.next_cursor,
-    }))
+    http::json(
+        200,
+        &serde_json::json!({
+            "scrutin_id": scrutin_id,
+            "electeurs": page.entries,
+            "next_cursor": page.next_cursor,
+        }),
+    )
 }
 
 #[tokio::main]

@@ -25,20 +25,28 @@ async fn handle(portal: Arc<Portal>, req: Request) -> Reply {
             let body: LoginRequest = http::json_body(&req)?;
             let identifier = Identifier::parse(&body.identifier)?;
             let password = LoginPassword::parse(&body.password)?;
-            let (session, voter) = http::uniform(portal.config.response_floor, portal.login(&identifier, &password)).await?;
-            let reply = http::json(200, &serde_json::json!({
-                "session": SessionView::of(&session.record, &portal.config),
-                "voter": VoterView::of(&voter),
-            }))?;
+            let (session, voter) =
+                http::uniform(portal.config.response_floor, portal.login(&identifier, &password))
+                    .await?;
+            let reply = http::json(
+                200,
+                &serde_json::json!({
+                    "session": SessionView::of(&session.record, &portal.config),
+                    "voter": VoterView::of(&voter),
+                }),
+            )?;
             Ok(http::with_session_cookie(reply, &session, portal.config.session_absolute))
         }
         (Method::GET, p) if p == routes::SESSION => {
             let me = portal.authenticate(http::session_secret(&req).as_deref()).await?;
             portal.require(Need::PortalOpen).await?;
-            http::json(200, &serde_json::json!({
-                "session": SessionView::of(&me.session, &portal.config),
-                "voter": VoterView::of(&me.voter),
-            }))
+            http::json(
+                200,
+                &serde_json::json!({
+                    "session": SessionView::of(&me.session, &portal.config),
+                    "voter": VoterView::of(&me.voter),
+                }),
+            )
         }
         _ => Err(DomainError::NotFound),
     }

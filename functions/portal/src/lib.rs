@@ -69,10 +69,7 @@ pub fn page() -> &'static str {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Resource {
     Page,
-    Asset {
-        content_type: &'static str,
-        body: &'static str,
-    },
+    Asset { content_type: &'static str, body: &'static str },
     NotFound,
 }
 
@@ -80,18 +77,15 @@ pub enum Resource {
 pub fn resolve(path: &str) -> Resource {
     match path {
         "/" | "/activation" | "/reassort" => Resource::Page,
-        "/assets/portal.js" => Resource::Asset {
-            content_type: "text/javascript; charset=utf-8",
-            body: PORTAL_JS,
-        },
-        "/assets/portal.css" => Resource::Asset {
-            content_type: "text/css; charset=utf-8",
-            body: PORTAL_CSS,
-        },
-        "/assets/favicon.svg" => Resource::Asset {
-            content_type: "image/svg+xml",
-            body: FAVICON_SVG,
-        },
+        "/assets/portal.js" => {
+            Resource::Asset { content_type: "text/javascript; charset=utf-8", body: PORTAL_JS }
+        }
+        "/assets/portal.css" => {
+            Resource::Asset { content_type: "text/css; charset=utf-8", body: PORTAL_CSS }
+        }
+        "/assets/favicon.svg" => {
+            Resource::Asset { content_type: "image/svg+xml", body: FAVICON_SVG }
+        }
         _ => Resource::NotFound,
     }
 }
@@ -99,19 +93,13 @@ pub fn resolve(path: &str) -> Resource {
 /// Builds the response for a method, a path and the `v` query parameter of an asset request.
 pub fn respond(method: &Method, path: &str, version: Option<&str>) -> Response<Body> {
     let head_only = method == Method::HEAD;
-    let resource = if method == Method::GET || head_only {
-        resolve(path)
-    } else {
-        Resource::NotFound
-    };
+    let resource =
+        if method == Method::GET || head_only { resolve(path) } else { Resource::NotFound };
     let (status, content_type, cache, body): (StatusCode, &'static str, &'static str, String) =
         match resource {
-            Resource::Page => (
-                StatusCode::OK,
-                "text/html; charset=utf-8",
-                HTML_CACHE,
-                page().to_owned(),
-            ),
+            Resource::Page => {
+                (StatusCode::OK, "text/html; charset=utf-8", HTML_CACHE, page().to_owned())
+            }
             Resource::Asset { content_type, body } => {
                 let cache = if version == Some(asset_version()) {
                     ASSET_CACHE_PINNED
@@ -127,11 +115,7 @@ pub fn respond(method: &Method, path: &str, version: Option<&str>) -> Response<B
                 r#"{"code":"not_found","message":"La page demandée n'existe pas."}"#.to_owned(),
             ),
         };
-    let body = if head_only {
-        Body::Empty
-    } else {
-        Body::Text(body)
-    };
+    let body = if head_only { Body::Empty } else { Body::Text(body) };
     let mut response = Response::new(body);
     *response.status_mut() = status;
     let headers = response.headers_mut();
@@ -156,11 +140,7 @@ pub const SECURITY_HEADERS: &[(header::HeaderName, &str)] = &[
 /// carries the mail links' tokens.
 pub async fn handle(req: Request) -> Result<Response<Body>, std::convert::Infallible> {
     let path = req.raw_http_path();
-    let path = if path.is_empty() {
-        req.uri().path()
-    } else {
-        path
-    };
+    let path = if path.is_empty() { req.uri().path() } else { path };
     let query = req.query_string_parameters_ref();
     let version = query.and_then(|q| q.first("v"));
     let response = respond(req.method(), path, version);
@@ -196,10 +176,7 @@ mod tests {
     }
 
     fn assert_security_headers(response: &Response<Body>) {
-        assert_eq!(
-            header(response, "content-security-policy"),
-            CONTENT_SECURITY_POLICY
-        );
+        assert_eq!(header(response, "content-security-policy"), CONTENT_SECURITY_POLICY);
         assert_eq!(header(response, "x-content-type-options"), "nosniff");
         assert_eq!(header(response, "referrer-policy"), "no-referrer");
         assert_eq!(header(response, "x-frame-options"), "DENY");
@@ -210,10 +187,7 @@ mod tests {
         for path in ["/", "/activation", "/reassort"] {
             let response = respond(&Method::GET, path, None);
             assert_eq!(response.status(), StatusCode::OK, "{path}");
-            assert_eq!(
-                header(&response, "content-type"),
-                "text/html; charset=utf-8"
-            );
+            assert_eq!(header(&response, "content-type"), "text/html; charset=utf-8");
             assert_eq!(header(&response, "cache-control"), "no-store");
             assert_security_headers(&response);
             assert_eq!(text(&response), page());
@@ -242,14 +216,8 @@ mod tests {
     #[test]
     fn the_page_loads_nothing_from_elsewhere_and_runs_nothing_inline() {
         for body in [INDEX_HTML, PORTAL_JS, PORTAL_CSS] {
-            assert!(
-                !body.contains("http://"),
-                "absolute http address in an asset"
-            );
-            assert!(
-                !body.contains("https://"),
-                "absolute https address in an asset"
-            );
+            assert!(!body.contains("http://"), "absolute http address in an asset");
+            assert!(!body.contains("https://"), "absolute https address in an asset");
             assert!(!body.contains("@import"), "style sheet import");
         }
         assert!(!INDEX_HTML.contains("style="), "inline style attribute");
@@ -262,11 +230,7 @@ mod tests {
     #[test]
     fn assets_have_their_content_types() {
         let cases = [
-            (
-                "/assets/portal.js",
-                "text/javascript; charset=utf-8",
-                PORTAL_JS,
-            ),
+            ("/assets/portal.js", "text/javascript; charset=utf-8", PORTAL_JS),
             ("/assets/portal.css", "text/css; charset=utf-8", PORTAL_CSS),
             ("/assets/favicon.svg", "image/svg+xml", FAVICON_SVG),
         ];
@@ -304,10 +268,7 @@ mod tests {
         for path in paths {
             let response = respond(&Method::GET, path, None);
             assert_eq!(response.status(), StatusCode::NOT_FOUND, "{path}");
-            assert_eq!(
-                header(&response, "content-type"),
-                "application/json; charset=utf-8"
-            );
+            assert_eq!(header(&response, "content-type"), "application/json; charset=utf-8");
             assert_security_headers(&response);
             assert_eq!(
                 text(&response),
@@ -325,10 +286,7 @@ mod tests {
         let response = respond(&Method::HEAD, "/", None);
         assert_eq!(response.status(), StatusCode::OK);
         assert_eq!(text(&response), "");
-        assert_eq!(
-            header(&response, "content-type"),
-            "text/html; charset=utf-8"
-        );
+        assert_eq!(header(&response, "content-type"), "text/html; charset=utf-8");
         assert_security_headers(&response);
     }
 

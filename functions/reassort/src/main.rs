@@ -25,12 +25,18 @@ courriel de création de votre mot de passe Élections.";
 
 async fn handle(portal: Arc<Portal>, req: Request) -> Reply {
     match http::route(&req) {
-        (Method::GET, p) if p == routes::QUESTIONS => http::json(200, &serde_json::json!({ "questions": QUESTIONS })),
+        (Method::GET, p) if p == routes::QUESTIONS => {
+            http::json(200, &serde_json::json!({ "questions": QUESTIONS }))
+        }
         (Method::POST, p) if p == routes::REASSORT => {
             let body: ReassortRequest = http::json_body(&req)?;
             let identifier = Identifier::parse(&body.identifier)?;
             let answer = SecretAnswer::parse(&body.answer)?;
-            http::uniform(portal.config.response_floor, portal.request_reassort(&identifier, body.question_id, &answer)).await?;
+            http::uniform(
+                portal.config.response_floor,
+                portal.request_reassort(&identifier, body.question_id, &answer),
+            )
+            .await?;
             http::json(202, &serde_json::json!({ "status": "accepted", "message": ACCEPTED }))
         }
         (Method::POST, p) if p == routes::REASSORT_CONFIRM => {

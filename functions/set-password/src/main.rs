@@ -21,7 +21,8 @@ struct SetPasswordRequest {
 }
 
 fn required_query(req: &Request, name: &str) -> Result<String, DomainError> {
-    http::query_param(req, name).ok_or_else(|| DomainError::InvalidRequest(format!("paramètre « {name} » manquant")))
+    http::query_param(req, name)
+        .ok_or_else(|| DomainError::InvalidRequest(format!("paramètre « {name} » manquant")))
 }
 
 async fn handle(portal: Arc<Portal>, req: Request) -> Reply {
@@ -40,7 +41,10 @@ async fn handle(portal: Arc<Portal>, req: Request) -> Reply {
                 TokenPurpose::Activation => "choose_challenge",
                 TokenPurpose::Reassort => "confirm_reassort",
             };
-            http::json(200, &serde_json::json!({ "purpose": purpose, "next": next, "questions": QUESTIONS }))
+            http::json(
+                200,
+                &serde_json::json!({ "purpose": purpose, "next": next, "questions": QUESTIONS }),
+            )
         }
         _ => Err(DomainError::NotFound),
     }

@@ -26,14 +26,22 @@ async fn handle(portal: Arc<Portal>, req: Request) -> Reply {
             let me = portal.authenticate(http::session_secret(&req).as_deref()).await?;
             let key = validate::idempotency_key(http::header_value(&req, "idempotency-key"))?;
             let body: ClaimRequest = http::json_body(&req)?;
-            let category = ClaimCategory::parse(&body.category).ok_or_else(|| DomainError::InvalidField {
-                field: "category",
-                message: "Choisissez l'objet de la réclamation dans la liste proposée.".into(),
-            })?;
-            let scrutin_id = body.scrutin_id.as_deref().map(|id| validate::scrutin_id(id, "scrutin_id")).transpose()?;
+            let category =
+                ClaimCategory::parse(&body.category).ok_or_else(|| DomainError::InvalidField {
+                    field: "category",
+                    message: "Choisissez l'objet de la réclamation dans la liste proposée.".into(),
+                })?;
+            let scrutin_id = body
+                .scrutin_id
+                .as_deref()
+                .map(|id| validate::scrutin_id(id, "scrutin_id"))
+                .transpose()?;
             let text = validate::claim_text(&body.text)?;
             let filed = portal.file_claim(&me.voter, category, scrutin_id, text, key).await?;
-            http::json(if filed.created { 201 } else { 200 }, &ClaimView::of(&filed.claim, filed.acknowledgement))
+            http::json(
+                if filed.created { 201 } else { 200 },
+                &ClaimView::of(&filed.claim, filed.acknowledgement),
+            )
         }
         _ => Err(DomainError::NotFound),
     }

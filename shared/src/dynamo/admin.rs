@@ -12,12 +12,16 @@ use std::future::Future;
 use std::time::Duration;
 
 use aws_sdk_dynamodb::types::{
-    AttributeValue, Delete, KeysAndAttributes, PutRequest, ReturnConsumedCapacity, TransactWriteItem, Update, WriteRequest,
+    AttributeValue, Delete, KeysAndAttributes, PutRequest, ReturnConsumedCapacity,
+    TransactWriteItem, Update, WriteRequest,
 };
 use chrono::{DateTime, Utc};
 use rand::Rng;
 
-use super::{backend, built, calendar_item, claim_from, get_n, get_s, key, n, req_s, roll_entry_item, s, scrutin_from, scrutin_items, voter_from, DynamoStore, Item};
+use super::{
+    backend, built, calendar_item, claim_from, get_n, get_s, key, n, req_s, roll_entry_item, s,
+    scrutin_from, scrutin_items, voter_from, DynamoStore, Item,
+};
 use crate::keys::{self, PK};
 use crate::model::{AccountStatus, Calendar, Claim, ClaimStatus, RollVoter, Scrutin};
 use crate::ports::{StoreError, StoreResult};
@@ -51,7 +55,11 @@ impl Backoff {
         let ceiling = self.base.saturating_mul(1u32 << attempt.min(16)).min(self.cap);
         let half = ceiling / 2;
         let spread = half.as_micros() as u64;
-        half + Duration::from_micros(if spread == 0 { 0 } else { rand::thread_rng().gen_range(0..=spread) })
+        half + Duration::from_micros(if spread == 0 {
+            0
+        } else {
+            rand::thread_rng().gen_range(0..=spread)
+        })
     }
 }
 
@@ -86,7 +94,11 @@ pub enum Sent<T, R> {
 
 /// Sends `pending` through `send` until nothing is left, pausing with `backoff` before every
 /// retry. Fails after `backoff.max_attempts` sends in a row that made no progress.
-pub async fn until_processed<T, R, F, Fut>(mut pending: Vec<T>, backoff: &Backoff, mut send: F) -> StoreResult<(Vec<R>, SendStats)>
+pub async fn until_processed<T, R, F, Fut>(
+    mut pending: Vec<T>,
+    backoff: &Backoff,
+    mut send: F,
+) -> StoreResult<(Vec<R>, SendStats)>
 where
     T: Clone,
     F: FnMut(Vec<T>) -> Fut,
@@ -115,13 +127,21 @@ where
                 stats.refused += 1;
                 stalled += 1;
                 if stalled >= backoff.max_attempts {
-                    return Err(StoreError::Backend(format!("{} items not written after {} refused calls: {why}", pending.len(), stalled)));
+                    return Err(StoreError::Backend(format!(
+                        "{} items not written after {} refused calls: {why}",
+                        pending.len(),
+                        stalled
+                    )));
                 }
             }
             Sent::Failed(e) => return Err(e),
         }
         if stalled >= backoff.max_attempts {
-            return Err(StoreError::Backend(format!("{} items still unprocessed after {} calls without progress", pending.len(), stalled)));
+            return Err(StoreError::Backend(format!(
+                "{} items still unprocessed after {} calls without progress",
+                pending.len(),
+                stalled
+            )));
         }
         retry += 1;
     }
@@ -135,7 +155,9 @@ where
 {
     use aws_sdk_dynamodb::error::SdkError;
     match e {
-        SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => true,
+        SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => {
+            true
+        }
         SdkError::ServiceError(se) => matches!(
             se.err().code(),
             Some(
@@ -182,7 +204,10 @@ pub fn journal_pk(month: &str) -> String {
 }
 
 fn journal_item(e: &JournalEntry) -> Item {
-    let mut item = key((journal_pk(&e.at.format("%Y-%m").to_string()), format!("{}#{}", e.at.format("%Y-%m-%dT%H:%M:%S%.3fZ"), e.id)));
+    let mut item = key((
+        journal_pk(&e.at.format("%Y-%m").to_string()),
+        format!("{}#{}", e.at.format("%Y-%m-%dT%H:%M:%S%.3fZ"), e.id),
+    ));
     item.insert("type".into(), s("journal"));
     item.insert("id".into(), s(&e.id));
     item.insert("at".into(), s(e.at.to_rfc3339()));
@@ -248,7 +273,9 @@ pub struct NewVoterWrites {
 }
 
 fn put_request(item: Item) -> StoreResult<WriteRequest> {
-    Ok(WriteRequest::builder().put_request(built(PutRequest::builder().set_item(Some(item)).build())?).build())
+    Ok(WriteRequest::builder()
+        .put_request(built(PutRequest::builder().set_item(Some(item)).build())?)
+        .build())
 }
 
 pub fn new_voter_writes(voter: &RollVoter, created_at: i64) -> StoreResult<NewVoterWrites> {
@@ -258,7 +285,6 @@ pub fn new_voter_writes(voter: &RollVoter, created_at: i64) -> StoreResult<NewVo
     }
     Ok(NewVoterWrites { before, profile: put_request(new_profile_item(voter, created_at))? })
 }
-
 
 /// Which claims to list.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -281,7 +307,9 @@ pub struct AdminClaim {
 fn admin_claim_from(item: &Item) -> StoreResult<AdminClaim> {
     Ok(AdminClaim {
         claim: claim_from(item)?,
-        answered_at: get_s(item, "answered_at").and_then(|d| DateTime::parse_from_rfc3339(&d).ok()).map(|d| d.with_timezone(&Utc)),
+        answered_at: get_s(item, "answered_at")
+            .and_then(|d| DateTime::parse_from_rfc3339(&d).ok())
+            .map(|d| d.with_timezone(&Utc)),
         answered_by: get_s(item, "answered_by"),
     })
 }
@@ -337,7 +365,8 @@ impl TableStats {
     fn count(&mut self, item: &Item) {
         match get_s(item, "type").as_deref() {
             Some("voter") => {
-                let active = get_s(item, "status").as_deref() == Some(AccountStatus::Active.as_str());
+                let active =
+                    get_s(item, "status").as_deref() == Some(AccountStatus::Active.as_str());
                 let skips: u64 = get_n(item, "skip_count").unwrap_or(0);
                 let one = Counts {
                     voters: 1,
@@ -347,14 +376,19 @@ impl TableStats {
                     ..Counts::default()
                 };
                 self.total.add(&one);
-                let scrutins = item.get("scrutins").and_then(|v| v.as_l().ok()).cloned().unwrap_or_default();
+                let scrutins =
+                    item.get("scrutins").and_then(|v| v.as_l().ok()).cloned().unwrap_or_default();
                 for id in scrutins.iter().filter_map(|v| v.as_s().ok()) {
                     self.by_scrutin.entry(id.clone()).or_default().add(&one);
                 }
             }
             Some("claim") => {
                 let answered = get_s(item, "status").as_deref() == Some("answered");
-                let one = Counts { claims_open: (!answered) as u64, claims_answered: answered as u64, ..Counts::default() };
+                let one = Counts {
+                    claims_open: (!answered) as u64,
+                    claims_answered: answered as u64,
+                    ..Counts::default()
+                };
                 self.total.add(&one);
                 match get_s(item, "scrutin_id") {
                     Some(id) => self.by_scrutin.entry(id).or_default().add(&one),
@@ -370,21 +404,40 @@ impl DynamoStore {
     /// Writes at most [`BATCH_WRITE_MAX`] puts or deletes, each on a different item, sending
     /// again what DynamoDB leaves unprocessed. BatchWriteItem checks no condition: callers
     /// decide beforehand what may be overwritten.
-    pub async fn batch_write(&self, writes: Vec<WriteRequest>, backoff: &Backoff) -> StoreResult<SendStats> {
+    pub async fn batch_write(
+        &self,
+        writes: Vec<WriteRequest>,
+        backoff: &Backoff,
+    ) -> StoreResult<SendStats> {
         if writes.len() > BATCH_WRITE_MAX {
-            return Err(StoreError::Backend(format!("{} writes in one batch (at most {BATCH_WRITE_MAX})", writes.len())));
+            return Err(StoreError::Backend(format!(
+                "{} writes in one batch (at most {BATCH_WRITE_MAX})",
+                writes.len()
+            )));
         }
-        let (_, stats) = until_processed(writes, backoff, |pending: Vec<WriteRequest>| async move {
-            match self.client.batch_write_item().request_items(self.table.clone(), pending).send().await {
-                Ok(out) => Sent::Answered {
-                    found: Vec::<()>::new(),
-                    unprocessed: out.unprocessed_items.and_then(|mut m| m.remove(&self.table)).unwrap_or_default(),
-                },
-                Err(e) if worth_retrying(&e) => Sent::Refused(aws_sdk_dynamodb::error::DisplayErrorContext(&e).to_string()),
-                Err(e) => Sent::Failed(backend(e)),
-            }
-        })
-        .await?;
+        let (_, stats) =
+            until_processed(writes, backoff, |pending: Vec<WriteRequest>| async move {
+                match self
+                    .client
+                    .batch_write_item()
+                    .request_items(self.table.clone(), pending)
+                    .send()
+                    .await
+                {
+                    Ok(out) => Sent::Answered {
+                        found: Vec::<()>::new(),
+                        unprocessed: out
+                            .unprocessed_items
+                            .and_then(|mut m| m.remove(&self.table))
+                            .unwrap_or_default(),
+                    },
+                    Err(e) if worth_retrying(&e) => {
+                        Sent::Refused(aws_sdk_dynamodb::error::DisplayErrorContext(&e).to_string())
+                    }
+                    Err(e) => Sent::Failed(backend(e)),
+                }
+            })
+            .await?;
         Ok(stats)
     }
 
@@ -397,10 +450,15 @@ impl DynamoStore {
         backoff: &Backoff,
     ) -> StoreResult<(Vec<Item>, SendStats)> {
         if keys.len() > BATCH_GET_MAX {
-            return Err(StoreError::Backend(format!("{} keys in one batch read (at most {BATCH_GET_MAX})", keys.len())));
+            return Err(StoreError::Backend(format!(
+                "{} keys in one batch read (at most {BATCH_GET_MAX})",
+                keys.len()
+            )));
         }
-        let names: HashMap<String, String> = projection.iter().enumerate().map(|(i, p)| (format!("#p{i}"), p.to_string())).collect();
-        let expression = (0..projection.len()).map(|i| format!("#p{i}")).collect::<Vec<_>>().join(", ");
+        let names: HashMap<String, String> =
+            projection.iter().enumerate().map(|(i, p)| (format!("#p{i}"), p.to_string())).collect();
+        let expression =
+            (0..projection.len()).map(|i| format!("#p{i}")).collect::<Vec<_>>().join(", ");
         let key_maps: Vec<Item> = keys.iter().cloned().map(key).collect();
         until_processed(key_maps, backoff, |pending: Vec<Item>| {
             let names = names.clone();
@@ -414,14 +472,31 @@ impl DynamoStore {
                     .build();
                 let request = match request {
                     Ok(r) => r,
-                    Err(e) => return Sent::Failed(StoreError::Backend(format!("request build: {e}"))),
+                    Err(e) => {
+                        return Sent::Failed(StoreError::Backend(format!("request build: {e}")))
+                    }
                 };
-                match self.client.batch_get_item().request_items(self.table.clone(), request).send().await {
+                match self
+                    .client
+                    .batch_get_item()
+                    .request_items(self.table.clone(), request)
+                    .send()
+                    .await
+                {
                     Ok(out) => Sent::Answered {
-                        found: out.responses.and_then(|mut m| m.remove(&self.table)).unwrap_or_default(),
-                        unprocessed: out.unprocessed_keys.and_then(|mut m| m.remove(&self.table)).map(|k| k.keys).unwrap_or_default(),
+                        found: out
+                            .responses
+                            .and_then(|mut m| m.remove(&self.table))
+                            .unwrap_or_default(),
+                        unprocessed: out
+                            .unprocessed_keys
+                            .and_then(|mut m| m.remove(&self.table))
+                            .map(|k| k.keys)
+                            .unwrap_or_default(),
                     },
-                    Err(e) if worth_retrying(&e) => Sent::Refused(aws_sdk_dynamodb::error::DisplayErrorContext(&e).to_string()),
+                    Err(e) if worth_retrying(&e) => {
+                        Sent::Refused(aws_sdk_dynamodb::error::DisplayErrorContext(&e).to_string())
+                    }
                     Err(e) => Sent::Failed(backend(e)),
                 }
             }
@@ -431,10 +506,19 @@ impl DynamoStore {
 
     /// The roll data of the voters among `voter_ids` who have a profile (at most
     /// [`BATCH_GET_MAX`] ids); account state is not read.
-    pub async fn roll_voters(&self, voter_ids: &[String], backoff: &Backoff) -> StoreResult<(HashMap<String, RollVoter>, SendStats)> {
+    pub async fn roll_voters(
+        &self,
+        voter_ids: &[String],
+        backoff: &Backoff,
+    ) -> StoreResult<(HashMap<String, RollVoter>, SendStats)> {
         let keys: Vec<_> = voter_ids.iter().map(|id| keys::voter_key(id)).collect();
-        let (items, stats) =
-            self.batch_get(&keys, &["voter_id", "email", "civility", "first_name", "last_name", "scrutins"], backoff).await?;
+        let (items, stats) = self
+            .batch_get(
+                &keys,
+                &["voter_id", "email", "civility", "first_name", "last_name", "scrutins"],
+                backoff,
+            )
+            .await?;
         let mut found = HashMap::new();
         for item in &items {
             let voter = voter_from(item)?.roll;
@@ -444,7 +528,11 @@ impl DynamoStore {
     }
 
     /// Who holds each of `emails` in the identifier index (at most [`BATCH_GET_MAX`]).
-    pub async fn email_holders(&self, emails: &[String], backoff: &Backoff) -> StoreResult<(HashMap<String, String>, SendStats)> {
+    pub async fn email_holders(
+        &self,
+        emails: &[String],
+        backoff: &Backoff,
+    ) -> StoreResult<(HashMap<String, String>, SendStats)> {
         let keys: Vec<_> = emails.iter().map(|e| keys::email_key(e)).collect();
         let (items, stats) = self.batch_get(&keys, &[PK, "voter_id"], backoff).await?;
         let mut found = HashMap::new();
@@ -456,7 +544,11 @@ impl DynamoStore {
     }
 
     /// Which of `scrutin_ids` have a ballot in the table (at most [`BATCH_GET_MAX`]).
-    pub async fn existing_scrutins(&self, scrutin_ids: &[String], backoff: &Backoff) -> StoreResult<HashSet<String>> {
+    pub async fn existing_scrutins(
+        &self,
+        scrutin_ids: &[String],
+        backoff: &Backoff,
+    ) -> StoreResult<HashSet<String>> {
         let keys: Vec<_> = scrutin_ids.iter().map(|id| keys::scrutin_key(id)).collect();
         let (items, _) = self.batch_get(&keys, &["scrutin_id"], backoff).await?;
         items.iter().map(|i| req_s(i, "scrutin_id")).collect()
@@ -480,30 +572,45 @@ impl DynamoStore {
                 let delete = built(
                     Delete::builder()
                         .table_name(&self.table)
-                        .set_key(Some(key((keys::scrutin_pk(&new.id), keys::candidate_list_sk(list.order)))))
+                        .set_key(Some(key((
+                            keys::scrutin_pk(&new.id),
+                            keys::candidate_list_sk(list.order),
+                        ))))
                         .build(),
                 )?;
                 actions.push(TransactWriteItem::builder().delete(delete).build());
             }
         }
         if actions.len() > TRANSACTION_MAX {
-            return Err(StoreError::Backend(format!("ballot {} needs {} writes, more than one transaction holds", new.id, actions.len())));
+            return Err(StoreError::Backend(format!(
+                "ballot {} needs {} writes, more than one transaction holds",
+                new.id,
+                actions.len()
+            )));
         }
         self.transact(actions).await
     }
 
     fn journal_put(&self, entry: &JournalEntry) -> StoreResult<TransactWriteItem> {
-        Ok(TransactWriteItem::builder().put(self.put(journal_item(entry), Some("attribute_not_exists(pk)"))?).build())
+        Ok(TransactWriteItem::builder()
+            .put(self.put(journal_item(entry), Some("attribute_not_exists(pk)"))?)
+            .build())
     }
 
     /// The put of a voter's identifier index entry, allowed when the entry is free, already the
     /// voter's, or held by `stale_holder`: an entry left without profile by an interrupted import.
-    fn email_put(&self, voter: &RollVoter, stale_holder: Option<&str>) -> StoreResult<TransactWriteItem> {
+    fn email_put(
+        &self,
+        voter: &RollVoter,
+        stale_holder: Option<&str>,
+    ) -> StoreResult<TransactWriteItem> {
         let put = built(
             aws_sdk_dynamodb::types::Put::builder()
                 .table_name(&self.table)
                 .set_item(Some(email_item(&voter.email, &voter.voter_id)))
-                .condition_expression("attribute_not_exists(pk) OR voter_id = :vid OR voter_id = :stale")
+                .condition_expression(
+                    "attribute_not_exists(pk) OR voter_id = :vid OR voter_id = :stale",
+                )
                 .expression_attribute_values(":vid", s(&voter.voter_id))
                 .expression_attribute_values(":stale", s(stale_holder.unwrap_or(&voter.voter_id)))
                 .build(),
@@ -513,13 +620,25 @@ impl DynamoStore {
 
     /// Adds a voter who has no profile yet, with the identifier index, the electoral-list entries
     /// and the journal line: one transaction, refused if the profile exists meanwhile.
-    pub async fn create_roll_voter(&self, voter: &RollVoter, stale_holder: Option<&str>, entry: Option<&JournalEntry>) -> StoreResult<()> {
+    pub async fn create_roll_voter(
+        &self,
+        voter: &RollVoter,
+        stale_holder: Option<&str>,
+        entry: Option<&JournalEntry>,
+    ) -> StoreResult<()> {
         let mut actions = vec![TransactWriteItem::builder()
-            .put(self.put(new_profile_item(voter, Utc::now().timestamp()), Some("attribute_not_exists(pk)"))?)
+            .put(self.put(
+                new_profile_item(voter, Utc::now().timestamp()),
+                Some("attribute_not_exists(pk)"),
+            )?)
             .build()];
         actions.push(self.email_put(voter, stale_holder)?);
         for scrutin in &voter.scrutins {
-            actions.push(TransactWriteItem::builder().put(self.put(roll_entry_item(voter, scrutin), None)?).build());
+            actions.push(
+                TransactWriteItem::builder()
+                    .put(self.put(roll_entry_item(voter, scrutin), None)?)
+                    .build(),
+            );
         }
         if let Some(entry) = entry {
             actions.push(self.journal_put(entry)?);
@@ -555,7 +674,9 @@ impl DynamoStore {
     }
 
     fn roll_delete(&self, k: (String, String)) -> StoreResult<TransactWriteItem> {
-        Ok(TransactWriteItem::builder().delete(built(Delete::builder().table_name(&self.table).set_key(Some(key(k))).build())?).build())
+        Ok(TransactWriteItem::builder()
+            .delete(built(Delete::builder().table_name(&self.table).set_key(Some(key(k))).build())?)
+            .build())
     }
 
     /// Replaces the roll data of a voter already in the table, from `old` (as read) to `new`,
@@ -595,7 +716,11 @@ impl DynamoStore {
             }
         }
         for scrutin in &new.scrutins {
-            actions.push(TransactWriteItem::builder().put(self.put(roll_entry_item(new, scrutin), None)?).build());
+            actions.push(
+                TransactWriteItem::builder()
+                    .put(self.put(roll_entry_item(new, scrutin), None)?)
+                    .build(),
+            );
         }
         if let Some(entry) = entry {
             actions.push(self.journal_put(entry)?);
@@ -606,10 +731,16 @@ impl DynamoStore {
     /// Removes a voter from the roll: profile, identifier index and electoral-list entries, with
     /// the journal line, in one transaction refused if the profile no longer holds `voter`. The
     /// voter's claims stay for the record; their sessions and links stop working with the profile.
-    pub async fn remove_roll_voter(&self, voter: &RollVoter, entry: &JournalEntry) -> StoreResult<()> {
+    pub async fn remove_roll_voter(
+        &self,
+        voter: &RollVoter,
+        entry: &JournalEntry,
+    ) -> StoreResult<()> {
         let (condition, old_values) = Self::unchanged_since(voter);
-        let mut delete =
-            Delete::builder().table_name(&self.table).set_key(Some(key(keys::voter_key(&voter.voter_id)))).condition_expression(condition);
+        let mut delete = Delete::builder()
+            .table_name(&self.table)
+            .set_key(Some(key(keys::voter_key(&voter.voter_id))))
+            .condition_expression(condition);
         for (name, value) in old_values {
             delete = delete.expression_attribute_values(name, value);
         }
@@ -623,9 +754,16 @@ impl DynamoStore {
     }
 
     /// Stores the calendar with its journal line, in one transaction.
-    pub async fn put_calendar_logged(&self, calendar: &Calendar, entry: &JournalEntry) -> StoreResult<()> {
-        self.transact(vec![TransactWriteItem::builder().put(self.put(calendar_item(calendar), None)?).build(), self.journal_put(entry)?])
-            .await
+    pub async fn put_calendar_logged(
+        &self,
+        calendar: &Calendar,
+        entry: &JournalEntry,
+    ) -> StoreResult<()> {
+        self.transact(vec![
+            TransactWriteItem::builder().put(self.put(calendar_item(calendar), None)?).build(),
+            self.journal_put(entry)?,
+        ])
+        .await
     }
 
     /// Writes a journal line on its own.
@@ -649,7 +787,11 @@ impl DynamoStore {
     /// Claims in `scope`, optionally of one status, oldest first. A ballot or the general claims
     /// are one Query of the claims index; all claims are a Scan of that index, which holds
     /// nothing but claims: its cost follows the number of claims, not the size of the table.
-    pub async fn list_claims(&self, scope: &ClaimScope, status: Option<ClaimStatus>) -> StoreResult<Vec<AdminClaim>> {
+    pub async fn list_claims(
+        &self,
+        scope: &ClaimScope,
+        status: Option<ClaimStatus>,
+    ) -> StoreResult<Vec<AdminClaim>> {
         let status_value = status.map(|st| match st {
             ClaimStatus::Open => "open",
             ClaimStatus::Answered => "answered",
@@ -664,11 +806,15 @@ impl DynamoStore {
                         .scan()
                         .table_name(&self.table)
                         .index_name(keys::GSI1)
-                        .set_filter_expression(status_value.map(|_| "#status = :status".to_string()))
-                        .set_expression_attribute_names(
-                            status_value.map(|_| HashMap::from([("#status".to_string(), "status".to_string())])),
+                        .set_filter_expression(
+                            status_value.map(|_| "#status = :status".to_string()),
                         )
-                        .set_expression_attribute_values(status_value.map(|v| HashMap::from([(":status".to_string(), s(v))])))
+                        .set_expression_attribute_names(status_value.map(|_| {
+                            HashMap::from([("#status".to_string(), "status".to_string())])
+                        }))
+                        .set_expression_attribute_values(
+                            status_value.map(|v| HashMap::from([(":status".to_string(), s(v))])),
+                        )
                         .set_exclusive_start_key(start.take())
                         .send()
                         .await
@@ -690,10 +836,12 @@ impl DynamoStore {
                         .table_name(&self.table)
                         .index_name(keys::GSI1)
                         .key_condition_expression(format!("{} = :pk", keys::GSI1_PK))
-                        .set_filter_expression(status_value.map(|_| "#status = :status".to_string()))
-                        .set_expression_attribute_names(
-                            status_value.map(|_| HashMap::from([("#status".to_string(), "status".to_string())])),
+                        .set_filter_expression(
+                            status_value.map(|_| "#status = :status".to_string()),
                         )
+                        .set_expression_attribute_names(status_value.map(|_| {
+                            HashMap::from([("#status".to_string(), "status".to_string())])
+                        }))
                         .set_expression_attribute_values(Some(values))
                         .set_exclusive_start_key(start.take())
                         .send()
@@ -710,7 +858,9 @@ impl DynamoStore {
                 None => break,
             }
         }
-        claims.sort_by(|a, b| (a.claim.created_at, &a.claim.reference).cmp(&(b.claim.created_at, &b.claim.reference)));
+        claims.sort_by(|a, b| {
+            (a.claim.created_at, &a.claim.reference).cmp(&(b.claim.created_at, &b.claim.reference))
+        });
         Ok(claims)
     }
 
@@ -739,7 +889,8 @@ impl DynamoStore {
                 None => return Ok(None),
             }
         };
-        let item = self.get((keys::voter_key(&voter_id).0, keys::claim_sk(reference)), true).await?;
+        let item =
+            self.get((keys::voter_key(&voter_id).0, keys::claim_sk(reference)), true).await?;
         item.map(|i| admin_claim_from(&i)).transpose()
     }
 
@@ -749,7 +900,10 @@ impl DynamoStore {
         let update = built(
             Update::builder()
                 .table_name(&self.table)
-                .set_key(Some(key((keys::voter_key(&claim.voter_id).0, keys::claim_sk(&claim.reference)))))
+                .set_key(Some(key((
+                    keys::voter_key(&claim.voter_id).0,
+                    keys::claim_sk(&claim.reference),
+                ))))
                 .update_expression("SET #status = :answered, answered_at = :at, answered_by = :by")
                 .condition_expression("attribute_exists(pk) AND #status = :open")
                 .expression_attribute_names("#status", "status")
@@ -759,7 +913,11 @@ impl DynamoStore {
                 .expression_attribute_values(":by", s(&entry.operator))
                 .build(),
         )?;
-        self.transact(vec![TransactWriteItem::builder().update(update).build(), self.journal_put(entry)?]).await
+        self.transact(vec![
+            TransactWriteItem::builder().update(update).build(),
+            self.journal_put(entry)?,
+        ])
+        .await
     }
 
     /// Counts voters, activations, accesses without activation and claims, by ballot, with a
@@ -791,7 +949,8 @@ impl DynamoStore {
                     }
                     let out = scan.send().await.map_err(backend)?;
                     stats.scanned += out.scanned_count as u64;
-                    stats.read_units += out.consumed_capacity.and_then(|c| c.capacity_units).unwrap_or(0.0);
+                    stats.read_units +=
+                        out.consumed_capacity.and_then(|c| c.capacity_units).unwrap_or(0.0);
                     for item in out.items.unwrap_or_default() {
                         stats.count(&item);
                     }
@@ -822,10 +981,15 @@ mod tests {
 
     #[test]
     fn delays_grow_then_stay_under_the_cap() {
-        let b = Backoff { base: Duration::from_millis(10), cap: Duration::from_millis(200), max_attempts: 5 };
+        let b = Backoff {
+            base: Duration::from_millis(10),
+            cap: Duration::from_millis(200),
+            max_attempts: 5,
+        };
         for attempt in 1..20 {
             let d = b.delay(attempt);
-            let ceiling = Duration::from_millis(10 * (1u64 << attempt.min(16))).min(Duration::from_millis(200));
+            let ceiling = Duration::from_millis(10 * (1u64 << attempt.min(16)))
+                .min(Duration::from_millis(200));
             assert!(d >= ceiling / 2 && d <= ceiling, "attempt {attempt}: {d:?}");
         }
     }
@@ -881,13 +1045,10 @@ mod tests {
 
     #[tokio::test]
     async fn a_batch_that_never_progresses_fails() {
-        let result =
-            until_processed(
-                vec![1u32],
-                &quick(),
-                |pending| async move { Sent::<u32, u32>::Answered { found: vec![], unprocessed: pending } },
-            )
-            .await;
+        let result = until_processed(vec![1u32], &quick(), |pending| async move {
+            Sent::<u32, u32>::Answered { found: vec![], unprocessed: pending }
+        })
+        .await;
         assert!(matches!(result, Err(StoreError::Backend(m)) if m.contains("unprocessed")));
     }
 
@@ -899,7 +1060,10 @@ mod tests {
             item.insert("type".into(), s("voter"));
             item.insert("status".into(), s(status));
             item.insert("skip_count".into(), n(skips));
-            item.insert("scrutins".into(), AttributeValue::L(scrutins.iter().map(|x| s(*x)).collect()));
+            item.insert(
+                "scrutins".into(),
+                AttributeValue::L(scrutins.iter().map(|x| s(*x)).collect()),
+            );
             item
         };
         stats.count(&voter("active", 0, &["A", "B"]));

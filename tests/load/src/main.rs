@@ -69,7 +69,15 @@ struct Client {
 impl Client {
     /// Sends one request, records it under `route`, and returns the status, the session cookie
     /// value if one was set, and the body.
-    async fn call(&self, route: &'static str, method: reqwest::Method, path: &str, body: Option<Value>, cookie: Option<&str>, expect: u16) -> (u16, Option<String>, Value) {
+    async fn call(
+        &self,
+        route: &'static str,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+        cookie: Option<&str>,
+        expect: u16,
+    ) -> (u16, Option<String>, Value) {
         let mut req = self.http.request(method, format!("{}{}", self.api, path));
         if let Some(b) = body {
             req = req.json(&b);
@@ -87,7 +95,10 @@ impl Client {
                     .get_all("set-cookie")
                     .iter()
                     .filter_map(|v| v.to_str().ok())
-                    .find_map(|v| v.strip_prefix(&format!("{}=", shared::http::SESSION_COOKIE)).map(|r| r.split(';').next().unwrap_or("").to_string()));
+                    .find_map(|v| {
+                        v.strip_prefix(&format!("{}=", shared::http::SESSION_COOKIE))
+                            .map(|r| r.split(';').next().unwrap_or("").to_string())
+                    });
                 let body = resp.json::<Value>().await.unwrap_or(Value::Null);
                 (status, cookie, body)
             }
@@ -129,7 +140,11 @@ async fn seed(store: &DynamoStore, voters: &[RollVoter]) -> Result<()> {
 }
 
 /// The mails sent since `since` (epoch seconds), as (recipient, text).
-async fn mails_since(http: &reqwest::Client, ses: &str, since: u64) -> Result<Vec<(String, String)>> {
+async fn mails_since(
+    http: &reqwest::Client,
+    ses: &str,
+    since: u64,
+) -> Result<Vec<(String, String)>> {
     let store: Value = http.get(format!("{ses}/store?since={since}")).send().await?.json().await?;
     Ok(store["emails"]
         .as_array()
@@ -137,7 +152,12 @@ async fn mails_since(http: &reqwest::Client, ses: &str, since: u64) -> Result<Ve
             all.iter()
                 .flat_map(|m| {
                     let text = m["body"]["text"].as_str().unwrap_or("").to_string();
-                    m["destination"]["to"].as_array().cloned().unwrap_or_default().into_iter().filter_map(move |to| to.as_str().map(|t| (t.to_lowercase(), text.clone())))
+                    m["destination"]["to"]
+                        .as_array()
+                        .cloned()
+                        .unwrap_or_default()
+                        .into_iter()
+                        .filter_map(move |to| to.as_str().map(|t| (t.to_lowercase(), text.clone())))
                 })
                 .collect()
         })
@@ -146,13 +166,24 @@ async fn mails_since(http: &reqwest::Client, ses: &str, since: u64) -> Result<Ve
 
 /// Activates a voter through the API as a person would, and returns a session cookie value.
 async fn activate_fully(client: &Client, ses: &str, since: u64, v: &RollVoter) -> Result<String> {
-    let (s, _, _) = client.call("setup", reqwest::Method::POST, "/api/activate", Some(json!({ "identifier": v.email })), None, 202).await;
+    let (s, _, _) = client
+        .call(
+            "setup",
+            reqwest::Method::POST,
+            "/api/activate",
+            Some(json!({ "identifier": v.email })),
+            None,
+            202,
+        )
+        .await;
     if s != 202 {
         bail!("activation request for {} answered {s}", v.email);
     }
     let deadline = Instant::now() + Duration::from_secs(30);
     let text = loop {
-        if let Some((_, text)) = mails_since(&client.http, ses, since).await?.into_iter().find(|(to, _)| *to == v.email) {
+        if let Some((_, text)) =
+            mails_since(&client.http, ses, since).await?.into_iter().find(|(to, _)| *to == v.email)
+        {
             break text;
         }
         if Instant::now() > deadline {
@@ -160,7 +191,12 @@ async fn activate_fully(client: &Client, ses: &str, since: u64, v: &RollVoter) -
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
     };
-    let token = text.split("token=").nth(1).and_then(|r| r.split('&').next()).context("no token in the mail")?.to_string();
+    let token = text
+        .split("token=")
+        .nth(1)
+        .and_then(|r| r.split('&').next())
+        .context("no token in the mail")?
+        .to_string();
     let ids = json!({ "voter_id": v.voter_id, "token": token });
     let mut pw = ids.clone();
     pw["password"] = json!(PASSWORD);
@@ -168,7 +204,9 @@ async fn activate_fully(client: &Client, ses: &str, since: u64, v: &RollVoter) -
     let mut act = ids;
     act["question_id"] = json!(1);
     act["answer"] = json!("charge");
-    let (s, cookie, _) = client.call("setup", reqwest::Method::POST, "/api/activate-account", Some(act), None, 201).await;
+    let (s, cookie, _) = client
+        .call("setup", reqwest::Method::POST, "/api/activate-account", Some(act), None, 201)
+        .await;
     match (s, cookie) {
         (201, Some(c)) => Ok(c),
         (s, _) => bail!("activate-account for {} answered {s}", v.email),
@@ -195,9 +233,16 @@ async fn main() -> Result<()> {
     if args.max_in_flight == 0 || args.max_in_flight > EMULATOR_QUEUE_LIMIT {
         bail!("max-in-flight must be in [1, {EMULATOR_QUEUE_LIMIT}]: beyond it the local emulator (cargo lambda watch) deadlocks");
     }
-    let http = reqwest::Client::builder().timeout(Duration::from_secs(60)).pool_max_idle_per_host(256).build()?;
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(60))
+        .pool_max_idle_per_host(256)
+        .build()?;
     let samples: Samples = Arc::new(Mutex::new(Vec::new()));
-    let client = Arc::new(Client { http: http.clone(), api: args.api.trim_end_matches('/').to_string(), samples: samples.clone() });
+    let client = Arc::new(Client {
+        http: http.clone(),
+        api: args.api.trim_end_matches('/').to_string(),
+        samples: samples.clone(),
+    });
     let run: String = {
         use rand::Rng;
         let mut rng = rand::thread_rng();
@@ -208,12 +253,17 @@ async fn main() -> Result<()> {
     // --- set-up: voters on the roll, some of them activated -------------------------------
     let arrivals = (args.rate * args.seconds as f64).ceil() as usize;
     let fresh: Vec<RollVoter> = (0..arrivals).map(|i| voter(&run, "n", i)).collect();
-    let returning: Vec<RollVoter> = (0..args.returning.max(1)).map(|i| voter(&run, "r", i)).collect();
+    let returning: Vec<RollVoter> =
+        (0..args.returning.max(1)).map(|i| voter(&run, "r", i)).collect();
     let store = DynamoStore::from_env().await;
     let t = Instant::now();
     seed(&store, &fresh).await?;
     seed(&store, &returning).await?;
-    println!("seeded {} voters in {:.1} s", fresh.len() + returning.len(), t.elapsed().as_secs_f64());
+    println!(
+        "seeded {} voters in {:.1} s",
+        fresh.len() + returning.len(),
+        t.elapsed().as_secs_f64()
+    );
     let mut sessions = Vec::new();
     for v in &returning {
         sessions.push(activate_fully(&client, &args.ses, since, v).await?);
@@ -246,7 +296,16 @@ async fn main() -> Result<()> {
                 let v = fresh[activations_sent].clone();
                 activations_sent += 1;
                 tasks.spawn(async move {
-                    client.call("POST /api/activate", reqwest::Method::POST, "/api/activate", Some(json!({ "identifier": v.email })), None, 202).await;
+                    client
+                        .call(
+                            "POST /api/activate",
+                            reqwest::Method::POST,
+                            "/api/activate",
+                            Some(json!({ "identifier": v.email })),
+                            None,
+                            202,
+                        )
+                        .await;
                     drop(permit);
                 });
             }
@@ -254,9 +313,27 @@ async fn main() -> Result<()> {
             4..=6 => {
                 let v = returning[i % returning.len()].clone();
                 tasks.spawn(async move {
-                    let (_, cookie, _) = client.call("POST /api/login", reqwest::Method::POST, "/api/login", Some(json!({ "identifier": v.email, "password": PASSWORD })), None, 200).await;
+                    let (_, cookie, _) = client
+                        .call(
+                            "POST /api/login",
+                            reqwest::Method::POST,
+                            "/api/login",
+                            Some(json!({ "identifier": v.email, "password": PASSWORD })),
+                            None,
+                            200,
+                        )
+                        .await;
                     if let Some(c) = cookie {
-                        client.call("GET /api/scrutins", reqwest::Method::GET, "/api/scrutins", None, Some(&c), 200).await;
+                        client
+                            .call(
+                                "GET /api/scrutins",
+                                reqwest::Method::GET,
+                                "/api/scrutins",
+                                None,
+                                Some(&c),
+                                200,
+                            )
+                            .await;
                     }
                     drop(permit);
                 });
@@ -265,8 +342,26 @@ async fn main() -> Result<()> {
             _ => {
                 let c = sessions[i % sessions.len()].clone();
                 tasks.spawn(async move {
-                    client.call("GET /api/scrutins", reqwest::Method::GET, "/api/scrutins", None, Some(&c), 200).await;
-                    client.call("GET /api/scrutins/{id}/electeurs", reqwest::Method::GET, "/api/scrutins/CSA-MEN/electeurs?limit=50", None, Some(&c), 200).await;
+                    client
+                        .call(
+                            "GET /api/scrutins",
+                            reqwest::Method::GET,
+                            "/api/scrutins",
+                            None,
+                            Some(&c),
+                            200,
+                        )
+                        .await;
+                    client
+                        .call(
+                            "GET /api/scrutins/{id}/electeurs",
+                            reqwest::Method::GET,
+                            "/api/scrutins/CSA-MEN/electeurs?limit=50",
+                            None,
+                            Some(&c),
+                            200,
+                        )
+                        .await;
                     drop(permit);
                 });
             }
@@ -274,15 +369,24 @@ async fn main() -> Result<()> {
         i += 1;
     }
     let offered = started.elapsed().as_secs_f64();
-    let drain = tokio::time::timeout(Duration::from_secs(120), async { while tasks.join_next().await.is_some() {} }).await;
+    let drain = tokio::time::timeout(Duration::from_secs(120), async {
+        while tasks.join_next().await.is_some() {}
+    })
+    .await;
     let elapsed = started.elapsed().as_secs_f64();
 
     // --- every accepted activation must have produced its mail -----------------------------
-    let wanted: HashSet<String> = fresh[..activations_sent].iter().map(|v| v.email.clone()).collect();
+    let wanted: HashSet<String> =
+        fresh[..activations_sent].iter().map(|v| v.email.clone()).collect();
     let mail_deadline = Instant::now() + Duration::from_secs(60);
     let mut delivered = 0;
     loop {
-        let got: HashSet<String> = mails_since(&http, &args.ses, since).await?.into_iter().map(|(to, _)| to).filter(|to| wanted.contains(to)).collect();
+        let got: HashSet<String> = mails_since(&http, &args.ses, since)
+            .await?
+            .into_iter()
+            .map(|(to, _)| to)
+            .filter(|to| wanted.contains(to))
+            .collect();
         delivered = got.len().max(delivered);
         if delivered == wanted.len() || Instant::now() > mail_deadline {
             break;
@@ -307,7 +411,10 @@ async fn main() -> Result<()> {
         args.max_in_flight,
         elapsed
     );
-    println!("{:<36} {:>7} {:>7} {:>9} {:>9} {:>9} {:>9}", "route", "count", "errors", "p50 ms", "p95 ms", "p99 ms", "max ms");
+    println!(
+        "{:<36} {:>7} {:>7} {:>9} {:>9} {:>9} {:>9}",
+        "route", "count", "errors", "p50 ms", "p95 ms", "p99 ms", "max ms"
+    );
     let mut errors = 0;
     for (route, list) in &by_route {
         let mut ms: Vec<f64> = list.iter().map(|s| s.millis).collect();
@@ -325,13 +432,20 @@ async fn main() -> Result<()> {
             ms.last().copied().unwrap_or(0.0)
         );
     }
-    println!("requests completed: {} ({:.1}/s over the whole run)", all.len(), all.len() as f64 / elapsed);
+    println!(
+        "requests completed: {} ({:.1}/s over the whole run)",
+        all.len(),
+        all.len() as f64 / elapsed
+    );
     println!("activation mails delivered: {delivered} of {}", wanted.len());
     if drain.is_err() {
         bail!("requests still in flight 120 s after the end of the load");
     }
     if errors > 0 || delivered < wanted.len() || dropped > 0 {
-        bail!("{errors} unexpected answers, {} mails missing, {dropped} arrivals dropped", wanted.len() - delivered);
+        bail!(
+            "{errors} unexpected answers, {} mails missing, {dropped} arrivals dropped",
+            wanted.len() - delivered
+        );
     }
     println!("no error, no mail lost");
     Ok(())

@@ -40,13 +40,19 @@ async fn endpoints(api: &Api) -> Vec<Endpoint> {
     let plain = |path, body| Endpoint { path, body, session: None, idempotent: false };
     vec![
         plain("/api/activate", json!({ "identifier": email })),
-        plain("/api/password", json!({ "voter_id": id, "token": token, "password": "Hibou-x1y2z3-Tramway" })),
+        plain(
+            "/api/password",
+            json!({ "voter_id": id, "token": token, "password": "Hibou-x1y2z3-Tramway" }),
+        ),
         plain(
             "/api/activate-account",
             json!({ "voter_id": id, "token": token, "question_id": 1, "answer": "Hortense" }),
         ),
         plain("/api/skip-activation", json!({ "voter_id": id, "token": token })),
-        plain("/api/reassort", json!({ "identifier": email, "question_id": 1, "answer": "Hortense" })),
+        plain(
+            "/api/reassort",
+            json!({ "identifier": email, "question_id": 1, "answer": "Hortense" }),
+        ),
         plain("/api/reassort/confirm", json!({ "voter_id": id, "token": token })),
         plain("/api/login", json!({ "identifier": email, "password": "Hibou-x1y2z3-Tramway" })),
         Endpoint {
@@ -71,25 +77,44 @@ async fn malformed_bodies_are_refused_on_every_post_endpoint() {
         ep.send(&api, b"not json at all".to_vec(), Some("application/json"))
             .await
             .expect_error(400, "invalid_request");
-        ep.send(&api, b"[]".to_vec(), Some("application/json")).await.expect_error(400, "invalid_request");
-        ep.send(&api, b"null".to_vec(), Some("application/json")).await.expect_error(400, "invalid_request");
+        ep.send(&api, b"[]".to_vec(), Some("application/json"))
+            .await
+            .expect_error(400, "invalid_request");
+        ep.send(&api, b"null".to_vec(), Some("application/json"))
+            .await
+            .expect_error(400, "invalid_request");
 
         let mut missing = ep.body.clone();
         missing.as_object_mut().unwrap().remove(&first_field);
         let r = ep.send_json(&api, &missing).await;
-        assert_eq!((r.status, r.code()), (400, "invalid_request"), "{path} without `{first_field}`: {}", r.text);
+        assert_eq!(
+            (r.status, r.code()),
+            (400, "invalid_request"),
+            "{path} without `{first_field}`: {}",
+            r.text
+        );
 
         for wrong in [json!(42), json!(["a"]), json!({ "a": 1 }), json!(true)] {
             let mut typed = ep.body.clone();
             typed[&first_field] = wrong.clone();
             let r = ep.send_json(&api, &typed).await;
-            assert_eq!((r.status, r.code()), (400, "invalid_request"), "{path} with `{first_field}`={wrong}: {}", r.text);
+            assert_eq!(
+                (r.status, r.code()),
+                (400, "invalid_request"),
+                "{path} with `{first_field}`={wrong}: {}",
+                r.text
+            );
         }
 
         let mut extra = ep.body.clone();
         extra["is_admin"] = json!(true);
         let r = ep.send_json(&api, &extra).await;
-        assert_eq!((r.status, r.code()), (400, "invalid_request"), "{path} with an unknown field: {}", r.text);
+        assert_eq!(
+            (r.status, r.code()),
+            (400, "invalid_request"),
+            "{path} with an unknown field: {}",
+            r.text
+        );
     }
 }
 
@@ -99,7 +124,12 @@ async fn wrong_content_type_and_oversized_bodies_are_refused() {
     for ep in endpoints(&api).await {
         let path = ep.path;
         let body = serde_json::to_vec(&ep.body).unwrap();
-        for ct in [Some("text/plain"), Some("application/x-www-form-urlencoded"), Some("multipart/form-data; boundary=x"), None] {
+        for ct in [
+            Some("text/plain"),
+            Some("application/x-www-form-urlencoded"),
+            Some("multipart/form-data; boundary=x"),
+            None,
+        ] {
             let r = ep.send(&api, body.clone(), ct).await;
             assert_eq!(
                 (r.status, r.code()),
@@ -112,7 +142,12 @@ async fn wrong_content_type_and_oversized_bodies_are_refused() {
         let first_field = big.as_object().unwrap().keys().next().unwrap().clone();
         big[&first_field] = json!("a".repeat(20 * 1024));
         let r = ep.send_json(&api, &big).await;
-        assert_eq!((r.status, r.code()), (413, "payload_too_large"), "{path} with 20 KiB: {}", r.text);
+        assert_eq!(
+            (r.status, r.code()),
+            (413, "payload_too_large"),
+            "{path} with 20 KiB: {}",
+            r.text
+        );
         // A charset parameter is still JSON.
         let r = ep.send(&api, body.clone(), Some("application/json; charset=utf-8")).await;
         assert_ne!(r.status, 415, "{path}: `application/json; charset=utf-8` is JSON: {}", r.text);
@@ -122,21 +157,38 @@ async fn wrong_content_type_and_oversized_bodies_are_refused() {
 #[tokio::test]
 async fn malformed_identifiers_are_invalid_fields() {
     let api = Api::new().await;
-    for bad in ["", "not-an-email", "two@@ac-versailles.fr", "trailing.dot.@ac-versailles.fr", "a@b", "espace dans@ac-versailles.fr"] {
-        api.post_json("/api/activate", json!({ "identifier": bad }))
-            .await
-            .expect_field_error(422, "invalid_field", "identifier");
-        api.post_json("/api/reassort", json!({ "identifier": bad, "question_id": 1, "answer": "Hortense" }))
-            .await
-            .expect_field_error(422, "invalid_field", "identifier");
-        api.post_json("/api/login", json!({ "identifier": bad, "password": "Hibou-x1y2z3-Tramway" }))
-            .await
-            .expect_field_error(422, "invalid_field", "identifier");
-    }
-    let long = format!("{}@ac-versailles.fr", "a".repeat(300));
-    api.post_json("/api/activate", json!({ "identifier": long }))
+    for bad in [
+        "",
+        "not-an-email",
+        "two@@ac-versailles.fr",
+        "trailing.dot.@ac-versailles.fr",
+        "a@b",
+        "espace dans@ac-versailles.fr",
+    ] {
+        api.post_json("/api/activate", json!({ "identifier": bad })).await.expect_field_error(
+            422,
+            "invalid_field",
+            "identifier",
+        );
+        api.post_json(
+            "/api/reassort",
+            json!({ "identifier": bad, "question_id": 1, "answer": "Hortense" }),
+        )
         .await
         .expect_field_error(422, "invalid_field", "identifier");
+        api.post_json(
+            "/api/login",
+            json!({ "identifier": bad, "password": "Hibou-x1y2z3-Tramway" }),
+        )
+        .await
+        .expect_field_error(422, "invalid_field", "identifier");
+    }
+    let long = format!("{}@ac-versailles.fr", "a".repeat(300));
+    api.post_json("/api/activate", json!({ "identifier": long })).await.expect_field_error(
+        422,
+        "invalid_field",
+        "identifier",
+    );
 }
 
 #[tokio::test]
@@ -145,13 +197,24 @@ async fn malformed_tokens_and_voter_ids_are_invalid_fields() {
     let voter = seed_voter().await;
     let link = flows::request_activation(&api, &voter).await;
     let short = Link { token: "abc".into(), ..link.clone() };
-    flows::set_password(&api, &short, &e2e::voters::new_password())
-        .await
-        .expect_field_error(422, "invalid_field", "token");
+    flows::set_password(&api, &short, &e2e::voters::new_password()).await.expect_field_error(
+        422,
+        "invalid_field",
+        "token",
+    );
     let bad_id = Link { voter_id: "not/an id".into(), ..link.clone() };
-    flows::skip_activation(&api, &bad_id).await.expect_field_error(422, "invalid_field", "voter_id");
+    flows::skip_activation(&api, &bad_id).await.expect_field_error(
+        422,
+        "invalid_field",
+        "voter_id",
+    );
     let r = api.get(format!("/api/token?voter_id={}", voter.voter_id)).send().await;
-    assert!(r.status == 400 || r.status == 422, "GET /api/token without token: {} {}", r.status, r.text);
+    assert!(
+        r.status == 400 || r.status == 422,
+        "GET /api/token without token: {} {}",
+        r.status,
+        r.text
+    );
     // None of it touched the real link.
     flows::check_token(&api, &link).await.expect(200);
 }
@@ -200,11 +263,19 @@ async fn challenge_outside_the_list_is_rejected() {
     flows::set_password(&api, &link, &secrets.password).await.expect(200);
     for question_id in [0, 99, -1] {
         let bad = Secrets { question_id, ..secrets.clone() };
-        flows::activate_account(&api, &link, &bad).await.expect_field_error(422, "invalid_field", "question_id");
+        flows::activate_account(&api, &link, &bad).await.expect_field_error(
+            422,
+            "invalid_field",
+            "question_id",
+        );
     }
     for answer in ["", " ", "a", &"x".repeat(200)] {
         let bad = Secrets { answer: answer.to_string(), ..secrets.clone() };
-        flows::activate_account(&api, &link, &bad).await.expect_field_error(422, "invalid_field", "answer");
+        flows::activate_account(&api, &link, &bad).await.expect_field_error(
+            422,
+            "invalid_field",
+            "answer",
+        );
     }
     // Nothing was written: the link still activates the account.
     flows::activate_account(&api, &link, &secrets).await.expect(201);
@@ -231,12 +302,26 @@ async fn claims_outside_the_rules_are_rejected() {
     let key = || Some(format!("k-{}", random_alnum(20)));
 
     post(claim("autre", json!(null), "Trop court"), key()).await.expect(201); // exactly 10 characters
-    post(claim("autre", json!(null), "Trop cour"), key()).await.expect_field_error(422, "invalid_field", "text");
-    post(claim("autre", json!(null), "          "), key()).await.expect_field_error(422, "invalid_field", "text");
-    post(claim("autre", json!(null), &"é".repeat(4001)), key()).await.expect_field_error(422, "invalid_field", "text");
-    post(claim("reclamation_inconnue", json!(null), good_text), key())
-        .await
-        .expect_field_error(422, "invalid_field", "category");
+    post(claim("autre", json!(null), "Trop cour"), key()).await.expect_field_error(
+        422,
+        "invalid_field",
+        "text",
+    );
+    post(claim("autre", json!(null), "          "), key()).await.expect_field_error(
+        422,
+        "invalid_field",
+        "text",
+    );
+    post(claim("autre", json!(null), &"é".repeat(4001)), key()).await.expect_field_error(
+        422,
+        "invalid_field",
+        "text",
+    );
+    post(claim("reclamation_inconnue", json!(null), good_text), key()).await.expect_field_error(
+        422,
+        "invalid_field",
+        "category",
+    );
     post(claim("liste_electorale", json!(CAPN_CERTIFIES), good_text), key())
         .await
         .expect_field_error(422, "invalid_field", "scrutin_id");
@@ -244,18 +329,32 @@ async fn claims_outside_the_rules_are_rejected() {
         .await
         .expect_field_error(422, "invalid_field", "scrutin_id");
 
-    post(claim("liste_electorale", json!(CSA_MEN), good_text), None).await.expect_error(400, "idempotency_key_required");
+    post(claim("liste_electorale", json!(CSA_MEN), good_text), None)
+        .await
+        .expect_error(400, "idempotency_key_required");
     for bad_key in ["short", "with space in it", &"k".repeat(65), "accentué-clé"] {
-        let r = post(claim("liste_electorale", json!(CSA_MEN), good_text), Some(bad_key.to_string())).await;
-        assert!(r.status == 400 || r.status == 422, "Idempotency-Key {bad_key:?}: {} {}", r.status, r.text);
+        let r =
+            post(claim("liste_electorale", json!(CSA_MEN), good_text), Some(bad_key.to_string()))
+                .await;
+        assert!(
+            r.status == 400 || r.status == 422,
+            "Idempotency-Key {bad_key:?}: {} {}",
+            r.status,
+            r.text
+        );
     }
 
     let same = key();
     post(claim("liste_electorale", json!(CSA_MEN), good_text), same.clone()).await.expect(201);
-    post(claim("liste_electorale", json!(CSA_MEN), "Un tout autre texte de réclamation."), same.clone())
+    post(
+        claim("liste_electorale", json!(CSA_MEN), "Un tout autre texte de réclamation."),
+        same.clone(),
+    )
+    .await
+    .expect_error(422, "idempotency_key_reused");
+    post(claim("autre", json!(CSA_MEN), good_text), same)
         .await
         .expect_error(422, "idempotency_key_reused");
-    post(claim("autre", json!(CSA_MEN), good_text), same).await.expect_error(422, "idempotency_key_reused");
 }
 
 fn with_session<'a>(call: e2e::api::Call<'a>, session: Option<&Session>) -> e2e::api::Call<'a> {
@@ -272,7 +371,10 @@ async fn session_endpoints_refuse_requests_without_a_valid_session() {
     for session in [None, Some(&forged), Some(&Session { value: String::new() })] {
         let with = |call| with_session(call, session);
         with(api.get("/api/scrutins")).send().await.expect_error(401, "unauthenticated");
-        with(api.get(format!("/api/scrutins/{CSA_MEN}/electeurs"))).send().await.expect_error(401, "unauthenticated");
+        with(api.get(format!("/api/scrutins/{CSA_MEN}/electeurs")))
+            .send()
+            .await
+            .expect_error(401, "unauthenticated");
         with(api.get("/api/session")).send().await.expect_error(401, "unauthenticated");
         with(api.post("/api/claims"))
             .header("Idempotency-Key", &format!("k-{}", random_alnum(20)))
@@ -305,10 +407,17 @@ async fn electoral_list_of_another_ballot_is_not_found_and_cursors_are_checked()
             .expect_error(400, "invalid_cursor");
     }
     for limit in ["0", "101", "-1", "deux"] {
-        let r = api.get(format!("/api/scrutins/{CSA_MEN}/electeurs?limit={limit}")).session(&session).send().await;
+        let r = api
+            .get(format!("/api/scrutins/{CSA_MEN}/electeurs?limit={limit}"))
+            .session(&session)
+            .send()
+            .await;
         assert!(r.status == 400 || r.status == 422, "limit={limit}: {} {}", r.status, r.text);
     }
     let r = api.get(format!("/api/scrutins/{CSA_MEN}/electeurs")).session(&session).send().await;
     r.expect(200);
-    assert!(r.body["electeurs"].as_array().unwrap().len() <= 50, "the default page holds at most 50 names");
+    assert!(
+        r.body["electeurs"].as_array().unwrap().len() <= 50,
+        "the default page holds at most 50 names"
+    );
 }

@@ -24,7 +24,8 @@ where
 
 #[track_caller]
 fn assert_one_winner(replies: &[Reply], success: u16) {
-    let summary: Vec<String> = replies.iter().map(|r| format!("{} {}", r.status, r.code())).collect();
+    let summary: Vec<String> =
+        replies.iter().map(|r| format!("{} {}", r.status, r.code())).collect();
     let winners = replies.iter().filter(|r| r.status == success).count();
     assert_eq!(winners, 1, "exactly one {success} expected among {summary:?}");
     // A loser learns that the link is spent: 409 while the winner is still writing, 410 once it
@@ -69,7 +70,10 @@ async fn concurrent_activations_with_one_token_make_one_account() {
     flows::login(&api, &voter.email, &secrets.password).await.expect(200);
     // Only the losers' sessions do not exist: none of them set a cookie.
     for r in replies.iter().filter(|r| r.status != 201) {
-        assert!(r.session_cookie().is_none_or(|c| c.clears()), "a losing submission opened a session");
+        assert!(
+            r.session_cookie().is_none_or(|c| c.clears()),
+            "a losing submission opened a session"
+        );
     }
 }
 
@@ -93,7 +97,9 @@ async fn concurrent_skips_with_one_token_open_one_session() {
     let reply = api.get("/api/scrutins").session(&winner.session()).send().await;
     reply.expect(200);
     assert_eq!(reply.body["voter"]["activated"], json!(false));
-    flows::login(&api, &voter.email, &secrets.password).await.expect_error(401, "invalid_credentials");
+    flows::login(&api, &voter.email, &secrets.password)
+        .await
+        .expect_error(401, "invalid_credentials");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -117,8 +123,14 @@ async fn activation_racing_a_skip_leaves_one_outcome() {
         }
     })
     .await;
-    let winners: Vec<&Reply> = replies.iter().filter(|r| r.status == 200 || r.status == 201).collect();
-    assert_eq!(winners.len(), 1, "one submission wins: {:?}", replies.iter().map(|r| r.status).collect::<Vec<_>>());
+    let winners: Vec<&Reply> =
+        replies.iter().filter(|r| r.status == 200 || r.status == 201).collect();
+    assert_eq!(
+        winners.len(),
+        1,
+        "one submission wins: {:?}",
+        replies.iter().map(|r| r.status).collect::<Vec<_>>()
+    );
     let login = flows::login(&api, &voter.email, &secrets.password).await;
     if winners[0].status == 201 {
         login.expect(200);

@@ -39,7 +39,10 @@ async fn voter_opens_account_files_claim_and_recovers_password() {
     );
 
     // Opening the link (as a mail scanner would) shows the portal and consumes nothing.
-    let page = api.get(link.url.trim_start_matches(&e2e::mail::portal_base_url()).to_string()).send().await;
+    let page = api
+        .get(link.url.trim_start_matches(&e2e::mail::portal_base_url()).to_string())
+        .send()
+        .await;
     page.expect(200);
 
     // 3. Checking the token, twice: a GET never consumes it.
@@ -60,7 +63,10 @@ async fn voter_opens_account_files_claim_and_recovers_password() {
     let questions = reply.body["questions"].as_array().expect("questions");
     let listed = api.get("/api/questions").send().await;
     listed.expect(200);
-    assert_eq!(&listed.body["questions"], &reply.body["questions"], "one list of challenge questions");
+    assert_eq!(
+        &listed.body["questions"], &reply.body["questions"],
+        "one list of challenge questions"
+    );
     assert!(questions.len() >= 2, "a choice of questions: {}", reply.text);
     assert!(
         questions.iter().any(|q| q["id"] == json!(secrets.question_id)),
@@ -98,10 +104,23 @@ async fn voter_opens_account_files_claim_and_recovers_password() {
         let lists = scrutin["candidate_lists"].as_array().unwrap();
         assert!(!lists.is_empty(), "the demo ballot {} has candidate lists", scrutin["id"]);
         let orders: Vec<i64> = lists.iter().map(|l| l["order"].as_i64().unwrap()).collect();
-        assert!(orders.windows(2).all(|w| w[0] < w[1]), "lists of {} in ballot order: {orders:?}", scrutin["id"]);
+        assert!(
+            orders.windows(2).all(|w| w[0] < w[1]),
+            "lists of {} in ballot order: {orders:?}",
+            scrutin["id"]
+        );
         for list in lists {
-            let ranks: Vec<i64> = list["candidates"].as_array().unwrap().iter().map(|c| c["rank"].as_i64().unwrap()).collect();
-            assert!(ranks.windows(2).all(|w| w[0] < w[1]), "candidates of {} in rank order: {ranks:?}", list["id"]);
+            let ranks: Vec<i64> = list["candidates"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| c["rank"].as_i64().unwrap())
+                .collect();
+            assert!(
+                ranks.windows(2).all(|w| w[0] < w[1]),
+                "candidates of {} in rank order: {ranks:?}",
+                list["id"]
+            );
         }
     }
 
@@ -111,7 +130,10 @@ async fn voter_opens_account_files_claim_and_recovers_password() {
     let entries = walk_electoral_list(&api, &session, CCP_AESH).await;
     for name in [&voter.last_name, &companions[0].last_name, &companions[1].last_name] {
         let found = entries.iter().filter(|e| e["last_name"] == json!(name)).count();
-        assert_eq!(found, 1, "{name} must appear once in the electoral list of {CCP_AESH}, found {found} times");
+        assert_eq!(
+            found, 1,
+            "{name} must appear once in the electoral list of {CCP_AESH}, found {found} times"
+        );
     }
     assert!(
         !entries.iter().any(|e| e["last_name"] == json!(outsider.last_name)),
@@ -126,20 +148,40 @@ async fn voter_opens_account_files_claim_and_recovers_password() {
         "text": "Mon affectation a changé à la rentrée : je ne devrais plus figurer sur cette liste.",
     });
     let mails_before = voter.mails().await.len();
-    let first = api.post("/api/claims").session(&session).header("Idempotency-Key", &key).json(&claim).send().await;
+    let first = api
+        .post("/api/claims")
+        .session(&session)
+        .header("Idempotency-Key", &key)
+        .json(&claim)
+        .send()
+        .await;
     first.expect(201);
     let reference = first.str_at("/reference").to_string();
     assert!(reference.starts_with("REC-"), "claim reference: {reference}");
     assert_eq!(first.body["category"], claim["category"]);
     assert_eq!(first.body["scrutin_id"], claim["scrutin_id"]);
     assert_eq!(first.body["text"], claim["text"]);
-    let retry = api.post("/api/claims").session(&session).header("Idempotency-Key", &key).json(&claim).send().await;
+    let retry = api
+        .post("/api/claims")
+        .session(&session)
+        .header("Idempotency-Key", &key)
+        .json(&claim)
+        .send()
+        .await;
     retry.expect(200);
     assert_eq!(retry.str_at("/reference"), reference, "a retry returns the same claim");
     assert_eq!(retry.body["created_at"], first.body["created_at"]);
     let ack = voter.mail_number(mails_before + 1).await;
-    assert!(ack.contains(&reference), "the acknowledgement names the claim {reference}:\n{}", ack.text);
-    assert_eq!(voter.mails().await.len(), mails_before + 1, "one acknowledgement, not one per retry");
+    assert!(
+        ack.contains(&reference),
+        "the acknowledgement names the claim {reference}:\n{}",
+        ack.text
+    );
+    assert_eq!(
+        voter.mails().await.len(),
+        mails_before + 1,
+        "one acknowledgement, not one per retry"
+    );
 
     // 9. Logging out ends the session.
     let reply = api.post("/api/logout").session(&session).send().await;
@@ -180,12 +222,18 @@ async fn voter_opens_account_files_claim_and_recovers_password() {
     assert_ne!(new_session, login_session);
 
     // A réassort ends every other session.
-    api.get("/api/scrutins").session(&login_session).send().await.expect_error(401, "unauthenticated");
+    api.get("/api/scrutins")
+        .session(&login_session)
+        .send()
+        .await
+        .expect_error(401, "unauthenticated");
     api.get("/api/scrutins").session(&new_session).send().await.expect(200);
 
     // 12. Only the new password opens the account now.
     flows::login(&api, &voter.email, &new_pass).await.expect(200);
-    flows::login(&api, &voter.email, &secrets.password).await.expect_error(401, "invalid_credentials");
+    flows::login(&api, &voter.email, &secrets.password)
+        .await
+        .expect_error(401, "invalid_credentials");
 
     // No mail ever carries a password or the secret answer.
     for mail in voter.mails().await {
@@ -227,7 +275,9 @@ pub fn encode_query(value: &str) -> String {
     value
         .bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
             _ => format!("%{b:02X}"),
         })
         .collect()

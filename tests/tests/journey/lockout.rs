@@ -23,7 +23,10 @@ async fn repeated_wrong_passwords_lock_login_but_reassort_unlocks() {
     for i in 0..wrong_tries {
         let r = flows::login(&api, &voter.email, &format!("Mauvais-essai-{i}-Hibou")).await;
         r.expect_error(401, "invalid_credentials");
-        assert_eq!(r.body, reference.body, "a failed login says nothing more than an unknown identifier");
+        assert_eq!(
+            r.body, reference.body,
+            "a failed login says nothing more than an unknown identifier"
+        );
     }
     let locked = flows::login(&api, &voter.email, &secrets.password).await;
     assert_eq!(
@@ -46,7 +49,10 @@ async fn wrong_secret_answers_send_no_mail_and_reply_alike() {
     let (secrets, _) = flows::activate(&api, &voter).await;
     let mut replies = Vec::new();
     for i in 0..6 {
-        replies.push(flows::ask_reassort(&api, &voter.email, secrets.question_id, &format!("faux {i}")).await);
+        replies.push(
+            flows::ask_reassort(&api, &voter.email, secrets.question_id, &format!("faux {i}"))
+                .await,
+        );
     }
     for r in &replies {
         r.expect(202);

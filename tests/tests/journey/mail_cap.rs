@@ -25,7 +25,13 @@ async fn activation_mails_stop_at_the_daily_cap_with_the_same_reply() {
         replies.push(reply);
     }
     for (i, r) in replies.iter().enumerate() {
-        assert_eq!(r.body, replies[0].body, "request {} got another reply than the first: {}", i + 1, r.text);
+        assert_eq!(
+            r.body,
+            replies[0].body,
+            "request {} got another reply than the first: {}",
+            i + 1,
+            r.text
+        );
     }
 
     voter.mail_number(cap).await;

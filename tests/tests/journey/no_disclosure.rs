@@ -28,11 +28,17 @@ async fn activate_answers_alike_for_unknown_fresh_and_active_voters() {
     flows::activate(&api, &active).await;
     let fresh = seed_voter().await;
 
-    let unknown = api.post_json("/api/activate", json!({ "identifier": unknown_identifier() })).await;
+    let unknown =
+        api.post_json("/api/activate", json!({ "identifier": unknown_identifier() })).await;
     let fresh_reply = api.post_json("/api/activate", json!({ "identifier": fresh.email })).await;
     let active_reply = api.post_json("/api/activate", json!({ "identifier": active.email })).await;
     // Upper case and spaces around: the same voter, the same answer.
-    let shouted = api.post_json("/api/activate", json!({ "identifier": format!("  {}  ", fresh.email.to_uppercase()) })).await;
+    let shouted = api
+        .post_json(
+            "/api/activate",
+            json!({ "identifier": format!("  {}  ", fresh.email.to_uppercase()) }),
+        )
+        .await;
     unknown.expect(202);
     assert_same_reply(&[
         ("unknown identifier", &unknown),
@@ -54,11 +60,16 @@ async fn reassort_answers_alike_whatever_failed() {
     let not_activated = seed_voter().await;
     let wrong_question = if secrets.question_id == 1 { 2 } else { 1 };
 
-    let unknown = flows::ask_reassort(&api, &unknown_identifier(), secrets.question_id, &secrets.answer).await;
-    let wrong_answer = flows::ask_reassort(&api, &voter.email, secrets.question_id, "pas la bonne").await;
+    let unknown =
+        flows::ask_reassort(&api, &unknown_identifier(), secrets.question_id, &secrets.answer)
+            .await;
+    let wrong_answer =
+        flows::ask_reassort(&api, &voter.email, secrets.question_id, "pas la bonne").await;
     let wrong_q = flows::ask_reassort(&api, &voter.email, wrong_question, &secrets.answer).await;
     let not_active = flows::ask_reassort(&api, &not_activated.email, 1, "quelque chose").await;
-    let right = flows::ask_reassort(&api, &other.email, other_secrets.question_id, &other_secrets.answer).await;
+    let right =
+        flows::ask_reassort(&api, &other.email, other_secrets.question_id, &other_secrets.answer)
+            .await;
     right.expect(202);
     assert_same_reply(&[
         ("right answer", &right),
@@ -75,7 +86,11 @@ async fn reassort_answers_alike_whatever_failed() {
     assert_eq!(voter.mails().await.len(), 1, "a wrong answer sends no réassort mail");
     // A voter who never activated may be sent an activation link instead, never a réassort one.
     for mail in not_activated.mails().await {
-        assert_eq!(e2e::link_in(&mail).page, "activation", "a voter with no account gets no réassort link");
+        assert_eq!(
+            e2e::link_in(&mail).page,
+            "activation",
+            "a voter with no account gets no réassort link"
+        );
     }
 }
 
@@ -86,7 +101,9 @@ async fn secret_answer_is_compared_without_case_accents_or_spaces() {
     let mut secrets = e2e::Secrets::new();
     secrets.answer = "Éléphant  de   Saint-Étienne".into();
     flows::activate_with(&api, &voter, &secrets).await;
-    flows::ask_reassort(&api, &voter.email, secrets.question_id, " elephant de saint etienne ").await.expect(202);
+    flows::ask_reassort(&api, &voter.email, secrets.question_id, " elephant de saint etienne ")
+        .await
+        .expect(202);
     let mail = voter.mail_number(2).await;
     assert_eq!(e2e::link_in(&mail).page, "reassort");
 }

@@ -12,7 +12,9 @@ async fn session_states_its_limits() {
     let (_, session) = flows::activate(&api, &voter).await;
     let reply = api.get("/api/session").session(&session).send().await;
     reply.expect(200);
-    let expires_at = DateTime::parse_from_rfc3339(reply.str_at("/session/expires_at")).unwrap().with_timezone(&Utc);
+    let expires_at = DateTime::parse_from_rfc3339(reply.str_at("/session/expires_at"))
+        .unwrap()
+        .with_timezone(&Utc);
     let left = expires_at - Utc::now();
     assert!(
         left > chrono::Duration::minutes(5) && left <= chrono::Duration::hours(24),

@@ -27,7 +27,9 @@ async fn access_without_activation_opens_session_but_saves_nothing() {
     assert_eq!(reply.str_at("/session/kind"), "without_activation");
 
     // The password chosen for this visit was not kept.
-    flows::login(&api, &voter.email, &secrets.password).await.expect_error(401, "invalid_credentials");
+    flows::login(&api, &voter.email, &secrets.password)
+        .await
+        .expect_error(401, "invalid_credentials");
 
     // Next time the voter starts again from a new mail, with a new link.
     let (mail, second) = flows::request_activation_mail(&api, &voter).await;
@@ -45,7 +47,9 @@ async fn skip_activation_needs_a_password_first() {
     let voter = seed_voter().await;
     let link = flows::request_activation(&api, &voter).await;
     flows::skip_activation(&api, &link).await.expect_error(409, "password_not_set");
-    flows::activate_account(&api, &link, &Secrets::new()).await.expect_error(409, "password_not_set");
+    flows::activate_account(&api, &link, &Secrets::new())
+        .await
+        .expect_error(409, "password_not_set");
     // Neither attempt used the link up.
     flows::check_token(&api, &link).await.expect(200);
 }

@@ -14,7 +14,9 @@ async fn activation_link_is_single_use() {
     flows::activate_account(&api, &link, &secrets).await.expect(201);
 
     flows::check_token(&api, &link).await.expect_error(410, "token_used");
-    flows::set_password(&api, &link, &e2e::voters::new_password()).await.expect_error(410, "token_used");
+    flows::set_password(&api, &link, &e2e::voters::new_password())
+        .await
+        .expect_error(410, "token_used");
     flows::activate_account(&api, &link, &secrets).await.expect_error(410, "token_used");
     flows::skip_activation(&api, &link).await.expect_error(410, "token_used");
     // The account kept the password chosen the first time.
@@ -30,7 +32,9 @@ async fn expired_link_is_refused() {
     expire_token(&link.token).await;
 
     flows::check_token(&api, &link).await.expect_error(410, "token_expired");
-    flows::set_password(&api, &link, &e2e::voters::new_password()).await.expect_error(410, "token_expired");
+    flows::set_password(&api, &link, &e2e::voters::new_password())
+        .await
+        .expect_error(410, "token_expired");
     flows::skip_activation(&api, &link).await.expect_error(410, "token_expired");
     // A new request mails a link that works.
     let fresh = flows::request_activation(&api, &voter).await;
@@ -46,7 +50,9 @@ async fn expired_link_is_refused_after_password_choice() {
     flows::set_password(&api, &link, &secrets.password).await.expect(200);
     expire_token(&link.token).await;
     flows::activate_account(&api, &link, &secrets).await.expect_error(410, "token_expired");
-    flows::login(&api, &voter.email, &secrets.password).await.expect_error(401, "invalid_credentials");
+    flows::login(&api, &voter.email, &secrets.password)
+        .await
+        .expect_error(401, "invalid_credentials");
 }
 
 #[tokio::test]
@@ -60,8 +66,12 @@ async fn unknown_token_is_invalid() {
         url: String::new(),
     };
     flows::check_token(&api, &forged).await.expect_error(410, "token_invalid");
-    flows::set_password(&api, &forged, &e2e::voters::new_password()).await.expect_error(410, "token_invalid");
-    flows::activate_account(&api, &forged, &Secrets::new()).await.expect_error(410, "token_invalid");
+    flows::set_password(&api, &forged, &e2e::voters::new_password())
+        .await
+        .expect_error(410, "token_invalid");
+    flows::activate_account(&api, &forged, &Secrets::new())
+        .await
+        .expect_error(410, "token_invalid");
     flows::skip_activation(&api, &forged).await.expect_error(410, "token_invalid");
     flows::confirm_reassort(&api, &forged).await.expect_error(410, "token_invalid");
     // Same for a voter id that is on no roll.
@@ -78,7 +88,9 @@ async fn token_of_another_voter_is_invalid() {
     let stolen = Link { voter_id: other.voter_id.clone(), ..link.clone() };
 
     flows::check_token(&api, &stolen).await.expect_error(410, "token_invalid");
-    flows::set_password(&api, &stolen, &e2e::voters::new_password()).await.expect_error(410, "token_invalid");
+    flows::set_password(&api, &stolen, &e2e::voters::new_password())
+        .await
+        .expect_error(410, "token_invalid");
     flows::skip_activation(&api, &stolen).await.expect_error(410, "token_invalid");
     // The owner's link is untouched.
     let reply = flows::check_token(&api, &link).await;
