@@ -4,8 +4,8 @@ use anyhow::{anyhow, bail, Context, Result};
 use chrono::{DateTime, LocalResult, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Europe::Paris;
 use shared::calendar::Phase;
-use shared::dynamo::admin::JournalEntry;
-use shared::dynamo::DynamoStore;
+use store_dynamodb::admin::JournalEntry;
+use store_dynamodb::DynamoStore;
 use shared::model::Calendar;
 use shared::ports::Calendars;
 

@@ -6,8 +6,8 @@ use std::io::Write;
 use anyhow::{bail, Context, Result};
 use chrono::{DateTime, Utc};
 use chrono_tz::Europe::Paris;
-use shared::dynamo::admin::{AdminClaim, Backoff, ClaimScope, JournalEntry, BATCH_GET_MAX};
-use shared::dynamo::DynamoStore;
+use store_dynamodb::admin::{AdminClaim, Backoff, ClaimScope, JournalEntry, BATCH_GET_MAX};
+use store_dynamodb::DynamoStore;
 use shared::model::{ClaimStatus, RollVoter};
 use shared::ports::StoreError;
 

@@ -3,8 +3,8 @@
 
 use anyhow::{Context, Result};
 use chrono::{Duration, Utc};
-use shared::dynamo::admin::JournalEntry;
-use shared::dynamo::DynamoStore;
+use store_dynamodb::admin::JournalEntry;
+use store_dynamodb::DynamoStore;
 use shared::model::{Calendar, Candidate, CandidateList, Civility, RollVoter, Scrutin};
 use shared::ports::{Calendars, Roll};
 

@@ -25,10 +25,10 @@ use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
-use shared::dynamo::admin::{
+use store_dynamodb::admin::{
     new_voter_writes, Backoff, JournalEntry, SendStats, BATCH_GET_MAX, BATCH_WRITE_MAX,
 };
-use shared::dynamo::DynamoStore;
+use store_dynamodb::DynamoStore;
 use shared::model::{RollVoter, Scrutin};
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;

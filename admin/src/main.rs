@@ -19,8 +19,8 @@ use std::process::ExitCode;
 use anyhow::{bail, Context, Result};
 use chrono::Utc;
 use clap::{Args, Parser, Subcommand};
-use shared::dynamo::admin::{Backoff, ClaimScope};
-use shared::dynamo::{ensure_table, DynamoStore};
+use store_dynamodb::admin::{Backoff, ClaimScope};
+use store_dynamodb::{ensure_table, DynamoStore};
 use shared::model::ClaimStatus;
 use shared::ports::Ballots;
 

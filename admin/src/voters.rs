@@ -2,8 +2,8 @@
 //! journal line.
 
 use anyhow::{bail, Context, Result};
-use shared::dynamo::admin::{Backoff, JournalEntry};
-use shared::dynamo::DynamoStore;
+use store_dynamodb::admin::{Backoff, JournalEntry};
+use store_dynamodb::DynamoStore;
 use shared::model::RollVoter;
 use shared::ports::{Accounts, StoreError};
 use shared::validate::Identifier;

@@ -1,27 +1,23 @@
 //! Domain of the espace-electeur portal.
 //!
 //! What lives here: the voter lifecycle (roll → activation → active account), the newtypes that
-//! validate input at the edge, the ports the services talk to (store, mailer, clock), one service
-//! per use case, and the adapters (DynamoDB, SES v2, in memory). Each Lambda in `functions/` is a
-//! thin binary around one of these services; the HTTP plumbing they share is in [`http`].
+//! validate input at the edge, the ports the services talk to (store, mailer, clock), the services
+//! (one method per use case), the texts voters read, tokens and secrets. Nothing here knows AWS or
+//! Lambda: the adapters (`store-dynamodb`, `mailer-ses`) implement the ports, and `lambda-edge`
+//! turns HTTP requests into service calls. `docs/architecture.md` draws the crates.
 
 pub mod calendar;
 pub mod config;
-pub mod dynamo;
 pub mod error;
-pub mod http;
-pub mod keys;
 pub mod mail;
+#[cfg(feature = "test-support")]
 pub mod memory;
 pub mod model;
 pub mod ports;
 pub mod questions;
-pub mod routes;
-pub mod runtime;
+pub mod roll;
 pub mod secrets;
 pub mod service;
-pub mod ses;
-pub mod telemetry;
 pub mod tokens;
 pub mod validate;
 pub mod views;

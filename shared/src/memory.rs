@@ -7,7 +7,7 @@ use std::sync::Mutex;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
-use crate::keys::{roll_shard, roll_sk, ROLL_SHARDS};
+use crate::roll::{order_key as roll_sk, roll_shard, ROLL_SHARDS};
 use crate::model::{
     AccountStatus, Calendar, Claim, RollEntry, RollVoter, Scrutin, SessionRecord, TokenPurpose,
     TokenRecord, Voter,

@@ -15,7 +15,7 @@ use sha2::{Digest, Sha256};
 use crate::calendar::{paris_rfc3339, Need, Phase, TIMEZONE};
 use crate::config::Config;
 use crate::error::DomainError;
-use crate::keys::ROLL_SHARDS;
+use crate::roll::ROLL_SHARDS;
 use crate::mail;
 use crate::model::{
     AccountStatus, Calendar, Civility, Claim, ClaimCategory, ClaimStatus, RollEntry, Scrutin,

@@ -6,7 +6,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use aws_sdk_dynamodb::types::AttributeValue;
 use rand::distributions::Alphanumeric;
 use rand::Rng;
-use shared::dynamo::DynamoStore;
+use store_dynamodb::DynamoStore;
 use shared::model::{Civility, RollVoter};
 use shared::ports::Roll;
 
@@ -168,12 +168,12 @@ async fn set_number(key: (String, String), attribute: &str, value: i64) {
         .client()
         .update_item()
         .table_name(store.table())
-        .key(shared::keys::PK, AttributeValue::S(key.0))
-        .key(shared::keys::SK, AttributeValue::S(key.1))
+        .key(store_dynamodb::keys::PK, AttributeValue::S(key.0))
+        .key(store_dynamodb::keys::SK, AttributeValue::S(key.1))
         .update_expression("SET #attr = :value")
         .condition_expression("attribute_exists(#pk)")
         .expression_attribute_names("#attr", attribute)
-        .expression_attribute_names("#pk", shared::keys::PK)
+        .expression_attribute_names("#pk", store_dynamodb::keys::PK)
         .expression_attribute_values(":value", AttributeValue::N(value.to_string()))
         .send()
         .await
@@ -182,13 +182,13 @@ async fn set_number(key: (String, String), attribute: &str, value: i64) {
 
 /// Moves a mailed token's expiry into the past, as if the voter came back too late.
 pub async fn expire_token(raw_token: &str) {
-    let key = shared::keys::token_key(&shared::tokens::hash_token(raw_token));
+    let key = store_dynamodb::keys::token_key(&shared::tokens::hash_token(raw_token));
     set_number(key, "expires_at", now_epoch() - 60).await;
 }
 
 /// Sets an instant (epoch seconds) of a session as the store keeps it: `last_seen_at` for the
 /// idle timeout, `absolute_expires_at` for its lifetime.
 pub async fn set_session_instant(session: &crate::Session, attribute: &str, at: i64) {
-    let key = shared::keys::session_key(&shared::tokens::hash_token(&session.value));
+    let key = store_dynamodb::keys::session_key(&shared::tokens::hash_token(&session.value));
     set_number(key, attribute, at).await;
 }

@@ -5,10 +5,11 @@ use std::sync::Arc;
 
 use lambda_http::http::Method;
 use serde::Deserialize;
-use shared::http::{self, Reply, Request};
+use lambda_edge::http::{self, Reply, Request};
 use shared::service::Portal;
 use shared::validate::{RawToken, SecretAnswer, VoterId};
-use shared::{routes, DomainError};
+use lambda_edge::routes;
+use shared::DomainError;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -36,5 +37,5 @@ async fn handle(portal: Arc<Portal>, req: Request) -> Reply {
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    shared::runtime::run("activate-account", handle).await
+    lambda_edge::runtime::run("activate-account", handle).await
 }

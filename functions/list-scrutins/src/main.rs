@@ -5,10 +5,11 @@ use std::sync::Arc;
 
 use lambda_http::http::Method;
 use shared::calendar::Need;
-use shared::http::{self, Reply, Request};
+use lambda_edge::http::{self, Reply, Request};
 use shared::service::Portal;
 use shared::views::VoterView;
-use shared::{routes, validate, DomainError};
+use lambda_edge::routes;
+use shared::{validate, DomainError};
 
 const DEFAULT_PAGE: usize = 50;
 const MAX_PAGE: usize = 100;
@@ -63,5 +64,5 @@ async fn handle(portal: Arc<Portal>, req: Request) -> Reply {
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    shared::runtime::run("list-scrutins", handle).await
+    lambda_edge::runtime::run("list-scrutins", handle).await
 }

@@ -6,11 +6,12 @@ use std::sync::Arc;
 use lambda_http::http::Method;
 use serde::Deserialize;
 use shared::calendar::Need;
-use shared::http::{self, Reply, Request};
+use lambda_edge::http::{self, Reply, Request};
 use shared::service::Portal;
 use shared::validate::{Identifier, LoginPassword};
 use shared::views::{SessionView, VoterView};
-use shared::{routes, DomainError};
+use lambda_edge::routes;
+use shared::DomainError;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -54,5 +55,5 @@ async fn handle(portal: Arc<Portal>, req: Request) -> Reply {
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    shared::runtime::run("login", handle).await
+    lambda_edge::runtime::run("login", handle).await
 }

@@ -5,11 +5,12 @@ use std::sync::Arc;
 
 use lambda_http::http::Method;
 use serde::Deserialize;
-use shared::http::{self, Reply, Request};
+use lambda_edge::http::{self, Reply, Request};
 use shared::questions::QUESTIONS;
 use shared::service::Portal;
 use shared::validate::{Identifier, SecretAnswer};
-use shared::{routes, DomainError};
+use lambda_edge::routes;
+use shared::DomainError;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -50,5 +51,5 @@ async fn handle(portal: Arc<Portal>, req: Request) -> Reply {
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    shared::runtime::run("reassort", handle).await
+    lambda_edge::runtime::run("reassort", handle).await
 }

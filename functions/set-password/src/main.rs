@@ -5,12 +5,13 @@ use std::sync::Arc;
 
 use lambda_http::http::Method;
 use serde::Deserialize;
-use shared::http::{self, Reply, Request};
+use lambda_edge::http::{self, Reply, Request};
 use shared::model::TokenPurpose;
 use shared::questions::QUESTIONS;
 use shared::service::Portal;
 use shared::validate::{RawToken, VoterId};
-use shared::{routes, DomainError};
+use lambda_edge::routes;
+use shared::DomainError;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -52,5 +53,5 @@ async fn handle(portal: Arc<Portal>, req: Request) -> Reply {
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    shared::runtime::run("set-password", handle).await
+    lambda_edge::runtime::run("set-password", handle).await
 }

@@ -4,9 +4,10 @@
 use std::sync::Arc;
 
 use lambda_http::http::Method;
-use shared::http::{self, Reply, Request};
+use lambda_edge::http::{self, Reply, Request};
 use shared::service::Portal;
-use shared::{routes, DomainError};
+use lambda_edge::routes;
+use shared::DomainError;
 
 async fn handle(portal: Arc<Portal>, req: Request) -> Reply {
     match http::route(&req) {
@@ -21,5 +22,5 @@ async fn handle(portal: Arc<Portal>, req: Request) -> Reply {
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    shared::runtime::run("skip-activation", handle).await
+    lambda_edge::runtime::run("skip-activation", handle).await
 }

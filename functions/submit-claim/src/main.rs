@@ -5,11 +5,12 @@ use std::sync::Arc;
 
 use lambda_http::http::Method;
 use serde::Deserialize;
-use shared::http::{self, Reply, Request};
+use lambda_edge::http::{self, Reply, Request};
 use shared::model::ClaimCategory;
 use shared::service::Portal;
 use shared::views::ClaimView;
-use shared::{routes, validate, DomainError};
+use lambda_edge::routes;
+use shared::{validate, DomainError};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -49,5 +50,5 @@ async fn handle(portal: Arc<Portal>, req: Request) -> Reply {
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    shared::runtime::run("submit-claim", handle).await
+    lambda_edge::runtime::run("submit-claim", handle).await
 }

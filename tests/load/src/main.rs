@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context, Result};
 use clap::Parser;
 use serde_json::{json, Value};
-use shared::dynamo::DynamoStore;
+use store_dynamodb::DynamoStore;
 use shared::model::{Civility, RollVoter};
 use shared::ports::Roll;
 
@@ -83,7 +83,7 @@ impl Client {
             req = req.json(&b);
         }
         if let Some(c) = cookie {
-            req = req.header("cookie", format!("{}={c}", shared::http::SESSION_COOKIE));
+            req = req.header("cookie", format!("{}={c}", lambda_edge::http::SESSION_COOKIE));
         }
         let start = Instant::now();
         let result = req.send().await;
@@ -96,7 +96,7 @@ impl Client {
                     .iter()
                     .filter_map(|v| v.to_str().ok())
                     .find_map(|v| {
-                        v.strip_prefix(&format!("{}=", shared::http::SESSION_COOKIE))
+                        v.strip_prefix(&format!("{}=", lambda_edge::http::SESSION_COOKIE))
                             .map(|r| r.split(';').next().unwrap_or("").to_string())
                     });
                 let body = resp.json::<Value>().await.unwrap_or(Value::Null);

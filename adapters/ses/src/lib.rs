@@ -6,7 +6,7 @@ use aws_sdk_sesv2::error::DisplayErrorContext;
 use aws_sdk_sesv2::types::{Body, Content, Destination, EmailContent, Message};
 use aws_sdk_sesv2::Client;
 
-use crate::ports::{Mail, MailError, Mailer};
+use shared::ports::{Mail, MailError, Mailer};
 
 pub struct SesMailer {
     client: Client,

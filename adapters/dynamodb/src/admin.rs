@@ -4,8 +4,8 @@
 //! the follow-up of claims, statistics, and the journal of administrative actions.
 //!
 //! Used by `electeur-admin` only. Item layouts are those of the parent module: a profile written
-//! here reads back through [`crate::ports::Accounts::voter`], a ballot through
-//! [`crate::ports::Ballots::scrutins`], a calendar through [`crate::ports::Calendars::calendar`].
+//! here reads back through [`shared::ports::Accounts::voter`], a ballot through
+//! [`shared::ports::Ballots::scrutins`], a calendar through [`shared::ports::Calendars::calendar`].
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::future::Future;
@@ -23,8 +23,8 @@ use super::{
     scrutin_from, scrutin_items, voter_from, DynamoStore, Item,
 };
 use crate::keys::{self, PK};
-use crate::model::{AccountStatus, Calendar, Claim, ClaimStatus, RollVoter, Scrutin};
-use crate::ports::{StoreError, StoreResult};
+use shared::model::{AccountStatus, Calendar, Claim, ClaimStatus, RollVoter, Scrutin};
+use shared::ports::{StoreError, StoreResult};
 
 /// Most requests one BatchWriteItem call may carry.
 pub const BATCH_WRITE_MAX: usize = 25;
@@ -188,7 +188,7 @@ pub struct JournalEntry {
 impl JournalEntry {
     pub fn new(operator: &str, action: &str, target: &str, detail: impl Into<String>) -> Self {
         JournalEntry {
-            id: crate::tokens::short_code(8),
+            id: shared::tokens::short_code(8),
             at: Utc::now(),
             operator: operator.to_string(),
             action: action.to_string(),

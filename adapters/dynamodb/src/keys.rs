@@ -38,35 +38,15 @@ pub fn candidate_list_sk(order: u32) -> String {
     format!("{CANDIDATE_LIST_PREFIX}{order:04}")
 }
 
-/// Shards of an electoral list: one per initial letter, so that no partition holds a whole
-/// ministry-wide ballot, and the list still reads in alphabetical order shard after shard.
-pub const ROLL_SHARDS: &[char] = &[
-    'A', 'B', 'C', 'D', 'E', 'F', 'G', 'H', 'I', 'J', 'K', 'L', 'M', 'N', 'O', 'P', 'Q', 'R', 'S',
-    'T', 'U', 'V', 'W', 'X', 'Y', 'Z', '_',
-];
-
-/// The shard of a last name: its first letter without accent, '_' for anything else.
-pub fn roll_shard(last_name: &str) -> char {
-    let folded = crate::validate::fold(last_name);
-    match folded.chars().next().map(|c| c.to_ascii_uppercase()) {
-        Some(c) if c.is_ascii_uppercase() => c,
-        _ => '_',
-    }
-}
+pub use shared::roll::{roll_shard, ROLL_SHARDS};
 
 pub fn roll_pk(scrutin_id: &str, shard: char) -> String {
     format!("ROLL#{scrutin_id}#{shard}")
 }
 
-/// Sort key of a roll entry: folded names then the voter id, so that the list reads
-/// alphabetically and homonyms stay distinct.
+/// Sort key of a roll entry: the electoral list's order (see [`shared::roll::order_key`]).
 pub fn roll_sk(last_name: &str, first_name: &str, voter_id: &str) -> String {
-    format!(
-        "{}#{}#{}",
-        crate::validate::fold(last_name),
-        crate::validate::fold(first_name),
-        voter_id
-    )
+    shared::roll::order_key(last_name, first_name, voter_id)
 }
 
 pub fn claim_sk(reference: &str) -> String {
@@ -84,17 +64,4 @@ pub fn claims_by_scrutin_pk(scrutin_id: Option<&str>) -> String {
 
 pub fn calendar_key() -> (String, String) {
     ("ELECTION".into(), "CALENDAR".into())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn shards_fold_accents_and_oddities() {
-        assert_eq!(roll_shard("Écrivain"), 'E');
-        assert_eq!(roll_shard("d'Artagnan"), 'D');
-        assert_eq!(roll_shard("Ølsen"), '_');
-        assert_eq!(roll_shard(""), '_');
-    }
 }

@@ -10,8 +10,8 @@ use lambda_http::{service_fn, Body, RequestExt, Response};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use crate::error::DomainError;
-use crate::service::{OpenedSession, Portal};
+use shared::error::DomainError;
+use shared::service::{OpenedSession, Portal};
 
 pub use lambda_http::Request;
 
@@ -212,10 +212,10 @@ pub struct LinkBody {
 impl LinkBody {
     pub fn parse(
         &self,
-    ) -> Result<(crate::validate::VoterId, crate::validate::RawToken), DomainError> {
+    ) -> Result<(shared::validate::VoterId, shared::validate::RawToken), DomainError> {
         Ok((
-            crate::validate::VoterId::parse(&self.voter_id)?,
-            crate::validate::RawToken::parse(&self.token)?,
+            shared::validate::VoterId::parse(&self.voter_id)?,
+            shared::validate::RawToken::parse(&self.token)?,
         ))
     }
 }
@@ -225,13 +225,13 @@ pub fn session_opened(
     status: u16,
     label: &str,
     session: &OpenedSession,
-    config: &crate::config::Config,
+    config: &shared::config::Config,
 ) -> Reply {
     let reply = json(
         status,
         &serde_json::json!({
             "status": label,
-            "session": crate::views::SessionView::of(&session.record, config),
+            "session": shared::views::SessionView::of(&session.record, config),
         }),
     )?;
     Ok(with_session_cookie(reply, session, config.session_absolute))

@@ -12,18 +12,19 @@ use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
 use aws_sdk_dynamodb::Client;
 use chrono::{DateTime, Utc};
 
-use crate::keys::{self, PK, SK, TTL};
-use crate::model::{
+use crate::keys::{PK, SK, TTL};
+use shared::model::{
     AccountStatus, Calendar, Candidate, CandidateList, Civility, Claim, ClaimCategory, ClaimStatus,
     RollEntry, RollVoter, Scrutin, SessionKind, SessionRecord, TokenPurpose, TokenRecord, Voter,
 };
-use crate::ports::{
+use shared::ports::{
     Accounts, Activation, Ballots, Calendars, ClaimOutcome, Claims, FailureKind, Roll, RollCursor,
     StoreError, StoreResult,
 };
 
 /// Bulk and administrative operations of `electeur-admin`.
 pub mod admin;
+pub mod keys;
 
 type Item = HashMap<String, AttributeValue>;
 
@@ -112,7 +113,7 @@ impl DynamoStore {
     /// A store from the standard AWS environment and `TABLE_NAME`.
     pub async fn from_env() -> Self {
         let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-        DynamoStore::new(Client::new(&config), crate::config::Config::from_env().table_name)
+        DynamoStore::new(Client::new(&config), shared::config::Config::from_env().table_name)
     }
 
     pub fn client(&self) -> &Client {

@@ -4,12 +4,12 @@
 use std::future::Future;
 use std::sync::Arc;
 
-use crate::config::Config;
-use crate::dynamo::DynamoStore;
+use shared::config::Config;
+use store_dynamodb::DynamoStore;
 use crate::http::{self, Reply, Request};
-use crate::ports::SystemClock;
-use crate::service::Portal;
-use crate::ses::SesMailer;
+use shared::ports::SystemClock;
+use shared::service::Portal;
+use mailer_ses::SesMailer;
 
 /// The portal wired to DynamoDB, SES and the wall clock, from the environment.
 pub async fn portal_from_env() -> Portal {
@@ -34,7 +34,7 @@ where
     let portal = Arc::new(portal_from_env().await);
     // Work done once at cold start rather than in the first voter's request: the dummy hash, and
     // the connection (and in AWS the TLS session) to DynamoDB, opened by reading the calendar.
-    tokio::task::spawn_blocking(crate::secrets::dummy_hash).await.ok();
+    tokio::task::spawn_blocking(shared::secrets::dummy_hash).await.ok();
     if let Err(e) = portal.calendar().await {
         tracing::warn!(function, error = %e, "calendar not readable at start");
     }
