@@ -4,10 +4,10 @@ use anyhow::{anyhow, bail, Context, Result};
 use chrono::{DateTime, LocalResult, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Europe::Paris;
 use shared::calendar::Phase;
-use store_dynamodb::admin::JournalEntry;
-use store_dynamodb::DynamoStore;
 use shared::model::Calendar;
 use shared::ports::Calendars;
+use store_dynamodb::admin::JournalEntry;
+use store_dynamodb::DynamoStore;
 
 /// New values of `calendar set`; those left out keep the stored value.
 #[derive(Debug, Clone, Default)]

@@ -6,10 +6,10 @@ use std::io::Write;
 use anyhow::{bail, Context, Result};
 use chrono::{DateTime, Utc};
 use chrono_tz::Europe::Paris;
-use store_dynamodb::admin::{AdminClaim, Backoff, ClaimScope, JournalEntry, BATCH_GET_MAX};
-use store_dynamodb::DynamoStore;
 use shared::model::{ClaimStatus, RollVoter};
 use shared::ports::StoreError;
+use store_dynamodb::admin::{AdminClaim, Backoff, ClaimScope, JournalEntry, BATCH_GET_MAX};
+use store_dynamodb::DynamoStore;
 
 /// A claim with the voter who filed it, as far as the roll still knows them.
 pub struct Row {

@@ -3,10 +3,10 @@
 
 use anyhow::{Context, Result};
 use chrono::{Duration, Utc};
+use shared::model::{Calendar, Candidate, CandidateList, Civility, RollVoter, Scrutin};
+use shared::ports::Roll;
 use store_dynamodb::admin::JournalEntry;
 use store_dynamodb::DynamoStore;
-use shared::model::{Calendar, Candidate, CandidateList, Civility, RollVoter, Scrutin};
-use shared::ports::{Calendars, Roll};
 
 pub(crate) const FIRST_NAMES: &[(&str, Civility)] = &[
     ("Marie", Civility::Mme),

@@ -25,11 +25,11 @@ use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
+use shared::model::{RollVoter, Scrutin};
 use store_dynamodb::admin::{
     new_voter_writes, Backoff, JournalEntry, SendStats, BATCH_GET_MAX, BATCH_WRITE_MAX,
 };
 use store_dynamodb::DynamoStore;
-use shared::model::{RollVoter, Scrutin};
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 

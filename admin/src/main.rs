@@ -19,10 +19,10 @@ use std::process::ExitCode;
 use anyhow::{bail, Context, Result};
 use chrono::Utc;
 use clap::{Args, Parser, Subcommand};
-use store_dynamodb::admin::{Backoff, ClaimScope};
-use store_dynamodb::{ensure_table, DynamoStore};
 use shared::model::ClaimStatus;
 use shared::ports::Ballots;
+use store_dynamodb::admin::{Backoff, ClaimScope};
+use store_dynamodb::{ensure_table, DynamoStore};
 
 #[derive(Parser)]
 #[command(

@@ -2,11 +2,11 @@
 //! journal line.
 
 use anyhow::{bail, Context, Result};
+use shared::model::RollVoter;
+use shared::ports::{StoreError, Voters};
+use shared::validate::Identifier;
 use store_dynamodb::admin::{Backoff, JournalEntry};
 use store_dynamodb::DynamoStore;
-use shared::model::RollVoter;
-use shared::ports::{Accounts, StoreError};
-use shared::validate::Identifier;
 
 use crate::files;
 

@@ -8,7 +8,7 @@ use chrono::{TimeZone, Utc};
 use common::{assert_same, examples, import_examples, Env};
 use shared::calendar::Need;
 use shared::model::{AccountStatus, Calendar, Claim, ClaimCategory, ClaimStatus};
-use shared::ports::{Accounts, Ballots, Calendars, Claims, RollCursor};
+use shared::ports::{Ballots, Calendars, Claims, RollCursor, Voters};
 
 async fn electoral_list(env: &Env, scrutin: &str) -> Vec<String> {
     let (entries, next) = env

@@ -11,7 +11,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use shared::error::DomainError;
-use shared::service::{OpenedSession, Portal};
+use shared::services::OpenedSession;
 
 pub use lambda_http::Request;
 
@@ -161,24 +161,25 @@ pub fn route(req: &Request) -> (Method, String) {
 /// The request loop: every request gets a reply (domain errors become JSON errors, never a bare
 /// Lambda failure) and one log line with function, method, route, status and latency. Query
 /// strings (which may carry a token) and bodies are never logged.
-pub async fn serve<H, F>(
+pub async fn serve<S, H, F>(
     function: &'static str,
-    portal: Arc<Portal>,
+    service: Arc<S>,
     handler: H,
 ) -> Result<(), lambda_http::Error>
 where
-    H: Fn(Arc<Portal>, Request) -> F + Send + Sync + 'static,
+    S: Send + Sync + 'static,
+    H: Fn(Arc<S>, Request) -> F + Send + Sync + 'static,
     F: Future<Output = Reply> + Send + 'static,
 {
     let handler = Arc::new(handler);
     lambda_http::run(service_fn(move |req: Request| {
-        let portal = portal.clone();
+        let service = service.clone();
         let handler = handler.clone();
         async move {
             let start = Instant::now();
             let method = req.method().to_string();
             let path = req.raw_http_path().to_string();
-            let resp = match handler(portal, req).await {
+            let resp = match handler(service, req).await {
                 Ok(resp) => resp,
                 Err(e) => {
                     if e.status() >= 500 {

@@ -1,18 +1,19 @@
-//! Cold start of a function: configuration, SDK clients (built once, reused by every request) and
-//! the request loop.
+//! Cold start of a function: configuration, SDK clients (built once, reused by every request),
+//! the function's service wired to DynamoDB, SES and the wall clock, and the request loop.
 
 use std::future::Future;
 use std::sync::Arc;
 
-use shared::config::Config;
-use store_dynamodb::DynamoStore;
-use crate::http::{self, Reply, Request};
-use shared::ports::SystemClock;
-use shared::service::Portal;
 use mailer_ses::SesMailer;
+use shared::config::Config;
+use shared::ports::{Calendars, SystemClock};
+use shared::services::Wiring;
+use store_dynamodb::DynamoStore;
 
-/// The portal wired to DynamoDB, SES and the wall clock, from the environment.
-pub async fn portal_from_env() -> Portal {
+use crate::http::{self, Reply, Request};
+
+/// The adapters of production, from the environment.
+pub async fn wiring_from_env() -> Wiring<DynamoStore> {
     let config = Config::from_env();
     let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
     let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(&aws), config.table_name.clone());
@@ -21,22 +22,35 @@ pub async fn portal_from_env() -> Portal {
         config.mail_from.clone(),
         config.ses_configuration_set.clone(),
     );
-    Portal::new(Arc::new(store), Arc::new(mailer), Arc::new(SystemClock), config)
+    Wiring {
+        store: Arc::new(store),
+        mailer: Arc::new(mailer),
+        clock: Arc::new(SystemClock),
+        config,
+    }
 }
 
-/// Runs a function: logs, portal, then `handler` for every request.
-pub async fn run<H, F>(function: &'static str, handler: H) -> Result<(), lambda_http::Error>
+/// Runs a function: logs, its service built by `build` from the production wiring, then
+/// `handler` for every request.
+pub async fn run<S, B, H, F>(
+    function: &'static str,
+    build: B,
+    handler: H,
+) -> Result<(), lambda_http::Error>
 where
-    H: Fn(Arc<Portal>, Request) -> F + Send + Sync + 'static,
+    S: Send + Sync + 'static,
+    B: FnOnce(&Wiring<DynamoStore>) -> S,
+    H: Fn(Arc<S>, Request) -> F + Send + Sync + 'static,
     F: Future<Output = Reply> + Send + 'static,
 {
     crate::telemetry::init();
-    let portal = Arc::new(portal_from_env().await);
+    let wiring = wiring_from_env().await;
+    let service = Arc::new(build(&wiring));
     // Work done once at cold start rather than in the first voter's request: the dummy hash, and
     // the connection (and in AWS the TLS session) to DynamoDB, opened by reading the calendar.
     tokio::task::spawn_blocking(shared::secrets::dummy_hash).await.ok();
-    if let Err(e) = portal.calendar().await {
+    if let Err(e) = wiring.store.calendar().await {
         tracing::warn!(function, error = %e, "calendar not readable at start");
     }
-    http::serve(function, portal, handler).await
+    http::serve(function, service, handler).await
 }

@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use crate::error::DomainError;
 use crate::model::Calendar;
+use crate::texts;
 
 pub const TIMEZONE: &str = "Europe/Paris";
 
@@ -55,20 +56,15 @@ impl Calendar {
     /// Ok when `need` is met at `now`, else the voter-facing reason.
     pub fn require(&self, need: Need, now: DateTime<Utc>) -> Result<(), DomainError> {
         match self.phase(now) {
-            Phase::NotOpen => Err(DomainError::PhaseClosed(format!(
-                "Le portail Élections ouvrira le {}.",
-                paris(self.activation_opens_at)
-            ))),
-            Phase::Closed => Err(DomainError::PhaseClosed(format!(
-                "Le scrutin est clos depuis le {} : le portail Élections est fermé.",
-                paris(self.voting_closes_at)
-            ))),
-            Phase::Open if need == Need::ClaimsOpen && now >= self.claim_deadline => {
-                Err(DomainError::PhaseClosed(format!(
-                    "Le dépôt des réclamations est clos depuis le {}.",
-                    paris(self.claim_deadline)
-                )))
-            }
+            Phase::NotOpen => Err(DomainError::PhaseClosed(texts::portal_opens_on(&paris(
+                self.activation_opens_at,
+            )))),
+            Phase::Closed => Err(DomainError::PhaseClosed(texts::portal_closed_since(&paris(
+                self.voting_closes_at,
+            )))),
+            Phase::Open if need == Need::ClaimsOpen && now >= self.claim_deadline => Err(
+                DomainError::PhaseClosed(texts::claims_closed_since(&paris(self.claim_deadline))),
+            ),
             Phase::Open => Ok(()),
         }
     }

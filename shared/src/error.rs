@@ -1,6 +1,7 @@
 //! Every way a request can fail, with the status and the French message the voter reads.
 
 use crate::ports::{MailError, StoreError};
+use crate::texts::*;
 
 #[derive(Debug, thiserror::Error)]
 pub enum DomainError {
@@ -105,27 +106,27 @@ impl DomainError {
     pub fn message(&self) -> String {
         use DomainError::*;
         match self {
-            InvalidRequest(detail) => format!("La requête est mal formée : {detail}"),
-            InvalidField { message, .. } | PasswordRejected(message) | PhaseClosed(message) => message.clone(),
-            TokenInvalid => "Ce lien n'est pas valide ou a été remplacé par un lien plus récent. Demandez un nouveau courriel si besoin.".into(),
-            TokenExpired => "Ce lien a expiré. Demandez un nouveau courriel depuis la page d'accueil du portail.".into(),
-            TokenUsed => "Ce lien a déjà été utilisé. Connectez-vous ou demandez un nouveau courriel.".into(),
-            PasswordNotSet => "Créez d'abord votre mot de passe Élections.".into(),
-            Conflict | Store(StoreError::ConditionFailed) | Store(StoreError::TransactionConflict) => {
-                "Une autre demande vient d'être traitée pour ce compte. Rechargez la page puis réessayez.".into()
+            InvalidRequest(detail) => format!("{MALFORMED_REQUEST}{detail}"),
+            InvalidField { message, .. } | PasswordRejected(message) | PhaseClosed(message) => {
+                message.clone()
             }
-            InvalidCredentials => "Identifiant ou mot de passe incorrect, ou trop de tentatives récentes. Réessayez plus tard, ou demandez un réassort ; si votre espace n'est pas encore activé, demandez le courriel d'activation.".into(),
-            Unauthenticated => "Votre session a expiré ou n'existe pas. Connectez-vous à nouveau.".into(),
-            ScrutinNotFound => "Ce scrutin ne fait pas partie de vos scrutins.".into(),
-            InvalidCursor => "Le curseur de pagination est invalide.".into(),
-            IdempotencyKeyRequired => "L'en-tête Idempotency-Key est obligatoire pour déposer une réclamation.".into(),
-            IdempotencyKeyReused => "Cette clé Idempotency-Key a déjà servi pour une autre réclamation.".into(),
-            NotFound => "Ressource introuvable.".into(),
-            UnsupportedMediaType => "Le corps de la requête doit être du JSON (Content-Type: application/json).".into(),
-            PayloadTooLarge => "La requête est trop volumineuse.".into(),
-            Store(StoreError::Backend(_)) | Mail(_) | Internal(_) => {
-                "Le service est momentanément indisponible. Votre demande n'a pas été enregistrée ; réessayez dans quelques instants.".into()
-            }
+            TokenInvalid => LINK_INVALID.into(),
+            TokenExpired => LINK_EXPIRED.into(),
+            TokenUsed => LINK_USED.into(),
+            PasswordNotSet => PASSWORD_NOT_SET.into(),
+            Conflict
+            | Store(StoreError::ConditionFailed)
+            | Store(StoreError::TransactionConflict) => CONFLICT.into(),
+            InvalidCredentials => INVALID_CREDENTIALS.into(),
+            Unauthenticated => SESSION_ENDED.into(),
+            ScrutinNotFound => SCRUTIN_NOT_YOURS.into(),
+            InvalidCursor => INVALID_CURSOR.into(),
+            IdempotencyKeyRequired => IDEMPOTENCY_KEY_REQUIRED.into(),
+            IdempotencyKeyReused => IDEMPOTENCY_KEY_REUSED.into(),
+            NotFound => NOT_FOUND.into(),
+            UnsupportedMediaType => JSON_REQUIRED.into(),
+            PayloadTooLarge => PAYLOAD_TOO_LARGE.into(),
+            Store(StoreError::Backend(_)) | Mail(_) | Internal(_) => UNAVAILABLE.into(),
         }
     }
 }

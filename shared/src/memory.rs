@@ -7,15 +7,16 @@ use std::sync::Mutex;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
-use crate::roll::{order_key as roll_sk, roll_shard, ROLL_SHARDS};
 use crate::model::{
     AccountStatus, Calendar, Claim, RollEntry, RollVoter, Scrutin, SessionRecord, TokenPurpose,
     TokenRecord, Voter,
 };
 use crate::ports::{
-    Accounts, Activation, Ballots, Calendars, ClaimOutcome, Claims, Clock, FailureKind, Mail,
-    MailError, Mailer, Roll, RollCursor, StoreError, StoreResult,
+    AccountOpening, Activation, Ballots, Calendars, ClaimOutcome, Claims, Clock, FailureCounters,
+    FailureKind, LinkTokens, Mail, MailError, Mailer, Roll, RollCursor, SessionStore, StoreError,
+    StoreResult, Voters,
 };
+use crate::roll::{order_key as roll_sk, roll_shard, ROLL_SHARDS};
 
 #[derive(Default)]
 struct State {
@@ -59,7 +60,7 @@ fn consumable(t: Option<&TokenRecord>, expected: &TokenRecord, now: i64) -> bool
 }
 
 #[async_trait]
-impl Accounts for MemoryStore {
+impl Voters for MemoryStore {
     async fn voter_id_for_email(&self, email: &str) -> StoreResult<Option<String>> {
         Ok(self.with(|s| s.emails.get(email).cloned()))
     }
@@ -67,7 +68,10 @@ impl Accounts for MemoryStore {
     async fn voter(&self, voter_id: &str) -> StoreResult<Option<Voter>> {
         Ok(self.with(|s| s.voters.get(voter_id).cloned()))
     }
+}
 
+#[async_trait]
+impl LinkTokens for MemoryStore {
     async fn issue_token(
         &self,
         voter: &Voter,
@@ -107,7 +111,10 @@ impl Accounts for MemoryStore {
             _ => Err(StoreError::ConditionFailed),
         })
     }
+}
 
+#[async_trait]
+impl AccountOpening for MemoryStore {
     async fn activate_account(
         &self,
         token: &TokenRecord,
@@ -178,7 +185,10 @@ impl Accounts for MemoryStore {
             Ok(())
         })
     }
+}
 
+#[async_trait]
+impl FailureCounters for MemoryStore {
     async fn record_failure(
         &self,
         voter_id: &str,
@@ -196,7 +206,10 @@ impl Accounts for MemoryStore {
             Ok(())
         })
     }
+}
 
+#[async_trait]
+impl SessionStore for MemoryStore {
     async fn open_login_session(&self, voter: &Voter, session: &SessionRecord) -> StoreResult<()> {
         self.with(|s| {
             let v = s.voters.get_mut(&voter.roll.voter_id).ok_or(StoreError::ConditionFailed)?;
@@ -294,14 +307,15 @@ impl Calendars for MemoryStore {
     async fn calendar(&self) -> StoreResult<Option<Calendar>> {
         Ok(self.with(|s| s.calendar))
     }
-    async fn put_calendar(&self, calendar: &Calendar) -> StoreResult<()> {
-        self.with(|s| s.calendar = Some(*calendar));
-        Ok(())
-    }
 }
 
 #[async_trait]
 impl Roll for MemoryStore {
+    async fn put_calendar(&self, calendar: &Calendar) -> StoreResult<()> {
+        self.with(|s| s.calendar = Some(*calendar));
+        Ok(())
+    }
+
     async fn put_roll_voter(&self, voter: &RollVoter) -> StoreResult<()> {
         self.with(|s| {
             s.emails.insert(voter.email.clone(), voter.voter_id.clone());

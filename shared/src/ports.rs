@@ -42,13 +42,20 @@ pub enum FailureKind {
     Answer,
 }
 
-/// The accounts: voters, their tokens and their sessions. Each method is one atomic write or one
-/// read; the transactions name what they check.
+// The accounts, one small port per capability, so that each service (and so each function)
+// names exactly what it may read and write. Each method is one atomic write or one read; the
+// transactions name what they check.
+
+/// Finding a voter of the roll and their account.
 #[async_trait]
-pub trait Accounts: Send + Sync {
+pub trait Voters: Send + Sync {
     async fn voter_id_for_email(&self, email: &str) -> StoreResult<Option<String>>;
     async fn voter(&self, voter_id: &str) -> StoreResult<Option<Voter>>;
+}
 
+/// The single-use links mailed to voters.
+#[async_trait]
+pub trait LinkTokens: Send + Sync {
     /// Raises the voter's token generation from `expected_generation` (voiding older links), records
     /// the mail window, and stores the new token: one transaction.
     async fn issue_token(
@@ -59,9 +66,7 @@ pub trait Accounts: Send + Sync {
         mail_count: u32,
         token: &TokenRecord,
     ) -> StoreResult<()>;
-
     async fn token(&self, hash: &str) -> StoreResult<Option<TokenRecord>>;
-
     /// Keeps a pending password hash on an unconsumed, unexpired token.
     async fn set_pending_password(
         &self,
@@ -69,7 +74,11 @@ pub trait Accounts: Send + Sync {
         password_hash: &str,
         now: i64,
     ) -> StoreResult<()>;
+}
 
+/// The steps that end a link by opening the account, or a visit, or a new password.
+#[async_trait]
+pub trait AccountOpening: Send + Sync {
     /// Consumes the activation token, saves the credentials, marks the account active and opens a
     /// session: one transaction.
     async fn activate_account(
@@ -79,7 +88,6 @@ pub trait Accounts: Send + Sync {
         session: &SessionRecord,
         now: i64,
     ) -> StoreResult<()>;
-
     /// Consumes the activation token and opens a session, saving nothing on the account but a
     /// counter: one transaction.
     async fn skip_activation(
@@ -88,7 +96,6 @@ pub trait Accounts: Send + Sync {
         session: &SessionRecord,
         now: i64,
     ) -> StoreResult<()>;
-
     /// Consumes the réassort token, replaces the password, raises the credentials version (ending
     /// every other session), clears failure counters and opens a session: one transaction.
     async fn complete_reassort(
@@ -98,7 +105,11 @@ pub trait Accounts: Send + Sync {
         session: &SessionRecord,
         now: i64,
     ) -> StoreResult<()>;
+}
 
+/// Failed logins and secret answers.
+#[async_trait]
+pub trait FailureCounters: Send + Sync {
     /// Counts one failure, unconditionally (concurrent guesses each count), and sets the lock.
     async fn record_failure(
         &self,
@@ -106,14 +117,21 @@ pub trait Accounts: Send + Sync {
         kind: FailureKind,
         locked_until: i64,
     ) -> StoreResult<()>;
+}
 
+/// Sessions of voters.
+#[async_trait]
+pub trait SessionStore: Send + Sync {
     /// Opens a session after a good password, clearing the login failure counter: one transaction.
     async fn open_login_session(&self, voter: &Voter, session: &SessionRecord) -> StoreResult<()>;
-
     async fn session(&self, hash: &str) -> StoreResult<Option<SessionRecord>>;
     async fn touch_session(&self, hash: &str, now: i64) -> StoreResult<()>;
     async fn delete_session(&self, hash: &str) -> StoreResult<()>;
 }
+
+/// Every account port at once (the administration, the tests and the adapters' contract suite).
+pub trait Accounts: Voters + LinkTokens + AccountOpening + FailureCounters + SessionStore {}
+impl<T: Voters + LinkTokens + AccountOpening + FailureCounters + SessionStore> Accounts for T {}
 
 /// A position in a ballot's electoral list, opaque to clients.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -152,17 +170,18 @@ pub trait Claims: Send + Sync {
 #[async_trait]
 pub trait Calendars: Send + Sync {
     async fn calendar(&self) -> StoreResult<Option<Calendar>>;
-    async fn put_calendar(&self, calendar: &Calendar) -> StoreResult<()>;
 }
 
-/// Writing the roll and the ballots (administration, demo data, tests).
+/// What the administration writes: the roll, the ballots and the calendar (the admin CLI, the demo
+/// election, the tests). No function of the portal is given this port.
 #[async_trait]
 pub trait Roll: Send + Sync {
+    async fn put_calendar(&self, calendar: &Calendar) -> StoreResult<()>;
     async fn put_roll_voter(&self, voter: &RollVoter) -> StoreResult<()>;
     async fn put_scrutin(&self, scrutin: &Scrutin) -> StoreResult<()>;
 }
 
-/// Everything a function may need from storage.
+/// Everything the store offers: the adapters implement all of it, each service takes only its part.
 pub trait Store: Accounts + Ballots + Claims + Calendars + Roll {}
 impl<T: Accounts + Ballots + Claims + Calendars + Roll> Store for T {}
 

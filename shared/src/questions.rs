@@ -21,3 +21,11 @@ pub const QUESTIONS: &[Question] = &[
 pub fn find(id: i64) -> Option<Question> {
     QUESTIONS.iter().copied().find(|q| i64::from(q.id) == id)
 }
+
+/// The error for a question id that is not in the list.
+pub fn unknown() -> crate::DomainError {
+    crate::DomainError::InvalidField {
+        field: "question_id",
+        message: crate::texts::UNKNOWN_QUESTION.into(),
+    }
+}

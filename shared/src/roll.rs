@@ -22,12 +22,7 @@ pub fn roll_shard(last_name: &str) -> char {
 /// Position of a voter in an electoral list: folded names then the voter id, so that the list reads
 /// alphabetically and homonyms stay distinct.
 pub fn order_key(last_name: &str, first_name: &str, voter_id: &str) -> String {
-    format!(
-        "{}#{}#{}",
-        fold(last_name),
-        fold(first_name),
-        voter_id
-    )
+    format!("{}#{}#{}", fold(last_name), fold(first_name), voter_id)
 }
 
 #[cfg(test)]

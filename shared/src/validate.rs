@@ -1,5 +1,6 @@
 //! Newtypes that validate on parse: past the HTTP edge, an invalid value cannot exist.
 
+use crate::texts;
 use std::fmt;
 
 use secrecy::{ExposeSecret, SecretString};
@@ -18,7 +19,7 @@ pub struct Identifier(String);
 impl Identifier {
     pub fn parse(raw: &str) -> Result<Self, DomainError> {
         let value = raw.trim().to_lowercase();
-        let msg = "L'identifiant doit être votre adresse de messagerie académique (prenom.nom@ac-academie.fr).";
+        let msg = texts::BAD_IDENTIFIER;
         if value.is_empty() || value.len() > 254 {
             return Err(invalid("identifier", msg));
         }
@@ -67,10 +68,7 @@ impl VoterId {
         if ok {
             Ok(VoterId(raw.to_string()))
         } else {
-            Err(invalid(
-                "voter_id",
-                "Identifiant d'électeur invalide : utilisez le lien reçu par courriel.",
-            ))
+            Err(invalid("voter_id", texts::BAD_VOTER_ID))
         }
     }
     pub fn as_str(&self) -> &str {
@@ -90,10 +88,7 @@ impl RawToken {
         if ok {
             Ok(RawToken(SecretString::from(raw.to_string())))
         } else {
-            Err(invalid(
-                "token",
-                "Le lien utilisé est incomplet ou abîmé : copiez le lien entier reçu par courriel.",
-            ))
+            Err(invalid("token", texts::BROKEN_LINK))
         }
     }
 
@@ -274,24 +269,22 @@ impl NewPassword {
         let reject = |message: &str| DomainError::PasswordRejected(message.to_string());
         let n = raw.chars().count();
         if n < Self::MIN_CHARS {
-            return Err(reject("Le mot de passe doit contenir au moins 12 caractères."));
+            return Err(reject(texts::PASSWORD_TOO_SHORT));
         }
         if n > Self::MAX_CHARS {
-            return Err(reject("Le mot de passe ne peut pas dépasser 128 caractères."));
+            return Err(reject(texts::PASSWORD_TOO_LONG));
         }
         if raw.chars().any(char::is_control) {
-            return Err(reject("Le mot de passe contient un caractère non imprimable."));
+            return Err(reject(texts::PASSWORD_UNPRINTABLE));
         }
         if is_common_password(raw) {
-            return Err(reject("Ce mot de passe est trop courant : choisissez-en un autre, par exemple une phrase de plusieurs mots."));
+            return Err(reject(texts::PASSWORD_TOO_COMMON));
         }
         let folded = fold(raw);
         for word in personal {
             let w = fold(word);
             if w.len() >= 4 && folded.contains(&w) {
-                return Err(reject(
-                    "Le mot de passe ne doit contenir ni votre identifiant ni votre nom.",
-                ));
+                return Err(reject(texts::PASSWORD_PERSONAL));
             }
         }
         Ok(NewPassword(SecretString::from(raw.to_string())))
@@ -314,10 +307,7 @@ pub struct LoginPassword(SecretString);
 impl LoginPassword {
     pub fn parse(raw: &str) -> Result<Self, DomainError> {
         if raw.is_empty() || raw.chars().count() > NewPassword::MAX_CHARS {
-            return Err(invalid(
-                "password",
-                "Le mot de passe doit contenir entre 1 et 128 caractères.",
-            ));
+            return Err(invalid("password", texts::LOGIN_PASSWORD_LENGTH));
         }
         Ok(LoginPassword(SecretString::from(raw.to_string())))
     }
@@ -340,17 +330,11 @@ impl SecretAnswer {
     pub fn parse(raw: &str) -> Result<Self, DomainError> {
         let n = raw.chars().count();
         if n > 128 {
-            return Err(invalid(
-                "answer",
-                "La réponse secrète ne peut pas dépasser 128 caractères.",
-            ));
+            return Err(invalid("answer", texts::ANSWER_TOO_LONG));
         }
         let normal = normalise_answer(raw);
         if normal.chars().filter(|c| *c != ' ').count() < 2 {
-            return Err(invalid(
-                "answer",
-                "La réponse secrète doit contenir au moins 2 lettres ou chiffres.",
-            ));
+            return Err(invalid("answer", texts::ANSWER_TOO_SHORT));
         }
         Ok(SecretAnswer(SecretString::from(normal)))
     }
@@ -381,16 +365,10 @@ pub fn claim_text(raw: &str) -> Result<String, DomainError> {
     let text = raw.trim();
     let n = text.chars().count();
     if !(10..=4000).contains(&n) {
-        return Err(invalid(
-            "text",
-            "Le texte de la réclamation doit contenir entre 10 et 4000 caractères.",
-        ));
+        return Err(invalid("text", texts::CLAIM_TEXT_LENGTH));
     }
     if text.chars().any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t') {
-        return Err(invalid(
-            "text",
-            "Le texte de la réclamation contient un caractère non imprimable.",
-        ));
+        return Err(invalid("text", texts::CLAIM_TEXT_UNPRINTABLE));
     }
     Ok(text.to_string())
 }
@@ -404,10 +382,7 @@ pub fn idempotency_key(raw: Option<&str>) -> Result<String, DomainError> {
     if ok {
         Ok(key.to_string())
     } else {
-        Err(invalid(
-            "Idempotency-Key",
-            "L'en-tête Idempotency-Key doit contenir 8 à 64 lettres, chiffres, « - » ou « _ ».",
-        ))
+        Err(invalid("Idempotency-Key", texts::BAD_IDEMPOTENCY_KEY))
     }
 }
 
@@ -419,7 +394,7 @@ pub fn scrutin_id(raw: &str, field: &'static str) -> Result<String, DomainError>
     if ok {
         Ok(raw.to_string())
     } else {
-        Err(invalid(field, "Identifiant de scrutin invalide."))
+        Err(invalid(field, texts::BAD_SCRUTIN_ID))
     }
 }
 

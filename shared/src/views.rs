@@ -2,12 +2,12 @@
 
 use serde::Serialize;
 
-use crate::calendar::paris_rfc3339;
+use crate::calendar::{paris_rfc3339, Phase};
 use crate::config::Config;
 use crate::model::{
-    AccountStatus, Civility, Claim, ClaimCategory, SessionKind, SessionRecord, Voter,
+    AccountStatus, Civility, Claim, ClaimCategory, SessionKind, SessionRecord, TokenPurpose, Voter,
 };
-use crate::service::MailStatus;
+use crate::services::MailStatus;
 
 #[derive(Debug, Serialize)]
 pub struct SessionView {
@@ -72,4 +72,30 @@ impl ClaimView {
             acknowledgement_mail: mail,
         }
     }
+}
+
+/// `GET /api/election`.
+#[derive(Debug, Clone, Serialize)]
+pub struct ElectionView {
+    pub phase: Phase,
+    pub claims_open: bool,
+    pub calendar: CalendarView,
+    pub timezone: &'static str,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CalendarView {
+    pub activation_opens_at: String,
+    pub claim_deadline: String,
+    pub voting_opens_at: String,
+    pub voting_closes_at: String,
+}
+
+/// `GET /api/token`: what a link is for.
+#[derive(Debug, Clone, Serialize)]
+pub struct TokenView {
+    pub purpose: TokenPurpose,
+    pub password_set: bool,
+    pub civility: Civility,
+    pub last_name: String,
 }

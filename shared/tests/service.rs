@@ -8,10 +8,23 @@ use chrono::{Duration, TimeZone, Utc};
 use shared::config::Config;
 use shared::memory::{ManualClock, MemoryMailer, MemoryStore};
 use shared::model::{Calendar, Civility, RollVoter, SessionKind};
-use shared::ports::{Accounts, Calendars, Roll};
-use shared::service::{lock_delay, Portal, ANSWER_MAX_DELAY, LOGIN_MAX_DELAY};
+use shared::ports::{Roll, Voters};
+use shared::services::{
+    lock_delay, AccountOpening, ActivationRequests, ClaimFiling, Login, PasswordChoice, Reassort,
+    Wiring, ANSWER_MAX_DELAY, LOGIN_MAX_DELAY,
+};
 use shared::validate::{Identifier, LoginPassword, RawToken, SecretAnswer, VoterId};
 use shared::DomainError;
+
+/// The services of the functions this file exercises, over one in-memory store.
+struct Portal {
+    activation: ActivationRequests,
+    password: PasswordChoice,
+    opening: AccountOpening,
+    reassort: Reassort,
+    login: Login,
+    claims: ClaimFiling,
+}
 
 struct World {
     portal: Portal,
@@ -53,7 +66,16 @@ async fn world() -> World {
         "PORTAL_BASE_URL" => Some("https://elections.example.fr".into()),
         _ => None,
     });
-    let portal = Portal::new(store.clone(), mailer.clone(), clock.clone(), config);
+    let wiring =
+        Wiring { store: store.clone(), mailer: mailer.clone(), clock: clock.clone(), config };
+    let portal = Portal {
+        activation: ActivationRequests::new(&wiring),
+        password: PasswordChoice::new(&wiring),
+        opening: AccountOpening::new(&wiring),
+        reassort: Reassort::new(&wiring),
+        login: Login::new(&wiring),
+        claims: ClaimFiling::new(&wiring),
+    };
     World { portal, store, mailer, clock }
 }
 
@@ -71,16 +93,20 @@ fn last_link(w: &World) -> (VoterId, RawToken) {
 }
 
 async fn activated(w: &World) {
-    w.portal.request_activation(&id()).await.unwrap();
+    w.portal.activation.request_activation(&id()).await.unwrap();
     let (v, t) = last_link(w);
-    w.portal.set_password(&v, &t, PASSWORD).await.unwrap();
-    w.portal.activate_account(&v, &t, 1, &SecretAnswer::parse("Médor").unwrap()).await.unwrap();
+    w.portal.password.set_password(&v, &t, PASSWORD).await.unwrap();
+    w.portal
+        .opening
+        .activate_account(&v, &t, 1, &SecretAnswer::parse("Médor").unwrap())
+        .await
+        .unwrap();
 }
 
 #[tokio::test]
 async fn activation_mail_carries_a_link_to_the_configured_portal() {
     let w = world().await;
-    w.portal.request_activation(&id()).await.unwrap();
+    w.portal.activation.request_activation(&id()).await.unwrap();
     let mail = w.mailer.sent_to(EMAIL).pop().unwrap();
     assert_eq!(mail.subject, "Création de votre mot de passe Élections");
     assert!(mail.text.contains("https://elections.example.fr/activation?token="));
@@ -91,56 +117,56 @@ async fn activation_mail_carries_a_link_to_the_configured_portal() {
 async fn unknown_identifier_gets_the_same_outcome_and_no_mail() {
     let w = world().await;
     let unknown = Identifier::parse("personne@ac-versailles.fr").unwrap();
-    assert!(w.portal.request_activation(&unknown).await.is_ok());
+    assert!(w.portal.activation.request_activation(&unknown).await.is_ok());
     assert!(w.mailer.sent.lock().unwrap().is_empty());
 }
 
 #[tokio::test]
 async fn activation_link_is_single_use() {
     let w = world().await;
-    w.portal.request_activation(&id()).await.unwrap();
+    w.portal.activation.request_activation(&id()).await.unwrap();
     let (v, t) = last_link(&w);
-    w.portal.set_password(&v, &t, PASSWORD).await.unwrap();
+    w.portal.password.set_password(&v, &t, PASSWORD).await.unwrap();
     let answer = SecretAnswer::parse("Médor").unwrap();
-    w.portal.activate_account(&v, &t, 1, &answer).await.unwrap();
-    let again = w.portal.activate_account(&v, &t, 1, &answer).await;
+    w.portal.opening.activate_account(&v, &t, 1, &answer).await.unwrap();
+    let again = w.portal.opening.activate_account(&v, &t, 1, &answer).await;
     assert!(matches!(again, Err(DomainError::TokenUsed | DomainError::TokenInvalid)), "{again:?}");
 }
 
 #[tokio::test]
 async fn checking_a_link_does_not_consume_it() {
     let w = world().await;
-    w.portal.request_activation(&id()).await.unwrap();
+    w.portal.activation.request_activation(&id()).await.unwrap();
     let (v, t) = last_link(&w);
     for _ in 0..3 {
-        assert!(!w.portal.check_token(&v, &t).await.unwrap().password_set);
+        assert!(!w.portal.password.check_token(&v, &t).await.unwrap().password_set);
     }
-    w.portal.set_password(&v, &t, PASSWORD).await.unwrap();
-    assert!(w.portal.check_token(&v, &t).await.unwrap().password_set);
+    w.portal.password.set_password(&v, &t, PASSWORD).await.unwrap();
+    assert!(w.portal.password.check_token(&v, &t).await.unwrap().password_set);
 }
 
 #[tokio::test]
 async fn a_newer_request_voids_older_links() {
     let w = world().await;
-    w.portal.request_activation(&id()).await.unwrap();
+    w.portal.activation.request_activation(&id()).await.unwrap();
     let (v, old) = last_link(&w);
-    w.portal.request_activation(&id()).await.unwrap();
+    w.portal.activation.request_activation(&id()).await.unwrap();
     let (_, new) = last_link(&w);
     assert!(matches!(
-        w.portal.set_password(&v, &old, PASSWORD).await,
+        w.portal.password.set_password(&v, &old, PASSWORD).await,
         Err(DomainError::TokenInvalid)
     ));
-    assert!(w.portal.set_password(&v, &new, PASSWORD).await.is_ok());
+    assert!(w.portal.password.set_password(&v, &new, PASSWORD).await.is_ok());
 }
 
 #[tokio::test]
 async fn expired_links_are_refused() {
     let w = world().await;
-    w.portal.request_activation(&id()).await.unwrap();
+    w.portal.activation.request_activation(&id()).await.unwrap();
     let (v, t) = last_link(&w);
     w.clock.advance(49 * 3600);
     assert!(matches!(
-        w.portal.set_password(&v, &t, PASSWORD).await,
+        w.portal.password.set_password(&v, &t, PASSWORD).await,
         Err(DomainError::TokenExpired)
     ));
 }
@@ -148,25 +174,31 @@ async fn expired_links_are_refused() {
 #[tokio::test]
 async fn a_link_is_bound_to_its_voter() {
     let w = world().await;
-    w.portal.request_activation(&id()).await.unwrap();
+    w.portal.activation.request_activation(&id()).await.unwrap();
     let (_, t) = last_link(&w);
     let other = VoterId::parse("42").unwrap();
-    assert!(matches!(w.portal.check_token(&other, &t).await, Err(DomainError::TokenInvalid)));
+    assert!(matches!(
+        w.portal.password.check_token(&other, &t).await,
+        Err(DomainError::TokenInvalid)
+    ));
 }
 
 #[tokio::test]
 async fn skipping_activation_saves_nothing() {
     let w = world().await;
-    w.portal.request_activation(&id()).await.unwrap();
+    w.portal.activation.request_activation(&id()).await.unwrap();
     let (v, t) = last_link(&w);
-    assert!(matches!(w.portal.skip_activation(&v, &t).await, Err(DomainError::PasswordNotSet)));
-    w.portal.set_password(&v, &t, PASSWORD).await.unwrap();
-    let session = w.portal.skip_activation(&v, &t).await.unwrap();
+    assert!(matches!(
+        w.portal.opening.skip_activation(&v, &t).await,
+        Err(DomainError::PasswordNotSet)
+    ));
+    w.portal.password.set_password(&v, &t, PASSWORD).await.unwrap();
+    let session = w.portal.opening.skip_activation(&v, &t).await.unwrap();
     assert_eq!(session.record.kind, SessionKind::WithoutActivation);
     let voter = w.store.voter("1099584").await.unwrap().unwrap();
     assert!(voter.password_hash.is_none());
     assert_eq!(voter.accesses_without_activation, 1);
-    let login = w.portal.login(&id(), &LoginPassword::parse(PASSWORD).unwrap()).await;
+    let login = w.portal.login.login(&id(), &LoginPassword::parse(PASSWORD).unwrap()).await;
     assert!(matches!(login, Err(DomainError::InvalidCredentials)));
 }
 
@@ -174,11 +206,15 @@ async fn skipping_activation_saves_nothing() {
 async fn login_works_after_activation_and_fails_alike_otherwise() {
     let w = world().await;
     activated(&w).await;
-    assert!(w.portal.login(&id(), &LoginPassword::parse(PASSWORD).unwrap()).await.is_ok());
-    let wrong =
-        w.portal.login(&id(), &LoginPassword::parse("pas le bon mot de passe").unwrap()).await;
+    assert!(w.portal.login.login(&id(), &LoginPassword::parse(PASSWORD).unwrap()).await.is_ok());
+    let wrong = w
+        .portal
+        .login
+        .login(&id(), &LoginPassword::parse("pas le bon mot de passe").unwrap())
+        .await;
     let unknown = w
         .portal
+        .login
         .login(
             &Identifier::parse("x@ac-lyon.fr").unwrap(),
             &LoginPassword::parse(PASSWORD).unwrap(),
@@ -193,20 +229,25 @@ async fn repeated_login_failures_lock_until_a_delay_and_reassort_unlocks() {
     activated(&w).await;
     let bad = LoginPassword::parse("pas le bon mot de passe").unwrap();
     for _ in 0..3 {
-        let _ = w.portal.login(&id(), &bad).await;
+        let _ = w.portal.login.login(&id(), &bad).await;
     }
     let good = LoginPassword::parse(PASSWORD).unwrap();
     assert!(
-        matches!(w.portal.login(&id(), &good).await, Err(DomainError::InvalidCredentials)),
+        matches!(w.portal.login.login(&id(), &good).await, Err(DomainError::InvalidCredentials)),
         "locked"
     );
     // réassort through the mailbox still works and unlocks
-    w.portal.request_reassort(&id(), 1, &SecretAnswer::parse("medor").unwrap()).await.unwrap();
+    w.portal
+        .reassort
+        .request_reassort(&id(), 1, &SecretAnswer::parse("medor").unwrap())
+        .await
+        .unwrap();
     let (v, t) = last_link(&w);
-    w.portal.set_password(&v, &t, "un tout autre mot de passe").await.unwrap();
-    w.portal.confirm_reassort(&v, &t).await.unwrap();
+    w.portal.password.set_password(&v, &t, "un tout autre mot de passe").await.unwrap();
+    w.portal.reassort.confirm_reassort(&v, &t).await.unwrap();
     assert!(w
         .portal
+        .login
         .login(&id(), &LoginPassword::parse("un tout autre mot de passe").unwrap())
         .await
         .is_ok());
@@ -241,20 +282,25 @@ async fn lock_delays_grow_and_stay_far_below_a_hundred_tries() {
 async fn reassort_ends_every_other_session() {
     let w = world().await;
     activated(&w).await;
-    let (old, _) = w.portal.login(&id(), &LoginPassword::parse(PASSWORD).unwrap()).await.unwrap();
+    let (old, _) =
+        w.portal.login.login(&id(), &LoginPassword::parse(PASSWORD).unwrap()).await.unwrap();
     use secrecy::ExposeSecret;
     let old_secret = old.secret.expose_secret().to_string();
-    assert!(w.portal.authenticate(Some(&old_secret)).await.is_ok());
-    w.portal.request_reassort(&id(), 1, &SecretAnswer::parse("MÉDOR ").unwrap()).await.unwrap();
+    assert!(w.portal.login.sessions.authenticate(Some(&old_secret)).await.is_ok());
+    w.portal
+        .reassort
+        .request_reassort(&id(), 1, &SecretAnswer::parse("MÉDOR ").unwrap())
+        .await
+        .unwrap();
     let (v, t) = last_link(&w);
     assert!(w.mailer.sent_to(EMAIL).last().unwrap().subject.starts_with("Réassort"));
-    w.portal.set_password(&v, &t, "un tout autre mot de passe").await.unwrap();
-    let new = w.portal.confirm_reassort(&v, &t).await.unwrap();
+    w.portal.password.set_password(&v, &t, "un tout autre mot de passe").await.unwrap();
+    let new = w.portal.reassort.confirm_reassort(&v, &t).await.unwrap();
     assert!(matches!(
-        w.portal.authenticate(Some(&old_secret)).await,
+        w.portal.login.sessions.authenticate(Some(&old_secret)).await,
         Err(DomainError::Unauthenticated)
     ));
-    assert!(w.portal.authenticate(Some(new.secret.expose_secret())).await.is_ok());
+    assert!(w.portal.login.sessions.authenticate(Some(new.secret.expose_secret())).await.is_ok());
 }
 
 #[tokio::test]
@@ -262,8 +308,16 @@ async fn wrong_answers_send_nothing_and_are_counted() {
     let w = world().await;
     activated(&w).await;
     let before = w.mailer.sent_to(EMAIL).len();
-    w.portal.request_reassort(&id(), 1, &SecretAnswer::parse("rex").unwrap()).await.unwrap();
-    w.portal.request_reassort(&id(), 2, &SecretAnswer::parse("medor").unwrap()).await.unwrap();
+    w.portal
+        .reassort
+        .request_reassort(&id(), 1, &SecretAnswer::parse("rex").unwrap())
+        .await
+        .unwrap();
+    w.portal
+        .reassort
+        .request_reassort(&id(), 2, &SecretAnswer::parse("medor").unwrap())
+        .await
+        .unwrap();
     assert_eq!(w.mailer.sent_to(EMAIL).len(), before);
     assert_eq!(w.store.voter("1099584").await.unwrap().unwrap().failed_answers, 2);
 }
@@ -272,11 +326,11 @@ async fn wrong_answers_send_nothing_and_are_counted() {
 async fn mails_are_capped_per_account_and_per_day() {
     let w = world().await;
     for _ in 0..8 {
-        w.portal.request_activation(&id()).await.unwrap();
+        w.portal.activation.request_activation(&id()).await.unwrap();
     }
     assert_eq!(w.mailer.sent_to(EMAIL).len(), 5);
     w.clock.advance(86_400);
-    w.portal.request_activation(&id()).await.unwrap();
+    w.portal.activation.request_activation(&id()).await.unwrap();
     assert_eq!(w.mailer.sent_to(EMAIL).len(), 6);
 }
 
@@ -284,18 +338,19 @@ async fn mails_are_capped_per_account_and_per_day() {
 async fn a_failing_mailer_does_not_change_the_reply() {
     let w = world().await;
     w.mailer.failing.store(true, Ordering::SeqCst);
-    assert!(w.portal.request_activation(&id()).await.is_ok());
+    assert!(w.portal.activation.request_activation(&id()).await.is_ok());
 }
 
 #[tokio::test]
 async fn sessions_expire_when_idle() {
     let w = world().await;
     activated(&w).await;
-    let (s, _) = w.portal.login(&id(), &LoginPassword::parse(PASSWORD).unwrap()).await.unwrap();
+    let (s, _) =
+        w.portal.login.login(&id(), &LoginPassword::parse(PASSWORD).unwrap()).await.unwrap();
     use secrecy::ExposeSecret;
     w.clock.advance(31 * 60);
     assert!(matches!(
-        w.portal.authenticate(Some(s.secret.expose_secret())).await,
+        w.portal.login.sessions.authenticate(Some(s.secret.expose_secret())).await,
         Err(DomainError::Unauthenticated)
     ));
 }
@@ -304,12 +359,16 @@ async fn sessions_expire_when_idle() {
 async fn the_calendar_gates_every_phase() {
     let w = world().await;
     w.clock.advance(-2 * 86_400);
-    assert!(matches!(w.portal.request_activation(&id()).await, Err(DomainError::PhaseClosed(_))));
+    assert!(matches!(
+        w.portal.activation.request_activation(&id()).await,
+        Err(DomainError::PhaseClosed(_))
+    ));
     w.clock.advance(2 * 86_400 + 11 * 86_400);
-    assert!(w.portal.request_activation(&id()).await.is_ok());
+    assert!(w.portal.activation.request_activation(&id()).await.is_ok());
     let voter = w.store.voter("1099584").await.unwrap().unwrap();
     let claim = w
         .portal
+        .claims
         .file_claim(
             &voter,
             shared::model::ClaimCategory::Autre,
@@ -328,6 +387,7 @@ async fn a_retried_claim_is_stored_once() {
     let cat = shared::model::ClaimCategory::ListeElectorale;
     let first = w
         .portal
+        .claims
         .file_claim(
             &voter,
             cat,
@@ -339,6 +399,7 @@ async fn a_retried_claim_is_stored_once() {
         .unwrap();
     let again = w
         .portal
+        .claims
         .file_claim(
             &voter,
             cat,
@@ -353,11 +414,13 @@ async fn a_retried_claim_is_stored_once() {
     assert_eq!(w.store.claims_of("1099584").len(), 1);
     let other = w
         .portal
+        .claims
         .file_claim(&voter, cat, None, "Un tout autre texte ici".into(), "cle-unique-1".into())
         .await;
     assert!(matches!(other, Err(DomainError::IdempotencyKeyReused)));
     let foreign = w
         .portal
+        .claims
         .file_claim(
             &voter,
             cat,

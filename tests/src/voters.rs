@@ -6,9 +6,9 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use aws_sdk_dynamodb::types::AttributeValue;
 use rand::distributions::Alphanumeric;
 use rand::Rng;
-use store_dynamodb::DynamoStore;
 use shared::model::{Civility, RollVoter};
 use shared::ports::Roll;
+use store_dynamodb::DynamoStore;
 
 use crate::mail::{latest_mail_to, mails_to, Mail};
 

@@ -7,7 +7,7 @@ use e2e::voters::{random_alnum, store, CSA_MEN};
 use e2e::{seed_voter, unknown_identifier, Api, Link, Reply, Secrets, Session, Voter};
 use serde_json::json;
 use shared::model::Calendar;
-use shared::ports::Calendars;
+use shared::ports::{Calendars, Roll};
 
 /// Sets the calendar for one test and restores the saved one when dropped, on failure too.
 struct CalendarGuard {

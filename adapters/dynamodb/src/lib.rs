@@ -18,8 +18,8 @@ use shared::model::{
     RollEntry, RollVoter, Scrutin, SessionKind, SessionRecord, TokenPurpose, TokenRecord, Voter,
 };
 use shared::ports::{
-    Accounts, Activation, Ballots, Calendars, ClaimOutcome, Claims, FailureKind, Roll, RollCursor,
-    StoreError, StoreResult,
+    AccountOpening, Activation, Ballots, Calendars, ClaimOutcome, Claims, FailureCounters,
+    FailureKind, LinkTokens, Roll, RollCursor, SessionStore, StoreError, StoreResult, Voters,
 };
 
 /// Bulk and administrative operations of `electeur-admin`.
@@ -403,7 +403,7 @@ fn scrutin_from(items: &[Item]) -> StoreResult<Option<Scrutin>> {
 }
 
 #[async_trait]
-impl Accounts for DynamoStore {
+impl Voters for DynamoStore {
     async fn voter_id_for_email(&self, email: &str) -> StoreResult<Option<String>> {
         Ok(self.get(keys::email_key(email), true).await?.and_then(|i| get_s(&i, "voter_id")))
     }
@@ -411,7 +411,10 @@ impl Accounts for DynamoStore {
     async fn voter(&self, voter_id: &str) -> StoreResult<Option<Voter>> {
         self.get(keys::voter_key(voter_id), true).await?.map(|i| voter_from(&i)).transpose()
     }
+}
 
+#[async_trait]
+impl LinkTokens for DynamoStore {
     async fn issue_token(
         &self,
         voter: &Voter,
@@ -475,7 +478,10 @@ impl Accounts for DynamoStore {
             .map_err(conditional)?;
         Ok(())
     }
+}
 
+#[async_trait]
+impl AccountOpening for DynamoStore {
     async fn activate_account(
         &self,
         token: &TokenRecord,
@@ -557,7 +563,10 @@ impl Accounts for DynamoStore {
         )?;
         self.consume_token_with(token, voter, session, now).await
     }
+}
 
+#[async_trait]
+impl FailureCounters for DynamoStore {
     async fn record_failure(
         &self,
         voter_id: &str,
@@ -584,7 +593,10 @@ impl Accounts for DynamoStore {
             .map_err(conditional)?;
         Ok(())
     }
+}
 
+#[async_trait]
+impl SessionStore for DynamoStore {
     async fn open_login_session(&self, voter: &Voter, session: &SessionRecord) -> StoreResult<()> {
         let update = built(
             Update::builder()
@@ -783,18 +795,6 @@ impl Calendars for DynamoStore {
             voting_closes_at: at("voting_closes_at")?,
         }))
     }
-
-    async fn put_calendar(&self, calendar: &Calendar) -> StoreResult<()> {
-        let item = calendar_item(calendar);
-        self.client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(item))
-            .send()
-            .await
-            .map_err(backend)?;
-        Ok(())
-    }
 }
 
 /// The one calendar item, as the functions read it.
@@ -859,6 +859,18 @@ pub fn roll_entry_item(voter: &RollVoter, scrutin_id: &str) -> Item {
 
 #[async_trait]
 impl Roll for DynamoStore {
+    async fn put_calendar(&self, calendar: &Calendar) -> StoreResult<()> {
+        let item = calendar_item(calendar);
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .send()
+            .await
+            .map_err(backend)?;
+        Ok(())
+    }
+
     /// Writes a voter of the roll, its identifier index and its electoral-list entries in one
     /// transaction. Account state (status, credentials, counters) of a voter already imported is
     /// kept: re-importing the same roll changes nothing.

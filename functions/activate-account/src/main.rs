@@ -3,12 +3,12 @@
 
 use std::sync::Arc;
 
+use lambda_edge::http::{self, Reply, Request};
+use lambda_edge::routes;
 use lambda_http::http::Method;
 use serde::Deserialize;
-use lambda_edge::http::{self, Reply, Request};
-use shared::service::Portal;
+use shared::services::AccountOpening;
 use shared::validate::{RawToken, SecretAnswer, VoterId};
-use lambda_edge::routes;
 use shared::DomainError;
 
 #[derive(Deserialize)]
@@ -20,7 +20,7 @@ struct ActivateAccountRequest {
     answer: String,
 }
 
-async fn handle(portal: Arc<Portal>, req: Request) -> Reply {
+async fn handle(service: Arc<AccountOpening>, req: Request) -> Reply {
     match http::route(&req) {
         (Method::POST, p) if p == routes::ACTIVATE_ACCOUNT => {
             let body: ActivateAccountRequest = http::json_body(&req)?;
@@ -28,8 +28,8 @@ async fn handle(portal: Arc<Portal>, req: Request) -> Reply {
             let token = RawToken::parse(&body.token)?;
             let answer = SecretAnswer::parse(&body.answer)?;
             let session =
-                portal.activate_account(&voter_id, &token, body.question_id, &answer).await?;
-            http::session_opened(201, "active", &session, &portal.config)
+                service.activate_account(&voter_id, &token, body.question_id, &answer).await?;
+            http::session_opened(201, "active", &session, &service.config)
         }
         _ => Err(DomainError::NotFound),
     }
@@ -37,5 +37,5 @@ async fn handle(portal: Arc<Portal>, req: Request) -> Reply {
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    lambda_edge::runtime::run("activate-account", handle).await
+    lambda_edge::runtime::run("activate-account", AccountOpening::new, handle).await
 }

@@ -3,12 +3,12 @@
 
 use std::sync::Arc;
 
+use lambda_edge::http::{self, Reply, Request};
+use lambda_edge::routes;
 use lambda_http::http::Method;
 use serde::Deserialize;
-use lambda_edge::http::{self, Reply, Request};
-use shared::service::Portal;
+use shared::services::ActivationRequests;
 use shared::validate::Identifier;
-use lambda_edge::routes;
 use shared::DomainError;
 
 #[derive(Deserialize)]
@@ -17,19 +17,20 @@ struct ActivateRequest {
     identifier: String,
 }
 
-const ACCEPTED: &str = "Si votre identifiant figure sur la liste électorale et que votre espace n'est pas encore activé, \
-un courriel « Création de votre mot de passe Élections » vient de vous être envoyé. Connectez-vous à votre messagerie \
-académique pour finaliser l'ouverture de votre espace électeur.";
-
-async fn handle(portal: Arc<Portal>, req: Request) -> Reply {
+async fn handle(service: Arc<ActivationRequests>, req: Request) -> Reply {
     match http::route(&req) {
-        (Method::GET, p) if p == routes::ELECTION => http::json(200, &portal.election().await?),
+        (Method::GET, p) if p == routes::ELECTION => {
+            http::json(200, &service.election.view().await?)
+        }
         (Method::POST, p) if p == routes::ACTIVATE => {
             let body: ActivateRequest = http::json_body(&req)?;
             let identifier = Identifier::parse(&body.identifier)?;
-            http::uniform(portal.config.response_floor, portal.request_activation(&identifier))
+            http::uniform(service.config.response_floor, service.request_activation(&identifier))
                 .await?;
-            http::json(202, &serde_json::json!({ "status": "accepted", "message": ACCEPTED }))
+            http::json(
+                202,
+                &serde_json::json!({ "status": "accepted", "message": shared::texts::ACTIVATION_ACCEPTED }),
+            )
         }
         _ => Err(DomainError::NotFound),
     }
@@ -37,5 +38,5 @@ async fn handle(portal: Arc<Portal>, req: Request) -> Reply {
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    lambda_edge::runtime::run("activate", handle).await
+    lambda_edge::runtime::run("activate", ActivationRequests::new, handle).await
 }

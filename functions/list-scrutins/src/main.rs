@@ -3,12 +3,12 @@
 
 use std::sync::Arc;
 
+use lambda_edge::http::{self, Reply, Request};
+use lambda_edge::routes;
 use lambda_http::http::Method;
 use shared::calendar::Need;
-use lambda_edge::http::{self, Reply, Request};
-use shared::service::Portal;
+use shared::services::BallotReading;
 use shared::views::VoterView;
-use lambda_edge::routes;
 use shared::{validate, DomainError};
 
 const DEFAULT_PAGE: usize = 50;
@@ -30,15 +30,15 @@ fn page_size(req: &Request) -> Result<usize, DomainError> {
     }
 }
 
-async fn handle(portal: Arc<Portal>, req: Request) -> Reply {
+async fn handle(service: Arc<BallotReading>, req: Request) -> Reply {
     let (method, path) = http::route(&req);
     if method != Method::GET {
         return Err(DomainError::NotFound);
     }
-    let me = portal.authenticate(http::session_secret(&req).as_deref()).await?;
-    portal.require(Need::PortalOpen).await?;
+    let me = service.sessions.authenticate(http::session_secret(&req).as_deref()).await?;
+    service.election.require(Need::PortalOpen).await?;
     if path == routes::SCRUTINS {
-        let scrutins = portal.my_scrutins(&me.voter).await?;
+        let scrutins = service.catalog.my_scrutins(&me.voter).await?;
         return http::json(
             200,
             &serde_json::json!({ "voter": VoterView::of(&me.voter), "scrutins": scrutins }),
@@ -51,7 +51,8 @@ async fn handle(portal: Arc<Portal>, req: Request) -> Reply {
         validate::scrutin_id(&raw_id, "id").map_err(|_| DomainError::ScrutinNotFound)?;
     let limit = page_size(&req)?;
     let cursor = http::query_param(&req, "cursor");
-    let page = portal.electoral_list(&me.voter, &scrutin_id, cursor.as_deref(), limit).await?;
+    let page =
+        service.catalog.electoral_list(&me.voter, &scrutin_id, cursor.as_deref(), limit).await?;
     http::json(
         200,
         &serde_json::json!({
@@ -64,5 +65,5 @@ async fn handle(portal: Arc<Portal>, req: Request) -> Reply {
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    lambda_edge::runtime::run("list-scrutins", handle).await
+    lambda_edge::runtime::run("list-scrutins", BallotReading::new, handle).await
 }

@@ -3,14 +3,14 @@
 
 use std::sync::Arc;
 
+use lambda_edge::http::{self, Reply, Request};
+use lambda_edge::routes;
 use lambda_http::http::Method;
 use serde::Deserialize;
 use shared::calendar::Need;
-use lambda_edge::http::{self, Reply, Request};
-use shared::service::Portal;
+use shared::services::Login;
 use shared::validate::{Identifier, LoginPassword};
 use shared::views::{SessionView, VoterView};
-use lambda_edge::routes;
 use shared::DomainError;
 
 #[derive(Deserialize)]
@@ -20,31 +20,31 @@ struct LoginRequest {
     password: String,
 }
 
-async fn handle(portal: Arc<Portal>, req: Request) -> Reply {
+async fn handle(service: Arc<Login>, req: Request) -> Reply {
     match http::route(&req) {
         (Method::POST, p) if p == routes::LOGIN => {
             let body: LoginRequest = http::json_body(&req)?;
             let identifier = Identifier::parse(&body.identifier)?;
             let password = LoginPassword::parse(&body.password)?;
             let (session, voter) =
-                http::uniform(portal.config.response_floor, portal.login(&identifier, &password))
+                http::uniform(service.config.response_floor, service.login(&identifier, &password))
                     .await?;
             let reply = http::json(
                 200,
                 &serde_json::json!({
-                    "session": SessionView::of(&session.record, &portal.config),
+                    "session": SessionView::of(&session.record, &service.config),
                     "voter": VoterView::of(&voter),
                 }),
             )?;
-            Ok(http::with_session_cookie(reply, &session, portal.config.session_absolute))
+            Ok(http::with_session_cookie(reply, &session, service.config.session_absolute))
         }
         (Method::GET, p) if p == routes::SESSION => {
-            let me = portal.authenticate(http::session_secret(&req).as_deref()).await?;
-            portal.require(Need::PortalOpen).await?;
+            let me = service.sessions.authenticate(http::session_secret(&req).as_deref()).await?;
+            service.election.require(Need::PortalOpen).await?;
             http::json(
                 200,
                 &serde_json::json!({
-                    "session": SessionView::of(&me.session, &portal.config),
+                    "session": SessionView::of(&me.session, &service.config),
                     "voter": VoterView::of(&me.voter),
                 }),
             )
@@ -55,5 +55,5 @@ async fn handle(portal: Arc<Portal>, req: Request) -> Reply {
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    lambda_edge::runtime::run("login", handle).await
+    lambda_edge::runtime::run("login", Login::new, handle).await
 }

@@ -2,16 +2,16 @@
 
 use std::sync::Arc;
 
-use lambda_http::http::Method;
 use lambda_edge::http::{self, Reply, Request};
-use shared::service::Portal;
 use lambda_edge::routes;
+use lambda_http::http::Method;
+use shared::services::Sessions;
 use shared::DomainError;
 
-async fn handle(portal: Arc<Portal>, req: Request) -> Reply {
+async fn handle(service: Arc<Sessions>, req: Request) -> Reply {
     match http::route(&req) {
         (Method::POST, p) if p == routes::LOGOUT => {
-            portal.logout(http::session_secret(&req).as_deref()).await?;
+            service.logout(http::session_secret(&req).as_deref()).await?;
             Ok(http::clearing_session_cookie(http::no_content()?))
         }
         _ => Err(DomainError::NotFound),
@@ -20,5 +20,5 @@ async fn handle(portal: Arc<Portal>, req: Request) -> Reply {
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    lambda_edge::runtime::run("logout", handle).await
+    lambda_edge::runtime::run("logout", Sessions::new, handle).await
 }

@@ -3,13 +3,13 @@
 
 use std::sync::Arc;
 
+use lambda_edge::http::{self, Reply, Request};
+use lambda_edge::routes;
 use lambda_http::http::Method;
 use serde::Deserialize;
-use lambda_edge::http::{self, Reply, Request};
 use shared::questions::QUESTIONS;
-use shared::service::Portal;
+use shared::services::Reassort;
 use shared::validate::{Identifier, SecretAnswer};
-use lambda_edge::routes;
 use shared::DomainError;
 
 #[derive(Deserialize)]
@@ -20,11 +20,7 @@ struct ReassortRequest {
     answer: String,
 }
 
-const ACCEPTED: &str = "Si les informations saisies correspondent à un compte activé, un courriel de réassort vient \
-d'être envoyé à votre messagerie académique. Si votre espace n'était pas encore activé, vous recevez à la place le \
-courriel de création de votre mot de passe Élections.";
-
-async fn handle(portal: Arc<Portal>, req: Request) -> Reply {
+async fn handle(service: Arc<Reassort>, req: Request) -> Reply {
     match http::route(&req) {
         (Method::GET, p) if p == routes::QUESTIONS => {
             http::json(200, &serde_json::json!({ "questions": QUESTIONS }))
@@ -34,16 +30,19 @@ async fn handle(portal: Arc<Portal>, req: Request) -> Reply {
             let identifier = Identifier::parse(&body.identifier)?;
             let answer = SecretAnswer::parse(&body.answer)?;
             http::uniform(
-                portal.config.response_floor,
-                portal.request_reassort(&identifier, body.question_id, &answer),
+                service.config.response_floor,
+                service.request_reassort(&identifier, body.question_id, &answer),
             )
             .await?;
-            http::json(202, &serde_json::json!({ "status": "accepted", "message": ACCEPTED }))
+            http::json(
+                202,
+                &serde_json::json!({ "status": "accepted", "message": shared::texts::REASSORT_ACCEPTED }),
+            )
         }
         (Method::POST, p) if p == routes::REASSORT_CONFIRM => {
             let (voter_id, token) = http::json_body::<http::LinkBody>(&req)?.parse()?;
-            let session = portal.confirm_reassort(&voter_id, &token).await?;
-            http::session_opened(200, "password_changed", &session, &portal.config)
+            let session = service.confirm_reassort(&voter_id, &token).await?;
+            http::session_opened(200, "password_changed", &session, &service.config)
         }
         _ => Err(DomainError::NotFound),
     }
@@ -51,5 +50,5 @@ async fn handle(portal: Arc<Portal>, req: Request) -> Reply {
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    lambda_edge::runtime::run("reassort", handle).await
+    lambda_edge::runtime::run("reassort", Reassort::new, handle).await
 }

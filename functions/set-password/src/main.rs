@@ -3,14 +3,14 @@
 
 use std::sync::Arc;
 
+use lambda_edge::http::{self, Reply, Request};
+use lambda_edge::routes;
 use lambda_http::http::Method;
 use serde::Deserialize;
-use lambda_edge::http::{self, Reply, Request};
 use shared::model::TokenPurpose;
 use shared::questions::QUESTIONS;
-use shared::service::Portal;
+use shared::services::PasswordChoice;
 use shared::validate::{RawToken, VoterId};
-use lambda_edge::routes;
 use shared::DomainError;
 
 #[derive(Deserialize)]
@@ -26,18 +26,18 @@ fn required_query(req: &Request, name: &str) -> Result<String, DomainError> {
         .ok_or_else(|| DomainError::InvalidRequest(format!("paramètre « {name} » manquant")))
 }
 
-async fn handle(portal: Arc<Portal>, req: Request) -> Reply {
+async fn handle(service: Arc<PasswordChoice>, req: Request) -> Reply {
     match http::route(&req) {
         (Method::GET, p) if p == routes::TOKEN => {
             let voter_id = VoterId::parse(&required_query(&req, "voter_id")?)?;
             let token = RawToken::parse(&required_query(&req, "token")?)?;
-            http::json(200, &portal.check_token(&voter_id, &token).await?)
+            http::json(200, &service.check_token(&voter_id, &token).await?)
         }
         (Method::POST, p) if p == routes::PASSWORD => {
             let body: SetPasswordRequest = http::json_body(&req)?;
             let voter_id = VoterId::parse(&body.voter_id)?;
             let token = RawToken::parse(&body.token)?;
-            let purpose = portal.set_password(&voter_id, &token, &body.password).await?;
+            let purpose = service.set_password(&voter_id, &token, &body.password).await?;
             let next = match purpose {
                 TokenPurpose::Activation => "choose_challenge",
                 TokenPurpose::Reassort => "confirm_reassort",
@@ -53,5 +53,5 @@ async fn handle(portal: Arc<Portal>, req: Request) -> Reply {
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    lambda_edge::runtime::run("set-password", handle).await
+    lambda_edge::runtime::run("set-password", PasswordChoice::new, handle).await
 }

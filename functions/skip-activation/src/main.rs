@@ -3,18 +3,18 @@
 
 use std::sync::Arc;
 
-use lambda_http::http::Method;
 use lambda_edge::http::{self, Reply, Request};
-use shared::service::Portal;
 use lambda_edge::routes;
+use lambda_http::http::Method;
+use shared::services::AccountOpening;
 use shared::DomainError;
 
-async fn handle(portal: Arc<Portal>, req: Request) -> Reply {
+async fn handle(service: Arc<AccountOpening>, req: Request) -> Reply {
     match http::route(&req) {
         (Method::POST, p) if p == routes::SKIP_ACTIVATION => {
             let (voter_id, token) = http::json_body::<http::LinkBody>(&req)?.parse()?;
-            let session = portal.skip_activation(&voter_id, &token).await?;
-            http::session_opened(200, "not_activated", &session, &portal.config)
+            let session = service.skip_activation(&voter_id, &token).await?;
+            http::session_opened(200, "not_activated", &session, &service.config)
         }
         _ => Err(DomainError::NotFound),
     }
@@ -22,5 +22,5 @@ async fn handle(portal: Arc<Portal>, req: Request) -> Reply {
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    lambda_edge::runtime::run("skip-activation", handle).await
+    lambda_edge::runtime::run("skip-activation", AccountOpening::new, handle).await
 }

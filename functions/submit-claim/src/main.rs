@@ -3,14 +3,14 @@
 
 use std::sync::Arc;
 
+use lambda_edge::http::{self, Reply, Request};
+use lambda_edge::routes;
 use lambda_http::http::Method;
 use serde::Deserialize;
-use lambda_edge::http::{self, Reply, Request};
 use shared::model::ClaimCategory;
-use shared::service::Portal;
+use shared::services::ClaimFiling;
 use shared::views::ClaimView;
-use lambda_edge::routes;
-use shared::{validate, DomainError};
+use shared::{texts, validate, DomainError};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -21,16 +21,16 @@ struct ClaimRequest {
     text: String,
 }
 
-async fn handle(portal: Arc<Portal>, req: Request) -> Reply {
+async fn handle(service: Arc<ClaimFiling>, req: Request) -> Reply {
     match http::route(&req) {
         (Method::POST, p) if p == routes::CLAIMS => {
-            let me = portal.authenticate(http::session_secret(&req).as_deref()).await?;
+            let me = service.sessions.authenticate(http::session_secret(&req).as_deref()).await?;
             let key = validate::idempotency_key(http::header_value(&req, "idempotency-key"))?;
             let body: ClaimRequest = http::json_body(&req)?;
             let category =
                 ClaimCategory::parse(&body.category).ok_or_else(|| DomainError::InvalidField {
                     field: "category",
-                    message: "Choisissez l'objet de la réclamation dans la liste proposée.".into(),
+                    message: texts::UNKNOWN_CLAIM_CATEGORY.into(),
                 })?;
             let scrutin_id = body
                 .scrutin_id
@@ -38,7 +38,7 @@ async fn handle(portal: Arc<Portal>, req: Request) -> Reply {
                 .map(|id| validate::scrutin_id(id, "scrutin_id"))
                 .transpose()?;
             let text = validate::claim_text(&body.text)?;
-            let filed = portal.file_claim(&me.voter, category, scrutin_id, text, key).await?;
+            let filed = service.file_claim(&me.voter, category, scrutin_id, text, key).await?;
             http::json(
                 if filed.created { 201 } else { 200 },
                 &ClaimView::of(&filed.claim, filed.acknowledgement),
@@ -50,5 +50,5 @@ async fn handle(portal: Arc<Portal>, req: Request) -> Reply {
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    lambda_edge::runtime::run("submit-claim", handle).await
+    lambda_edge::runtime::run("submit-claim", ClaimFiling::new, handle).await
 }

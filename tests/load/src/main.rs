@@ -12,9 +12,9 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context, Result};
 use clap::Parser;
 use serde_json::{json, Value};
-use store_dynamodb::DynamoStore;
 use shared::model::{Civility, RollVoter};
 use shared::ports::Roll;
+use store_dynamodb::DynamoStore;
 
 #[derive(Parser)]
 #[command(about = "Load test of the local espace-electeur stack (loopback only).")]

@@ -1,0 +1,114 @@
+//! `reassort`: a lost password replaced through the challenge answer and the mailbox.
+
+use std::sync::Arc;
+
+use super::links::Expect;
+use super::login::{lock_delay, ANSWER_MAX_DELAY};
+use super::sessions::new_session;
+use super::{epoch, Election, LinkMail, Links, OpenedSession, Wiring};
+use crate::calendar::Need;
+use crate::config::Config;
+use crate::error::DomainError;
+use crate::model::{AccountStatus, SessionKind, TokenPurpose};
+use crate::ports::{AccountOpening, Calendars, FailureCounters, FailureKind, LinkTokens, Voters};
+use crate::questions;
+use crate::secrets;
+use crate::validate::{Identifier, RawToken, SecretAnswer, VoterId};
+
+pub struct Reassort {
+    election: Election,
+    voters: Arc<dyn Voters>,
+    failures: Arc<dyn FailureCounters>,
+    accounts: Arc<dyn AccountOpening>,
+    links: Links,
+    link_mail: LinkMail,
+    pub config: Config,
+}
+
+impl Reassort {
+    pub fn new<S>(w: &Wiring<S>) -> Self
+    where
+        S: Calendars + Voters + LinkTokens + FailureCounters + AccountOpening + 'static,
+    {
+        Reassort {
+            election: Election::new(w),
+            voters: w.store.clone(),
+            failures: w.store.clone(),
+            accounts: w.store.clone(),
+            links: Links::new(w),
+            link_mail: LinkMail::new(w),
+            config: w.config.clone(),
+        }
+    }
+
+    /// A réassort mail when identifier, question and answer match an active account; an
+    /// activation mail for an account never activated; nothing otherwise. Same outcome for all.
+    pub async fn request_reassort(
+        &self,
+        identifier: &Identifier,
+        question_id: i64,
+        answer: &SecretAnswer,
+    ) -> Result<(), DomainError> {
+        self.election.require(Need::PortalOpen).await?;
+        if questions::find(question_id).is_none() {
+            return Err(questions::unknown());
+        }
+        let voter = match super::voter_by_identifier(self.voters.as_ref(), identifier).await? {
+            None => {
+                secrets::verify(answer.expose().to_string(), secrets::dummy_hash()).await;
+                tracing::info!("réassort asked for an identifier not on the roll");
+                return Ok(());
+            }
+            Some(v) => v,
+        };
+        if voter.status == AccountStatus::NotActivated {
+            secrets::verify(answer.expose().to_string(), secrets::dummy_hash()).await;
+            return self.link_mail.send(&voter, TokenPurpose::Activation).await;
+        }
+        let now = epoch(self.election.now());
+        if voter.answer_locked_until > now {
+            secrets::verify(answer.expose().to_string(), secrets::dummy_hash()).await;
+            tracing::info!(voter_id = %voter.roll.voter_id, "réassort while answers are locked, nothing sent");
+            return Ok(());
+        }
+        let stored = voter.answer_hash.clone().unwrap_or_else(secrets::dummy_hash);
+        let answer_ok = secrets::verify(answer.expose().to_string(), stored).await;
+        if answer_ok && voter.question_id == Some(question_id as u8) {
+            return self.link_mail.send(&voter, TokenPurpose::Reassort).await;
+        }
+        let failures = voter.failed_answers + 1;
+        let locked_until = now + lock_delay(failures, self.config.free_attempts, ANSWER_MAX_DELAY);
+        self.failures
+            .record_failure(&voter.roll.voter_id, FailureKind::Answer, locked_until)
+            .await?;
+        tracing::info!(voter_id = %voter.roll.voter_id, failures, "réassort with a wrong answer");
+        Ok(())
+    }
+
+    /// Confirms the password chosen through a réassort link: it replaces the old one and every
+    /// other session ends.
+    pub async fn confirm_reassort(
+        &self,
+        voter_id: &VoterId,
+        raw: &RawToken,
+    ) -> Result<OpenedSession, DomainError> {
+        self.election.require(Need::PortalOpen).await?;
+        let (token, voter) =
+            self.links.live(voter_id, raw, Expect::PasswordChosen(TokenPurpose::Reassort)).await?;
+        let now = epoch(self.election.now());
+        let session = new_session(
+            &voter,
+            SessionKind::Activated,
+            voter.credentials_version + 1,
+            now,
+            &self.config,
+        );
+        let written = self
+            .accounts
+            .complete_reassort(&token, voter.credentials_version, &session.record, now)
+            .await;
+        self.links.settle(&token, written).await?;
+        tracing::info!(voter_id = %voter.roll.voter_id, "password replaced by réassort");
+        Ok(session)
+    }
+}

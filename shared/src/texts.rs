@@ -1,0 +1,79 @@
+//! Every French text a voter reads in a reply of the API, in one place: error messages and the
+//! replies that say what happens next. The mails are in [`crate::mail`], the challenge questions
+//! in [`crate::questions`], the web pages in the portal's assets.
+
+// ---- errors ---------------------------------------------------------------------------------
+
+pub const LINK_INVALID: &str = "Ce lien n'est pas valide ou a été remplacé par un lien plus récent. Demandez un nouveau courriel si besoin.";
+pub const LINK_EXPIRED: &str =
+    "Ce lien a expiré. Demandez un nouveau courriel depuis la page d'accueil du portail.";
+pub const LINK_USED: &str =
+    "Ce lien a déjà été utilisé. Connectez-vous ou demandez un nouveau courriel.";
+pub const PASSWORD_NOT_SET: &str = "Créez d'abord votre mot de passe Élections.";
+pub const INVALID_CREDENTIALS: &str = "Identifiant ou mot de passe incorrect, ou trop de tentatives récentes. Réessayez plus tard, ou demandez un réassort ; si votre espace n'est pas encore activé, demandez le courriel d'activation.";
+pub const SESSION_ENDED: &str = "Votre session a expiré ou n'existe pas. Connectez-vous à nouveau.";
+pub const SCRUTIN_NOT_YOURS: &str = "Ce scrutin ne fait pas partie de vos scrutins.";
+pub const INVALID_CURSOR: &str = "Le curseur de pagination est invalide.";
+pub const IDEMPOTENCY_KEY_REQUIRED: &str =
+    "L'en-tête Idempotency-Key est obligatoire pour déposer une réclamation.";
+pub const IDEMPOTENCY_KEY_REUSED: &str =
+    "Cette clé Idempotency-Key a déjà servi pour une autre réclamation.";
+pub const NOT_FOUND: &str = "Ressource introuvable.";
+pub const JSON_REQUIRED: &str =
+    "Le corps de la requête doit être du JSON (Content-Type: application/json).";
+pub const PAYLOAD_TOO_LARGE: &str = "La requête est trop volumineuse.";
+pub const CONFLICT: &str =
+    "Une autre demande vient d'être traitée pour ce compte. Rechargez la page puis réessayez.";
+pub const UNAVAILABLE: &str = "Le service est momentanément indisponible. Votre demande n'a pas été enregistrée ; réessayez dans quelques instants.";
+pub const MALFORMED_REQUEST: &str = "La requête est mal formée : ";
+pub const CALENDAR_NOT_PUBLISHED: &str =
+    "Le calendrier de l'élection n'est pas encore publié : le portail n'est pas ouvert.";
+pub const UNKNOWN_QUESTION: &str = "Choisissez une question défi dans la liste proposée.";
+pub const UNKNOWN_CLAIM_CATEGORY: &str =
+    "Choisissez l'objet de la réclamation dans la liste proposée.";
+pub const BAD_IDENTIFIER: &str =
+    "L'identifiant doit être votre adresse de messagerie académique (prenom.nom@ac-academie.fr).";
+pub const BAD_VOTER_ID: &str =
+    "Identifiant d'électeur invalide : utilisez le lien reçu par courriel.";
+pub const BROKEN_LINK: &str =
+    "Le lien utilisé est incomplet ou abîmé : copiez le lien entier reçu par courriel.";
+pub const PASSWORD_TOO_SHORT: &str = "Le mot de passe doit contenir au moins 12 caractères.";
+pub const PASSWORD_TOO_LONG: &str = "Le mot de passe ne peut pas dépasser 128 caractères.";
+pub const PASSWORD_UNPRINTABLE: &str = "Le mot de passe contient un caractère non imprimable.";
+pub const PASSWORD_TOO_COMMON: &str = "Ce mot de passe est trop courant : choisissez-en un autre, par exemple une phrase de plusieurs mots.";
+pub const PASSWORD_PERSONAL: &str =
+    "Le mot de passe ne doit contenir ni votre identifiant ni votre nom.";
+pub const LOGIN_PASSWORD_LENGTH: &str = "Le mot de passe doit contenir entre 1 et 128 caractères.";
+pub const ANSWER_TOO_LONG: &str = "La réponse secrète ne peut pas dépasser 128 caractères.";
+pub const ANSWER_TOO_SHORT: &str =
+    "La réponse secrète doit contenir au moins 2 lettres ou chiffres.";
+pub const CLAIM_TEXT_LENGTH: &str =
+    "Le texte de la réclamation doit contenir entre 10 et 4000 caractères.";
+pub const CLAIM_TEXT_UNPRINTABLE: &str =
+    "Le texte de la réclamation contient un caractère non imprimable.";
+pub const BAD_IDEMPOTENCY_KEY: &str =
+    "L'en-tête Idempotency-Key doit contenir 8 à 64 lettres, chiffres, « - » ou « _ ».";
+pub const BAD_SCRUTIN_ID: &str = "Identifiant de scrutin invalide.";
+
+// ---- phases (dates in Paris time, as `calendar::paris` writes them) -------------------------
+
+pub fn portal_opens_on(date: &str) -> String {
+    format!("Le portail Élections ouvrira le {date}.")
+}
+
+pub fn portal_closed_since(date: &str) -> String {
+    format!("Le scrutin est clos depuis le {date} : le portail Élections est fermé.")
+}
+
+pub fn claims_closed_since(date: &str) -> String {
+    format!("Le dépôt des réclamations est clos depuis le {date}.")
+}
+
+// ---- replies --------------------------------------------------------------------------------
+
+pub const ACTIVATION_ACCEPTED: &str = "Si votre identifiant figure sur la liste électorale et que votre espace n'est pas encore activé, \
+un courriel « Création de votre mot de passe Élections » vient de vous être envoyé. Connectez-vous à votre messagerie \
+académique pour finaliser l'ouverture de votre espace électeur.";
+pub const REASSORT_ACCEPTED: &str = "Si les informations saisies correspondent à un compte activé, un courriel de réassort vient \
+d'être envoyé à votre messagerie académique. Si votre espace n'était pas encore activé, vous recevez à la place le \
+courriel de création de votre mot de passe Élections.";
