@@ -1,0 +1,121 @@
+//! Claims and their idempotency keys.
+
+use async_trait::async_trait;
+use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem};
+use chrono::{DateTime, Utc};
+
+use crate::keys::{self};
+use shared::model::{Claim, ClaimCategory, ClaimStatus};
+use shared::ports::{ClaimOutcome, Claims, StoreError, StoreResult};
+
+/// Bulk and administrative operations of `electeur-admin`.
+use crate::item::*;
+use crate::DynamoStore;
+
+pub(crate) fn claim_from(item: &Item) -> StoreResult<Claim> {
+    let created_at = DateTime::parse_from_rfc3339(&req_s(item, "created_at")?)
+        .map_err(|e| StoreError::Backend(format!("bad claim date: {e}")))?
+        .with_timezone(&Utc);
+    Ok(Claim {
+        reference: req_s(item, "reference")?,
+        voter_id: req_s(item, "voter_id")?,
+        category: ClaimCategory::parse(&req_s(item, "category")?)
+            .ok_or_else(|| StoreError::Backend("bad category".into()))?,
+        scrutin_id: get_s(item, "scrutin_id"),
+        text: req_s(item, "text")?,
+        created_at,
+        status: if get_s(item, "status").as_deref() == Some("answered") {
+            ClaimStatus::Answered
+        } else {
+            ClaimStatus::Open
+        },
+        fingerprint: get_s(item, "fingerprint").unwrap_or_default(),
+        idempotency_key: get_s(item, "idempotency_key").unwrap_or_default(),
+        acknowledged: item
+            .get("acknowledged")
+            .and_then(|v| v.as_bool().ok())
+            .copied()
+            .unwrap_or(false),
+    })
+}
+
+pub fn claim_item(claim: &Claim) -> Item {
+    let mut item = key((keys::voter_key(&claim.voter_id).0, keys::claim_sk(&claim.reference)));
+    item.insert("type".into(), s("claim"));
+    item.insert("reference".into(), s(&claim.reference));
+    item.insert("voter_id".into(), s(&claim.voter_id));
+    item.insert("category".into(), s(claim.category.as_str()));
+    if let Some(id) = &claim.scrutin_id {
+        item.insert("scrutin_id".into(), s(id));
+    }
+    item.insert("text".into(), s(&claim.text));
+    item.insert("created_at".into(), s(claim.created_at.to_rfc3339()));
+    item.insert(
+        "status".into(),
+        s(match claim.status {
+            ClaimStatus::Open => "open",
+            ClaimStatus::Answered => "answered",
+        }),
+    );
+    item.insert("fingerprint".into(), s(&claim.fingerprint));
+    item.insert("idempotency_key".into(), s(&claim.idempotency_key));
+    item.insert("acknowledged".into(), AttributeValue::Bool(claim.acknowledged));
+    item.insert(keys::GSI1_PK.into(), s(keys::claims_by_scrutin_pk(claim.scrutin_id.as_deref())));
+    item.insert(
+        keys::GSI1_SK.into(),
+        s(format!("{}#{}", claim.created_at.to_rfc3339(), claim.reference)),
+    );
+    item
+}
+
+pub fn parse_claim(item: &Item) -> StoreResult<Claim> {
+    claim_from(item)
+}
+
+#[async_trait]
+impl Claims for DynamoStore {
+    async fn file_claim(&self, claim: &Claim) -> StoreResult<ClaimOutcome> {
+        let voter_pk = keys::voter_key(&claim.voter_id).0;
+        let mut idem = key((voter_pk.clone(), keys::idempotency_sk(&claim.idempotency_key)));
+        idem.insert("type".into(), s("idempotency"));
+        idem.insert("reference".into(), s(&claim.reference));
+        let puts = vec![
+            TransactWriteItem::builder()
+                .put(self.put(idem, Some("attribute_not_exists(pk)"))?)
+                .build(),
+            TransactWriteItem::builder()
+                .put(self.put(claim_item(claim), Some("attribute_not_exists(pk)"))?)
+                .build(),
+        ];
+        match self.transact(puts).await {
+            Ok(()) => Ok(ClaimOutcome::Created),
+            Err(StoreError::ConditionFailed) => {
+                let idem = self
+                    .get((voter_pk.clone(), keys::idempotency_sk(&claim.idempotency_key)), true)
+                    .await?
+                    .ok_or(StoreError::TransactionConflict)?;
+                let reference = req_s(&idem, "reference")?;
+                let existing = self
+                    .get((voter_pk, keys::claim_sk(&reference)), true)
+                    .await?
+                    .ok_or(StoreError::TransactionConflict)?;
+                Ok(ClaimOutcome::Existing(claim_from(&existing)?))
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn mark_claim_acknowledged(&self, voter_id: &str, reference: &str) -> StoreResult<()> {
+        self.client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key((keys::voter_key(voter_id).0, keys::claim_sk(reference)))))
+            .update_expression("SET acknowledged = :t")
+            .condition_expression("attribute_exists(pk)")
+            .expression_attribute_values(":t", AttributeValue::Bool(true))
+            .send()
+            .await
+            .map_err(conditional)?;
+        Ok(())
+    }
+}

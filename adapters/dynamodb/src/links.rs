@@ -1,0 +1,215 @@
+//! Mailed links (token items) and the transactions that end them.
+
+use async_trait::async_trait;
+use aws_sdk_dynamodb::types::{TransactWriteItem, Update};
+
+use crate::keys::{self, PK, TTL};
+use shared::model::{AccountStatus, SessionRecord, TokenPurpose, TokenRecord, Voter};
+use shared::ports::{AccountOpening, Activation, LinkTokens, StoreError, StoreResult};
+
+/// Bulk and administrative operations of `electeur-admin`.
+use crate::item::*;
+use crate::DynamoStore;
+
+impl DynamoStore {
+    pub(crate) fn consume_token(&self, token: &TokenRecord, now: i64) -> StoreResult<Update> {
+        built(
+            Update::builder()
+                .table_name(&self.table)
+                .set_key(Some(key(keys::token_key(&token.hash))))
+                .update_expression("SET consumed_at = :now")
+                .condition_expression(
+                    "attribute_not_exists(consumed_at) AND expires_at > :now AND voter_id = :vid AND purpose = :purpose AND pending_password_hash = :ph",
+                )
+                .expression_attribute_values(":now", n(now))
+                .expression_attribute_values(":vid", s(&token.voter_id))
+                .expression_attribute_values(":purpose", s(token.purpose.as_str()))
+                .expression_attribute_values(":ph", s(token.pending_password_hash.clone().unwrap_or_default()))
+                .build(),
+        )
+    }
+
+    /// The transaction that ends a mailed link: consumes the token, changes the voter, opens a
+    /// session. Nothing of it is written unless every condition holds.
+    pub(crate) async fn consume_token_with(
+        &self,
+        token: &TokenRecord,
+        voter: Update,
+        session: &SessionRecord,
+        now: i64,
+    ) -> StoreResult<()> {
+        self.transact(vec![
+            TransactWriteItem::builder().update(self.consume_token(token, now)?).build(),
+            TransactWriteItem::builder().update(voter).build(),
+            self.put_session(session)?,
+        ])
+        .await
+    }
+}
+
+pub(crate) fn token_from(item: &Item) -> StoreResult<TokenRecord> {
+    let pk = req_s(item, PK)?;
+    Ok(TokenRecord {
+        hash: pk.trim_start_matches("TOKEN#").to_string(),
+        voter_id: req_s(item, "voter_id")?,
+        purpose: TokenPurpose::parse(&req_s(item, "purpose")?)
+            .ok_or_else(|| StoreError::Backend("bad purpose".into()))?,
+        generation: get_n(item, "generation").unwrap_or(0),
+        created_at: get_n(item, "created_at").unwrap_or(0),
+        expires_at: get_n(item, "expires_at").unwrap_or(0),
+        consumed_at: get_n(item, "consumed_at"),
+        pending_password_hash: get_s(item, "pending_password_hash"),
+    })
+}
+
+#[async_trait]
+impl LinkTokens for DynamoStore {
+    async fn issue_token(
+        &self,
+        voter: &Voter,
+        expected_generation: u64,
+        mail_window_start: i64,
+        mail_count: u32,
+        token: &TokenRecord,
+    ) -> StoreResult<()> {
+        let update = built(
+            Update::builder()
+                .table_name(&self.table)
+                .set_key(Some(key(keys::voter_key(&voter.roll.voter_id))))
+                .update_expression(
+                    "SET token_gen = :new, mail_window_start = :ws, mail_count = :mc",
+                )
+                .condition_expression("token_gen = :old")
+                .expression_attribute_values(":new", n(expected_generation + 1))
+                .expression_attribute_values(":old", n(expected_generation))
+                .expression_attribute_values(":ws", n(mail_window_start))
+                .expression_attribute_values(":mc", n(mail_count))
+                .build(),
+        )?;
+        let mut item = key(keys::token_key(&token.hash));
+        item.insert("type".into(), s("token"));
+        item.insert("voter_id".into(), s(&token.voter_id));
+        item.insert("purpose".into(), s(token.purpose.as_str()));
+        item.insert("generation".into(), n(token.generation));
+        item.insert("created_at".into(), n(token.created_at));
+        item.insert("expires_at".into(), n(token.expires_at));
+        item.insert(TTL.into(), n(token.expires_at + KEEP_AFTER_EXPIRY));
+        let put = self.put(item, Some("attribute_not_exists(pk)"))?;
+        self.transact(vec![
+            TransactWriteItem::builder().update(update).build(),
+            TransactWriteItem::builder().put(put).build(),
+        ])
+        .await
+    }
+
+    async fn token(&self, hash: &str) -> StoreResult<Option<TokenRecord>> {
+        self.get(keys::token_key(hash), true).await?.map(|i| token_from(&i)).transpose()
+    }
+
+    async fn set_pending_password(
+        &self,
+        token_hash: &str,
+        password_hash: &str,
+        now: i64,
+    ) -> StoreResult<()> {
+        self.client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key(keys::token_key(token_hash))))
+            .update_expression("SET pending_password_hash = :ph")
+            .condition_expression(
+                "attribute_exists(pk) AND attribute_not_exists(consumed_at) AND expires_at > :now",
+            )
+            .expression_attribute_values(":ph", s(password_hash))
+            .expression_attribute_values(":now", n(now))
+            .send()
+            .await
+            .map_err(conditional)?;
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl AccountOpening for DynamoStore {
+    async fn activate_account(
+        &self,
+        token: &TokenRecord,
+        activation: &Activation,
+        session: &SessionRecord,
+        now: i64,
+    ) -> StoreResult<()> {
+        let voter = built(
+            Update::builder()
+                .table_name(&self.table)
+                .set_key(Some(key(keys::voter_key(&token.voter_id))))
+                .update_expression(
+                    "SET password_hash = :ph, question_id = :q, answer_hash = :ah, #status = :active, activated_at = :now, cred_version = cred_version + :one",
+                )
+                .condition_expression("token_gen = :gen AND #status = :not_activated")
+                .expression_attribute_names("#status", "status")
+                .expression_attribute_values(":ph", s(&activation.password_hash))
+                .expression_attribute_values(":q", n(activation.question_id))
+                .expression_attribute_values(":ah", s(&activation.answer_hash))
+                .expression_attribute_values(":active", s(AccountStatus::Active.as_str()))
+                .expression_attribute_values(":not_activated", s(AccountStatus::NotActivated.as_str()))
+                .expression_attribute_values(":now", n(now))
+                .expression_attribute_values(":one", n(1))
+                .expression_attribute_values(":gen", n(token.generation))
+                .build(),
+        )?;
+        self.consume_token_with(token, voter, session, now).await
+    }
+
+    async fn skip_activation(
+        &self,
+        token: &TokenRecord,
+        session: &SessionRecord,
+        now: i64,
+    ) -> StoreResult<()> {
+        let voter = built(
+            Update::builder()
+                .table_name(&self.table)
+                .set_key(Some(key(keys::voter_key(&token.voter_id))))
+                .update_expression("ADD skip_count :one SET last_access_without_activation = :now")
+                .condition_expression("token_gen = :gen AND #status = :not_activated")
+                .expression_attribute_names("#status", "status")
+                .expression_attribute_values(":one", n(1))
+                .expression_attribute_values(":now", n(now))
+                .expression_attribute_values(":gen", n(token.generation))
+                .expression_attribute_values(
+                    ":not_activated",
+                    s(AccountStatus::NotActivated.as_str()),
+                )
+                .build(),
+        )?;
+        self.consume_token_with(token, voter, session, now).await
+    }
+
+    async fn complete_reassort(
+        &self,
+        token: &TokenRecord,
+        expected_credentials_version: u64,
+        session: &SessionRecord,
+        now: i64,
+    ) -> StoreResult<()> {
+        let voter = built(
+            Update::builder()
+                .table_name(&self.table)
+                .set_key(Some(key(keys::voter_key(&token.voter_id))))
+                .update_expression(
+                    "SET password_hash = :ph, cred_version = :new, failed_logins = :zero, login_locked_until = :zero, failed_answers = :zero, answer_locked_until = :zero, password_changed_at = :now",
+                )
+                .condition_expression("token_gen = :gen AND #status = :active AND cred_version = :old")
+                .expression_attribute_names("#status", "status")
+                .expression_attribute_values(":ph", s(token.pending_password_hash.clone().unwrap_or_default()))
+                .expression_attribute_values(":new", n(expected_credentials_version + 1))
+                .expression_attribute_values(":old", n(expected_credentials_version))
+                .expression_attribute_values(":zero", n(0))
+                .expression_attribute_values(":now", n(now))
+                .expression_attribute_values(":gen", n(token.generation))
+                .expression_attribute_values(":active", s(AccountStatus::Active.as_str()))
+                .build(),
+        )?;
+        self.consume_token_with(token, voter, session, now).await
+    }
+}

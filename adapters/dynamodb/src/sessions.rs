@@ -1,0 +1,102 @@
+//! Session items.
+
+use async_trait::async_trait;
+use aws_sdk_dynamodb::types::{TransactWriteItem, Update};
+
+use crate::keys::{self, PK, TTL};
+use shared::model::{AccountStatus, SessionKind, SessionRecord, Voter};
+use shared::ports::{SessionStore, StoreError, StoreResult};
+
+/// Bulk and administrative operations of `electeur-admin`.
+use crate::item::*;
+use crate::DynamoStore;
+
+impl DynamoStore {
+    pub(crate) fn session_item(&self, session: &SessionRecord) -> Item {
+        let mut item = key(keys::session_key(&session.hash));
+        item.insert("type".into(), s("session"));
+        item.insert("voter_id".into(), s(&session.voter_id));
+        item.insert("kind".into(), s(session.kind.as_str()));
+        item.insert("cred_version".into(), n(session.credentials_version));
+        item.insert("created_at".into(), n(session.created_at));
+        item.insert("last_seen_at".into(), n(session.last_seen_at));
+        item.insert("absolute_expires_at".into(), n(session.absolute_expires_at));
+        item.insert(TTL.into(), n(session.absolute_expires_at + KEEP_AFTER_EXPIRY));
+        item
+    }
+
+    pub(crate) fn put_session(&self, session: &SessionRecord) -> StoreResult<TransactWriteItem> {
+        Ok(TransactWriteItem::builder()
+            .put(self.put(self.session_item(session), Some("attribute_not_exists(pk)"))?)
+            .build())
+    }
+}
+
+pub(crate) fn session_from(item: &Item) -> StoreResult<SessionRecord> {
+    let pk = req_s(item, PK)?;
+    Ok(SessionRecord {
+        hash: pk.trim_start_matches("SESSION#").to_string(),
+        voter_id: req_s(item, "voter_id")?,
+        kind: SessionKind::parse(&req_s(item, "kind")?)
+            .ok_or_else(|| StoreError::Backend("bad session kind".into()))?,
+        credentials_version: get_n(item, "cred_version").unwrap_or(0),
+        created_at: get_n(item, "created_at").unwrap_or(0),
+        last_seen_at: get_n(item, "last_seen_at").unwrap_or(0),
+        absolute_expires_at: get_n(item, "absolute_expires_at").unwrap_or(0),
+    })
+}
+
+#[async_trait]
+impl SessionStore for DynamoStore {
+    async fn open_login_session(&self, voter: &Voter, session: &SessionRecord) -> StoreResult<()> {
+        let update = built(
+            Update::builder()
+                .table_name(&self.table)
+                .set_key(Some(key(keys::voter_key(&voter.roll.voter_id))))
+                .update_expression(
+                    "SET failed_logins = :zero, login_locked_until = :zero, last_login_at = :now",
+                )
+                .condition_expression("cred_version = :cv AND #status = :active")
+                .expression_attribute_names("#status", "status")
+                .expression_attribute_values(":zero", n(0))
+                .expression_attribute_values(":now", n(session.created_at))
+                .expression_attribute_values(":cv", n(session.credentials_version))
+                .expression_attribute_values(":active", s(AccountStatus::Active.as_str()))
+                .build(),
+        )?;
+        self.transact(vec![
+            TransactWriteItem::builder().update(update).build(),
+            self.put_session(session)?,
+        ])
+        .await
+    }
+
+    async fn session(&self, hash: &str) -> StoreResult<Option<SessionRecord>> {
+        self.get(keys::session_key(hash), true).await?.map(|i| session_from(&i)).transpose()
+    }
+
+    async fn touch_session(&self, hash: &str, now: i64) -> StoreResult<()> {
+        self.client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key(keys::session_key(hash))))
+            .update_expression("SET last_seen_at = :now")
+            .condition_expression("attribute_exists(pk)")
+            .expression_attribute_values(":now", n(now))
+            .send()
+            .await
+            .map_err(conditional)?;
+        Ok(())
+    }
+
+    async fn delete_session(&self, hash: &str) -> StoreResult<()> {
+        self.client
+            .delete_item()
+            .table_name(&self.table)
+            .set_key(Some(key(keys::session_key(hash))))
+            .send()
+            .await
+            .map_err(backend)?;
+        Ok(())
+    }
+}

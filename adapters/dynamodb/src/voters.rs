@@ -1,0 +1,87 @@
+//! Voter profiles: reading them by id and by identifier, and their failure counters.
+
+use async_trait::async_trait;
+
+use crate::keys::{self};
+use shared::model::{AccountStatus, RollVoter, Voter};
+use shared::ports::{FailureCounters, FailureKind, StoreResult, Voters};
+
+/// Bulk and administrative operations of `electeur-admin`.
+use crate::item::*;
+use crate::DynamoStore;
+
+pub(crate) fn voter_from(item: &Item) -> StoreResult<Voter> {
+    let scrutins = item
+        .get("scrutins")
+        .and_then(|v| v.as_l().ok())
+        .map(|l| l.iter().filter_map(|x| x.as_s().ok().cloned()).collect())
+        .unwrap_or_default();
+    Ok(Voter {
+        roll: RollVoter {
+            voter_id: req_s(item, "voter_id")?,
+            email: req_s(item, "email")?,
+            civility: civility(item, "civility")?,
+            first_name: req_s(item, "first_name")?,
+            last_name: req_s(item, "last_name")?,
+            scrutins,
+        },
+        status: if get_s(item, "status").as_deref() == Some("active") {
+            AccountStatus::Active
+        } else {
+            AccountStatus::NotActivated
+        },
+        password_hash: get_s(item, "password_hash"),
+        question_id: get_n(item, "question_id"),
+        answer_hash: get_s(item, "answer_hash"),
+        token_generation: get_n(item, "token_gen").unwrap_or(0),
+        credentials_version: get_n(item, "cred_version").unwrap_or(0),
+        mail_window_start: get_n(item, "mail_window_start").unwrap_or(0),
+        mail_count: get_n(item, "mail_count").unwrap_or(0),
+        failed_logins: get_n(item, "failed_logins").unwrap_or(0),
+        login_locked_until: get_n(item, "login_locked_until").unwrap_or(0),
+        failed_answers: get_n(item, "failed_answers").unwrap_or(0),
+        answer_locked_until: get_n(item, "answer_locked_until").unwrap_or(0),
+        accesses_without_activation: get_n(item, "skip_count").unwrap_or(0),
+    })
+}
+
+#[async_trait]
+impl Voters for DynamoStore {
+    async fn voter_id_for_email(&self, email: &str) -> StoreResult<Option<String>> {
+        Ok(self.get(keys::email_key(email), true).await?.and_then(|i| get_s(&i, "voter_id")))
+    }
+
+    async fn voter(&self, voter_id: &str) -> StoreResult<Option<Voter>> {
+        self.get(keys::voter_key(voter_id), true).await?.map(|i| voter_from(&i)).transpose()
+    }
+}
+
+#[async_trait]
+impl FailureCounters for DynamoStore {
+    async fn record_failure(
+        &self,
+        voter_id: &str,
+        kind: FailureKind,
+        locked_until: i64,
+    ) -> StoreResult<()> {
+        let (count, until) = match kind {
+            FailureKind::Login => ("failed_logins", "login_locked_until"),
+            FailureKind::Answer => ("failed_answers", "answer_locked_until"),
+        };
+        self.client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key(keys::voter_key(voter_id))))
+            .update_expression(format!(
+                "SET {count} = if_not_exists({count}, :zero) + :one, {until} = :until"
+            ))
+            .condition_expression("attribute_exists(pk)")
+            .expression_attribute_values(":zero", n(0))
+            .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":until", n(locked_until))
+            .send()
+            .await
+            .map_err(conditional)?;
+        Ok(())
+    }
+}
