@@ -316,19 +316,44 @@ impl Roll for MemoryStore {
         Ok(())
     }
 
+    /// The same rules as the DynamoDB adapter: a new voter gets a new account, a known one keeps
+    /// its account and its identifier index and electoral-list entries follow the roll data.
     async fn put_roll_voter(&self, voter: &RollVoter) -> StoreResult<()> {
+        let now = Utc::now().timestamp();
         self.with(|s| {
-            s.emails.insert(voter.email.clone(), voter.voter_id.clone());
-            match s.voters.get_mut(&voter.voter_id) {
-                Some(v) => v.roll = voter.clone(),
-                None => {
-                    s.voters.insert(voter.voter_id.clone(), Voter::new(voter.clone()));
+            let entry_of = |v: &RollVoter| {
+                let shard = roll_shard(&v.last_name);
+                let sk = roll_sk(&v.last_name, &v.first_name, &v.voter_id);
+                v.scrutins
+                    .iter()
+                    .map(|id| (format!("{id}#{shard}"), sk.clone()))
+                    .collect::<Vec<_>>()
+            };
+            if let Some(holder) = s.emails.get(&voter.email) {
+                if holder != &voter.voter_id && s.voters.contains_key(holder) {
+                    return Err(StoreError::ConditionFailed);
                 }
             }
-            for scrutin in &voter.scrutins {
-                let shard = roll_shard(&voter.last_name);
-                s.rolls.entry(format!("{scrutin}#{shard}")).or_default().insert(
-                    roll_sk(&voter.last_name, &voter.first_name, &voter.voter_id),
+            match s.voters.get_mut(&voter.voter_id) {
+                Some(v) => {
+                    let old = std::mem::replace(&mut v.roll, voter.clone());
+                    if old.email != voter.email {
+                        s.emails.remove(&old.email);
+                    }
+                    for (list, sk) in entry_of(&old) {
+                        if let Some(entries) = s.rolls.get_mut(&list) {
+                            entries.remove(&sk);
+                        }
+                    }
+                }
+                None => {
+                    s.voters.insert(voter.voter_id.clone(), Voter::new(voter.clone(), now));
+                }
+            }
+            s.emails.insert(voter.email.clone(), voter.voter_id.clone());
+            for (list, sk) in entry_of(voter) {
+                s.rolls.entry(list).or_default().insert(
+                    sk,
                     RollEntry {
                         civility: voter.civility,
                         last_name: voter.last_name.clone(),
@@ -336,8 +361,8 @@ impl Roll for MemoryStore {
                     },
                 );
             }
-        });
-        Ok(())
+            Ok(())
+        })
     }
 
     async fn put_scrutin(&self, scrutin: &Scrutin) -> StoreResult<()> {

@@ -84,15 +84,19 @@ pub struct Voter {
 }
 
 impl Voter {
-    pub fn new(roll: RollVoter) -> Self {
+    /// The account of a voter added to the roll at `created_at` (epoch seconds). Its link
+    /// generation and credentials version start at that second rather than at 0, so that a link or
+    /// a session issued to a voter removed from the roll never becomes valid again if the voter is
+    /// added back.
+    pub fn new(roll: RollVoter, created_at: i64) -> Self {
         Voter {
             roll,
             status: AccountStatus::NotActivated,
             password_hash: None,
             question_id: None,
             answer_hash: None,
-            token_generation: 0,
-            credentials_version: 0,
+            token_generation: created_at.max(0) as u64,
+            credentials_version: created_at.max(0) as u64,
             mail_window_start: 0,
             mail_count: 0,
             failed_logins: 0,

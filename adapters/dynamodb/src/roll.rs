@@ -2,11 +2,11 @@
 //! ballots.
 
 use async_trait::async_trait;
-use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::TransactWriteItem;
 
 use crate::keys::{self};
-use shared::model::{AccountStatus, Calendar, RollVoter, Scrutin};
-use shared::ports::{Roll, StoreResult};
+use shared::model::{Calendar, RollVoter, Scrutin};
+use shared::ports::{Roll, StoreResult, Voters};
 
 /// Bulk and administrative operations of `electeur-admin`.
 use crate::ballots::scrutin_items;
@@ -43,55 +43,17 @@ impl Roll for DynamoStore {
         Ok(())
     }
 
-    /// Writes a voter of the roll, its identifier index and its electoral-list entries in one
-    /// transaction. Account state (status, credentials, counters) of a voter already imported is
-    /// kept: re-importing the same roll changes nothing.
+    /// The one way to add or change a single voter of the roll, with the rules of the import
+    /// (`admin::voters`): a voter new to the table is created with its identifier index and
+    /// electoral-list entries ([`DynamoStore::create_roll_voter`]); a known voter's roll data is
+    /// replaced, keeping the account state ([`DynamoStore::replace_roll_voter`]); the same data
+    /// again changes nothing.
     async fn put_roll_voter(&self, voter: &RollVoter) -> StoreResult<()> {
-        let update = built(
-            Update::builder()
-                .table_name(&self.table)
-                .set_key(Some(key(keys::voter_key(&voter.voter_id))))
-                .update_expression(
-                    "SET #type = :type, voter_id = :vid, email = :email, civility = :civ, first_name = :fn, last_name = :ln, scrutins = :scr, \
-                     #status = if_not_exists(#status, :not_activated), token_gen = if_not_exists(token_gen, :zero), \
-                     cred_version = if_not_exists(cred_version, :zero)",
-                )
-                .expression_attribute_names("#type", "type")
-                .expression_attribute_names("#status", "status")
-                .expression_attribute_values(":type", s("voter"))
-                .expression_attribute_values(":vid", s(&voter.voter_id))
-                .expression_attribute_values(":email", s(&voter.email))
-                .expression_attribute_values(":civ", s(voter.civility.as_str()))
-                .expression_attribute_values(":fn", s(&voter.first_name))
-                .expression_attribute_values(":ln", s(&voter.last_name))
-                .expression_attribute_values(":scr", AttributeValue::L(voter.scrutins.iter().map(s).collect()))
-                .expression_attribute_values(":not_activated", s(AccountStatus::NotActivated.as_str()))
-                .expression_attribute_values(":zero", n(0))
-                .build(),
-        )?;
-        let mut email = key(keys::email_key(&voter.email));
-        email.insert("type".into(), s("email"));
-        email.insert("voter_id".into(), s(&voter.voter_id));
-        let email_put = built(
-            Put::builder()
-                .table_name(&self.table)
-                .set_item(Some(email))
-                .condition_expression("attribute_not_exists(pk) OR voter_id = :vid")
-                .expression_attribute_values(":vid", s(&voter.voter_id))
-                .build(),
-        )?;
-        let mut items = vec![
-            TransactWriteItem::builder().update(update).build(),
-            TransactWriteItem::builder().put(email_put).build(),
-        ];
-        for scrutin in &voter.scrutins {
-            items.push(
-                TransactWriteItem::builder()
-                    .put(self.put(roll_entry_item(voter, scrutin), None)?)
-                    .build(),
-            );
+        match self.voter(&voter.voter_id).await? {
+            None => self.create_roll_voter(voter, None, None).await,
+            Some(current) if current.roll == *voter => Ok(()),
+            Some(current) => self.replace_roll_voter(&current.roll, voter, None, None).await,
         }
-        self.transact(items).await
     }
 
     async fn put_scrutin(&self, scrutin: &Scrutin) -> StoreResult<()> {

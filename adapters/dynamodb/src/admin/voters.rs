@@ -10,15 +10,15 @@ use crate::keys::{self, PK};
 use crate::roll::roll_entry_item;
 use crate::voters::voter_from;
 use crate::DynamoStore;
-use shared::model::{AccountStatus, RollVoter};
+use shared::model::{RollVoter, Voter};
 use shared::ports::StoreResult;
 
 use super::*;
 
-/// The profile of a voter who is not on the roll yet, with the account state of a new account.
-/// Its counters start at the second of its creation rather than at 0, so that a link or a session
-/// issued to a voter removed from the roll never becomes valid again if the voter is added back.
+/// The profile of a voter who is not on the roll yet, with the account state of a new account
+/// ([`Voter::new`]: its counters start at the second of its creation).
 pub fn new_profile_item(voter: &RollVoter, created_at: i64) -> Item {
+    let account = Voter::new(voter.clone(), created_at);
     let mut item = key(keys::voter_key(&voter.voter_id));
     item.insert("type".into(), s("voter"));
     item.insert("voter_id".into(), s(&voter.voter_id));
@@ -27,9 +27,9 @@ pub fn new_profile_item(voter: &RollVoter, created_at: i64) -> Item {
     item.insert("first_name".into(), s(&voter.first_name));
     item.insert("last_name".into(), s(&voter.last_name));
     item.insert("scrutins".into(), AttributeValue::L(voter.scrutins.iter().map(s).collect()));
-    item.insert("status".into(), s(AccountStatus::NotActivated.as_str()));
-    item.insert("token_gen".into(), n(created_at));
-    item.insert("cred_version".into(), n(created_at));
+    item.insert("status".into(), s(account.status.as_str()));
+    item.insert("token_gen".into(), n(account.token_generation));
+    item.insert("cred_version".into(), n(account.credentials_version));
     item
 }
 
