@@ -4,16 +4,17 @@
 use std::future::Future;
 use std::sync::Arc;
 
-use shared::config::Config;
+use shared::config::{Config, ConfigError};
 use store_dynamodb::DynamoStore;
 use crate::http::{self, Reply, Request};
 use shared::ports::SystemClock;
 use shared::service::Portal;
 use mailer_ses::SesMailer;
 
-/// The portal wired to DynamoDB, SES and the wall clock, from the environment.
-pub async fn portal_from_env() -> Portal {
-    let config = Config::from_env();
+/// The portal wired to DynamoDB, SES and the wall clock, from the environment; an error when a
+/// setting is not valid.
+pub async fn portal_from_env() -> Result<Portal, ConfigError> {
+    let config = Config::from_env()?;
     let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
     let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(&aws), config.table_name.clone());
     let mailer = SesMailer::new(
@@ -21,7 +22,7 @@ pub async fn portal_from_env() -> Portal {
         config.mail_from.clone(),
         config.ses_configuration_set.clone(),
     );
-    Portal::new(Arc::new(store), Arc::new(mailer), Arc::new(SystemClock), config)
+    Ok(Portal::new(Arc::new(store), Arc::new(mailer), Arc::new(SystemClock), config))
 }
 
 /// Runs a function: logs, portal, then `handler` for every request.
@@ -31,7 +32,15 @@ where
     F: Future<Output = Reply> + Send + 'static,
 {
     crate::telemetry::init();
-    let portal = Arc::new(portal_from_env().await);
+    // A setting that is not valid stops the cold start: no request is served with a default in
+    // its place.
+    let portal = match portal_from_env().await {
+        Ok(portal) => Arc::new(portal),
+        Err(e) => {
+            tracing::error!(function, error = %e, "cold start stopped: invalid configuration");
+            return Err(e.into());
+        }
+    };
     // Work done once at cold start rather than in the first voter's request: the dummy hash, and
     // the connection (and in AWS the TLS session) to DynamoDB, opened by reading the calendar.
     tokio::task::spawn_blocking(shared::secrets::dummy_hash).await.ok();

@@ -52,7 +52,8 @@ async fn world() -> World {
         "CALENDAR_CACHE_SECS" => Some("0".into()),
         "PORTAL_BASE_URL" => Some("https://elections.example.fr".into()),
         _ => None,
-    });
+    })
+    .expect("a valid configuration");
     let portal = Portal::new(store.clone(), mailer.clone(), clock.clone(), config);
     World { portal, store, mailer, clock }
 }
