@@ -6,7 +6,7 @@
 #      and that it runs on provided.al2023 (x86-64, glibc <= 2.34). Skip it with --no-build (or
 #      CHECK_INFRA_BUILD=0); on two cores a build from scratch takes a quarter of an hour or more.
 # That the template, the route table and docs/openapi.yaml agree with functions/ is checked by
-# tests/tests/consistency.rs, which the Rust test suite runs.
+# tests/repo-checks/tests/consistency.rs, which the Rust unit tests run.
 # The linters go to .tools/infra-venv (their own venv: the SAM CLI pins many packages).
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -290,13 +290,24 @@ start_ses() {
   wait_http "SES v2 stand-in" "$SES_BASE_URL/health-check" "$LAST_PID" "$log"
 }
 
-# The routes of Cargo.toml, one "FUNCTION METHOD PATH" line each, in table order. A route given
-# as `"/path" = "function"` (any method) is listed with GET.
+# The routes of Cargo.toml, one "FUNCTION METHOD PATH" line each, in table order, as the
+# route-table program of tests/repo-checks reads them (the one reader of the table). A route given
+# as `"/path" = "function"` (any method) is listed with GET. The listing is kept in .run/ until
+# Cargo.toml or that crate changes, so that later calls need no cargo (nor its lock).
 route_table() {
-  sed -n '/^\[workspace\.metadata\.lambda\.watch\.router\]/,/^\[/p' "$ROOT_DIR/Cargo.toml" |
-    sed -nE \
-      -e 's/^"([^"]+)"[[:space:]]*=[[:space:]]*\[[[:space:]]*\{[[:space:]]*method[[:space:]]*=[[:space:]]*"([A-Za-z]+)"[[:space:]]*,[[:space:]]*function[[:space:]]*=[[:space:]]*"([^"]+)".*/\3 \2 \1/p' \
-      -e 's/^"([^"]+)"[[:space:]]*=[[:space:]]*"([^"]+)".*/\2 GET \1/p'
+  local cache="$RUN_DIR/route-table" tmp
+  if [ ! -s "$cache" ] ||
+    [ -n "$(find "$ROOT_DIR/Cargo.toml" "$ROOT_DIR/tests/repo-checks" -newer "$cache" -print -quit 2>/dev/null)" ]; then
+    mkdir -p "$RUN_DIR"
+    tmp="$cache.$BASHPID"
+    if ! cargo run --quiet -p repo-checks --bin route-table >"$tmp"; then
+      rm -f "$tmp"
+      fail "cannot read the route table of Cargo.toml"
+      return 1
+    fi
+    mv -f "$tmp" "$cache"
+  fi
+  cat "$cache"
 }
 
 # The functions of the route table, each once.

@@ -251,7 +251,8 @@ fn operator(cli: &Option<String>) -> String {
 
 async fn run(cli: Cli) -> Result<ExitCode> {
     let operator = operator(&cli.operator);
-    let store = DynamoStore::new(DynamoStore::from_env().await.client().clone(), cli.table.clone());
+    let store =
+        DynamoStore::new(DynamoStore::from_env().await?.client().clone(), cli.table.clone());
     if !matches!(cli.command, Command::Init | Command::Generate { .. }) {
         check_table(&store).await?;
     }

@@ -1,6 +1,6 @@
 //! Paths of the HTTP API, as the functions match them. The route table that maps them to functions
-//! is `[workspace.metadata.lambda.watch.router]` in the root `Cargo.toml`; a test checks that both
-//! agree.
+//! is `[workspace.metadata.lambda.watch.router]` in the root `Cargo.toml`; the tests of
+//! `tests/repo-checks` check that [`API`] lists exactly its `/api` routes.
 
 pub const ELECTION: &str = "/api/election";
 pub const ACTIVATE: &str = "/api/activate";
@@ -55,36 +55,5 @@ mod tests {
         assert_eq!(electoral_list_scrutin("/api/scrutins/CSA-MEN/electeurs"), Some("CSA-MEN"));
         assert_eq!(electoral_list_scrutin("/api/scrutins/a/b/electeurs"), None);
         assert_eq!(electoral_list_scrutin("/api/scrutins"), None);
-    }
-
-    /// The route table of Cargo.toml and this list name the same routes.
-    #[test]
-    fn route_table_matches_cargo_metadata() {
-        let manifest = include_str!("../../Cargo.toml");
-        let section = manifest
-            .split("[workspace.metadata.lambda.watch.router]")
-            .nth(1)
-            .expect("router section");
-        let mut from_manifest = Vec::new();
-        for line in section.lines().take_while(|l| !l.starts_with('[')) {
-            let Some((path, rest)) = line.split_once(" = ") else { continue };
-            let path = path.trim().trim_matches('"');
-            if !path.starts_with("/api") {
-                continue;
-            }
-            let method =
-                rest.split("method = \"").nth(1).and_then(|r| r.split('"').next()).expect("method");
-            let function = rest
-                .split("function = \"")
-                .nth(1)
-                .and_then(|r| r.split('"').next())
-                .expect("function");
-            from_manifest.push((method.to_string(), path.to_string(), function.to_string()));
-        }
-        let mut ours: Vec<_> =
-            API.iter().map(|(m, p, f)| (m.to_string(), p.to_string(), f.to_string())).collect();
-        from_manifest.sort();
-        ours.sort();
-        assert_eq!(from_manifest, ours);
     }
 }

@@ -5,16 +5,16 @@ use std::future::Future;
 use std::sync::Arc;
 
 use mailer_ses::SesMailer;
-use shared::config::Config;
+use shared::config::{Config, ConfigError};
 use shared::ports::{Calendars, SystemClock};
 use shared::services::Wiring;
 use store_dynamodb::DynamoStore;
 
 use crate::http::{self, Reply, Request};
 
-/// The adapters of production, from the environment.
-pub async fn wiring_from_env() -> Wiring<DynamoStore> {
-    let config = Config::from_env();
+/// The adapters of production, from the environment; an error when a setting is not valid.
+pub async fn wiring_from_env() -> Result<Wiring<DynamoStore>, ConfigError> {
+    let config = Config::from_env()?;
     let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
     let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(&aws), config.table_name.clone());
     let mailer = SesMailer::new(
@@ -22,12 +22,12 @@ pub async fn wiring_from_env() -> Wiring<DynamoStore> {
         config.mail_from.clone(),
         config.ses_configuration_set.clone(),
     );
-    Wiring {
+    Ok(Wiring {
         store: Arc::new(store),
         mailer: Arc::new(mailer),
         clock: Arc::new(SystemClock),
         config,
-    }
+    })
 }
 
 /// Runs a function: logs, its service built by `build` from the production wiring, then
@@ -44,7 +44,15 @@ where
     F: Future<Output = Reply> + Send + 'static,
 {
     crate::telemetry::init();
-    let wiring = wiring_from_env().await;
+    // A setting that is not valid stops the cold start: no request is served with a default in
+    // its place.
+    let wiring = match wiring_from_env().await {
+        Ok(wiring) => wiring,
+        Err(e) => {
+            tracing::error!(function, error = %e, "cold start stopped: invalid configuration");
+            return Err(e.into());
+        }
+    };
     let service = Arc::new(build(&wiring));
     // Work done once at cold start rather than in the first voter's request: the dummy hash, and
     // the connection (and in AWS the TLS session) to DynamoDB, opened by reading the calendar.

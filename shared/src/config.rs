@@ -38,20 +38,128 @@ pub struct Config {
     pub response_floor: Duration,
 }
 
+/// A setting of the environment that does not parse, or lies outside its range. A function whose
+/// configuration is wrong does not start: a typo must not silently put a security setting back
+/// to its default.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("configuration: {variable}={value:?} is not valid: expected {expected}")]
+pub struct ConfigError {
+    /// The environment variable, e.g. `FREE_ATTEMPTS`.
+    pub variable: &'static str,
+    /// Its value, as found.
+    pub value: String,
+    /// What it should be, e.g. `a whole number from 0 to 20`.
+    pub expected: String,
+}
+
+/// A whole-number setting: its variable, default, accepted range and unit.
+struct Number {
+    variable: &'static str,
+    default: u64,
+    min: u64,
+    max: u64,
+    /// How the value reads, e.g. `seconds`; empty for a count.
+    unit: &'static str,
+}
+
+const CALENDAR_CACHE_SECS: Number =
+    Number { variable: "CALENDAR_CACHE_SECS", default: 30, min: 0, max: 3600, unit: "seconds" };
+const BALLOT_CACHE_SECS: Number =
+    Number { variable: "BALLOT_CACHE_SECS", default: 300, min: 0, max: DAY, unit: "seconds" };
+const ACTIVATION_TOKEN_TTL_SECS: Number = Number {
+    variable: "ACTIVATION_TOKEN_TTL_SECS",
+    default: 48 * 3600,
+    min: 1,
+    max: 30 * DAY,
+    unit: "seconds",
+};
+const REASSORT_TOKEN_TTL_SECS: Number = Number {
+    variable: "REASSORT_TOKEN_TTL_SECS",
+    default: 2 * 3600,
+    min: 1,
+    max: 30 * DAY,
+    unit: "seconds",
+};
+const SESSION_IDLE_SECS: Number =
+    Number { variable: "SESSION_IDLE_SECS", default: 30 * 60, min: 1, max: DAY, unit: "seconds" };
+const SESSION_ABSOLUTE_SECS: Number = Number {
+    variable: "SESSION_ABSOLUTE_SECS",
+    default: 8 * 3600,
+    min: 1,
+    max: 7 * DAY,
+    unit: "seconds",
+};
+const MAIL_CAP_PER_DAY: Number =
+    Number { variable: "MAIL_CAP_PER_DAY", default: 5, min: 1, max: 100, unit: "" };
+const FREE_ATTEMPTS: Number =
+    Number { variable: "FREE_ATTEMPTS", default: 3, min: 0, max: 20, unit: "" };
+const RESPONSE_FLOOR_MS: Number = Number {
+    variable: "RESPONSE_FLOOR_MS",
+    default: 400,
+    min: 0,
+    max: 10_000,
+    unit: "milliseconds",
+};
+
+const DAY: u64 = 24 * 3600;
+
+/// Every whole-number setting, for the tests.
+#[cfg(test)]
+const NUMBERS: [&Number; 9] = [
+    &CALENDAR_CACHE_SECS,
+    &BALLOT_CACHE_SECS,
+    &ACTIVATION_TOKEN_TTL_SECS,
+    &REASSORT_TOKEN_TTL_SECS,
+    &SESSION_IDLE_SECS,
+    &SESSION_ABSOLUTE_SECS,
+    &MAIL_CAP_PER_DAY,
+    &FREE_ATTEMPTS,
+    &RESPONSE_FLOOR_MS,
+];
+
+impl Number {
+    /// The value of the setting: the default when it is absent or empty (blanks aside), else a
+    /// whole number within the range, or an error naming the variable and the value.
+    fn read(&self, get: &impl Fn(&str) -> Option<String>) -> Result<u64, ConfigError> {
+        let Some(raw) = get(self.variable) else { return Ok(self.default) };
+        let text = raw.trim();
+        if text.is_empty() {
+            return Ok(self.default);
+        }
+        match text.parse::<u64>() {
+            Ok(value) if (self.min..=self.max).contains(&value) => Ok(value),
+            _ => {
+                Err(ConfigError { variable: self.variable, value: raw, expected: self.expected() })
+            }
+        }
+    }
+
+    fn expected(&self) -> String {
+        let unit = if self.unit.is_empty() { String::new() } else { format!(" of {}", self.unit) };
+        format!("a whole number{unit} from {} to {}", self.min, self.max)
+    }
+
+    fn secs(&self, get: &impl Fn(&str) -> Option<String>) -> Result<Duration, ConfigError> {
+        self.read(get).map(Duration::from_secs)
+    }
+
+    fn count(&self, get: &impl Fn(&str) -> Option<String>) -> Result<u32, ConfigError> {
+        // Every range of a count fits in u32.
+        self.read(get).map(|value| u32::try_from(value).expect("range within u32"))
+    }
+}
+
 impl Config {
-    pub fn from_env() -> Self {
+    /// The configuration of the environment, or the first setting that is not valid.
+    pub fn from_env() -> Result<Self, ConfigError> {
         Self::from_lookup(|k| std::env::var(k).ok())
     }
 
-    /// Builds the configuration from any key lookup (the environment, or a map in tests).
-    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Self {
-        let secs = |key: &str, default: u64| {
-            Duration::from_secs(get(key).and_then(|v| v.trim().parse().ok()).unwrap_or(default))
-        };
-        let num = |key: &str, default: u32| {
-            get(key).and_then(|v| v.trim().parse().ok()).unwrap_or(default)
-        };
-        Config {
+    /// Builds the configuration from any key lookup (the environment, or a map in tests). A
+    /// whole-number setting that is absent or empty takes its default; one that does not parse or
+    /// lies outside its range is an error.
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        Ok(Config {
             table_name: get("TABLE_NAME").unwrap_or_else(|| "espace-electeur".into()),
             portal_base_url: get("PORTAL_BASE_URL")
                 .unwrap_or_else(|| "http://127.0.0.1:9000".into())
@@ -60,17 +168,148 @@ impl Config {
             mail_from: get("MAIL_FROM")
                 .unwrap_or_else(|| "ne-pas-repondre@elections.example.fr".into()),
             ses_configuration_set: get("SES_CONFIGURATION_SET").filter(|s| !s.is_empty()),
-            calendar_cache: secs("CALENDAR_CACHE_SECS", 30),
-            ballot_cache: secs("BALLOT_CACHE_SECS", 300),
-            activation_token_ttl: secs("ACTIVATION_TOKEN_TTL_SECS", 48 * 3600),
-            reassort_token_ttl: secs("REASSORT_TOKEN_TTL_SECS", 2 * 3600),
-            session_idle: secs("SESSION_IDLE_SECS", 30 * 60),
-            session_absolute: secs("SESSION_ABSOLUTE_SECS", 8 * 3600),
-            mail_cap_per_day: num("MAIL_CAP_PER_DAY", 5),
-            free_attempts: num("FREE_ATTEMPTS", 3),
-            response_floor: Duration::from_millis(
-                get("RESPONSE_FLOOR_MS").and_then(|v| v.trim().parse().ok()).unwrap_or(400),
-            ),
+            calendar_cache: CALENDAR_CACHE_SECS.secs(&get)?,
+            ballot_cache: BALLOT_CACHE_SECS.secs(&get)?,
+            activation_token_ttl: ACTIVATION_TOKEN_TTL_SECS.secs(&get)?,
+            reassort_token_ttl: REASSORT_TOKEN_TTL_SECS.secs(&get)?,
+            session_idle: SESSION_IDLE_SECS.secs(&get)?,
+            session_absolute: SESSION_ABSOLUTE_SECS.secs(&get)?,
+            mail_cap_per_day: MAIL_CAP_PER_DAY.count(&get)?,
+            free_attempts: FREE_ATTEMPTS.count(&get)?,
+            response_floor: Duration::from_millis(RESPONSE_FLOOR_MS.read(&get)?),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    fn config(settings: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let settings: HashMap<String, String> =
+            settings.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Config::from_lookup(|k| settings.get(k).cloned())
+    }
+
+    #[test]
+    fn absent_settings_take_the_defaults() {
+        let c = config(&[]).unwrap();
+        assert_eq!(c.table_name, "espace-electeur");
+        assert_eq!(c.portal_base_url, "http://127.0.0.1:9000");
+        assert_eq!(c.mail_from, "ne-pas-repondre@elections.example.fr");
+        assert_eq!(c.ses_configuration_set, None);
+        assert_eq!(c.calendar_cache, Duration::from_secs(30));
+        assert_eq!(c.ballot_cache, Duration::from_secs(300));
+        assert_eq!(c.activation_token_ttl, Duration::from_secs(48 * 3600));
+        assert_eq!(c.reassort_token_ttl, Duration::from_secs(2 * 3600));
+        assert_eq!(c.session_idle, Duration::from_secs(30 * 60));
+        assert_eq!(c.session_absolute, Duration::from_secs(8 * 3600));
+        assert_eq!(c.mail_cap_per_day, 5);
+        assert_eq!(c.free_attempts, 3);
+        assert_eq!(c.response_floor, Duration::from_millis(400));
+    }
+
+    #[test]
+    fn empty_numeric_settings_take_the_defaults() {
+        for number in NUMBERS {
+            for empty in ["", "  "] {
+                let c = config(&[(number.variable, empty)])
+                    .unwrap_or_else(|e| panic!("{}={empty:?}: {e}", number.variable));
+                let defaults = config(&[]).unwrap();
+                assert_eq!(
+                    format!("{c:?}"),
+                    format!("{defaults:?}"),
+                    "{}={empty:?}",
+                    number.variable
+                );
+            }
         }
+    }
+
+    #[test]
+    fn valid_values_parse() {
+        let c = config(&[
+            ("TABLE_NAME", "elections-2026"),
+            ("PORTAL_BASE_URL", "https://elections.example.fr/"),
+            ("MAIL_FROM", "bureau@example.fr"),
+            ("SES_CONFIGURATION_SET", "portail"),
+            ("CALENDAR_CACHE_SECS", "0"),
+            ("BALLOT_CACHE_SECS", " 60 "),
+            ("ACTIVATION_TOKEN_TTL_SECS", "86400"),
+            ("REASSORT_TOKEN_TTL_SECS", "3600"),
+            ("SESSION_IDLE_SECS", "600"),
+            ("SESSION_ABSOLUTE_SECS", "7200"),
+            ("MAIL_CAP_PER_DAY", "2"),
+            ("FREE_ATTEMPTS", "0"),
+            ("RESPONSE_FLOOR_MS", "250"),
+        ])
+        .unwrap();
+        assert_eq!(c.table_name, "elections-2026");
+        assert_eq!(c.portal_base_url, "https://elections.example.fr");
+        assert_eq!(c.mail_from, "bureau@example.fr");
+        assert_eq!(c.ses_configuration_set.as_deref(), Some("portail"));
+        assert_eq!(c.calendar_cache, Duration::ZERO);
+        assert_eq!(c.ballot_cache, Duration::from_secs(60));
+        assert_eq!(c.activation_token_ttl, Duration::from_secs(86400));
+        assert_eq!(c.reassort_token_ttl, Duration::from_secs(3600));
+        assert_eq!(c.session_idle, Duration::from_secs(600));
+        assert_eq!(c.session_absolute, Duration::from_secs(7200));
+        assert_eq!(c.mail_cap_per_day, 2);
+        assert_eq!(c.free_attempts, 0);
+        assert_eq!(c.response_floor, Duration::from_millis(250));
+    }
+
+    #[test]
+    fn the_bounds_of_each_range_are_accepted() {
+        for number in NUMBERS {
+            for bound in [number.min, number.max] {
+                let value = bound.to_string();
+                assert!(
+                    config(&[(number.variable, &value)]).is_ok(),
+                    "{}={value} must be accepted",
+                    number.variable
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn every_numeric_setting_rejects_garbage() {
+        for number in NUMBERS {
+            let below = number.min.checked_sub(1).map(|v| v.to_string());
+            let above = (number.max + 1).to_string();
+            let garbage =
+                ["abc", "-5", "lots", "1.5", "12s", "0x10", "1e3", "3 4", "99999999999999999999"];
+            for value in garbage.iter().copied().chain(below.as_deref()).chain([above.as_str()]) {
+                let error = config(&[(number.variable, value)])
+                    .expect_err(&format!("{}={value:?} must be refused", number.variable));
+                assert_eq!(error.variable, number.variable);
+                assert_eq!(error.value, value);
+                let message = error.to_string();
+                assert!(
+                    message.contains(number.variable) && message.contains(value),
+                    "the message names the variable and the value: {message}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn the_message_says_what_is_expected() {
+        let error = config(&[("SESSION_IDLE_SECS", "-5")]).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "configuration: SESSION_IDLE_SECS=\"-5\" is not valid: expected a whole number of \
+             seconds from 1 to 86400"
+        );
+        let error = config(&[("FREE_ATTEMPTS", "abc")]).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "configuration: FREE_ATTEMPTS=\"abc\" is not valid: expected a whole number from 0 to 20"
+        );
+        let error = config(&[("RESPONSE_FLOOR_MS", "lots")]).unwrap_err();
+        assert!(error.to_string().contains("of milliseconds from 0 to 10000"), "{error}");
     }
 }

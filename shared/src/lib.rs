@@ -23,5 +23,5 @@ pub mod tokens;
 pub mod validate;
 pub mod views;
 
-pub use config::Config;
+pub use config::{Config, ConfigError};
 pub use error::DomainError;

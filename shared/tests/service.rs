@@ -65,7 +65,8 @@ async fn world() -> World {
         "CALENDAR_CACHE_SECS" => Some("0".into()),
         "PORTAL_BASE_URL" => Some("https://elections.example.fr".into()),
         _ => None,
-    });
+    })
+    .expect("a valid configuration");
     let wiring =
         Wiring { store: store.clone(), mailer: mailer.clone(), clock: clock.clone(), config };
     let portal = Portal {

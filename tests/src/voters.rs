@@ -118,7 +118,7 @@ pub fn new_password() -> String {
 /// The domain crate's store, on the table the functions use (TABLE_NAME and the standard AWS
 /// environment, as the functions read them).
 pub async fn store() -> DynamoStore {
-    DynamoStore::from_env().await
+    DynamoStore::from_env().await.unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// A fresh voter on the default ballots.

@@ -32,10 +32,12 @@ impl DynamoStore {
         DynamoStore { client, table: table.into() }
     }
 
-    /// A store from the standard AWS environment and `TABLE_NAME`.
-    pub async fn from_env() -> Self {
+    /// A store from the standard AWS environment and `TABLE_NAME`; an error when a setting of the
+    /// functions' configuration is not valid.
+    pub async fn from_env() -> Result<Self, shared::config::ConfigError> {
+        let table = shared::config::Config::from_env()?.table_name;
         let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-        DynamoStore::new(Client::new(&config), shared::config::Config::from_env().table_name)
+        Ok(DynamoStore::new(Client::new(&config), table))
     }
 
     pub fn client(&self) -> &Client {

@@ -255,7 +255,7 @@ async fn main() -> Result<()> {
     let fresh: Vec<RollVoter> = (0..arrivals).map(|i| voter(&run, "n", i)).collect();
     let returning: Vec<RollVoter> =
         (0..args.returning.max(1)).map(|i| voter(&run, "r", i)).collect();
-    let store = DynamoStore::from_env().await;
+    let store = DynamoStore::from_env().await?;
     let t = Instant::now();
     seed(&store, &fresh).await?;
     seed(&store, &returning).await?;

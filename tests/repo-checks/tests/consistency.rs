@@ -1,33 +1,32 @@
 //! The deployment matches the code: every crate of `functions/` is a workspace member, is deployed
 //! by `infra/template.yaml`, is routed by the route table of the root `Cargo.toml` and is described
 //! by `docs/openapi.yaml`, and none of these names a function that does not exist. The template's
-//! HTTP API serves exactly the route table, with a throttle per route, and every function has a
-//! role, a log group and alarms of its own. Reads files only: no service needs to run.
+//! HTTP API, the operations of `docs/openapi.yaml` and the `API` list of `edge/src/routes.rs` are
+//! exactly the route table, with a throttle per route and an operationId per operation, unique
+//! and named after its function; every function has a role, a log group and alarms of its own.
+//! Reads files only: no service needs to run.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
-use std::path::{Path, PathBuf};
 
+use repo_checks::{package_name, read, repo_root, workspace_members};
 use serde_yaml_ng::Value;
 
 /// (METHOD, path) of a route.
 type Route = (String, String);
 
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("the e2e crate sits in the repository root")
-        .to_path_buf()
-}
-
-fn read(relative: &str) -> String {
-    let path = repo_root().join(relative);
-    fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {relative}: {e}"))
+/// The value of a helper of this crate, or a failure with its message and causes.
+#[track_caller]
+fn or_fail<T>(result: anyhow::Result<T>) -> T {
+    match result {
+        Ok(value) => value,
+        Err(e) => panic!("{e:#}"),
+    }
 }
 
 fn yaml(relative: &str) -> Value {
-    serde_yaml_ng::from_str(&read(relative))
-        .unwrap_or_else(|e| panic!("{relative} is not YAML: {e}"))
+    let text = or_fail(read(relative));
+    serde_yaml_ng::from_str(&text).unwrap_or_else(|e| panic!("{relative} is not YAML: {e}"))
 }
 
 fn show<T: std::fmt::Debug>(set: &BTreeSet<T>) -> String {
@@ -48,23 +47,6 @@ fn assert_same<T: Ord + std::fmt::Debug>(what: &str, expected: &BTreeSet<T>, act
 
 // ---- functions/ ------------------------------------------------------------------------------
 
-/// The `name` of the `[package]` section of a Cargo manifest.
-fn package_name(manifest: &str) -> Option<String> {
-    let mut in_package = false;
-    for line in manifest.lines().map(str::trim) {
-        if line.starts_with('[') {
-            in_package = line == "[package]";
-        } else if in_package {
-            if let Some((key, value)) = line.split_once('=') {
-                if key.trim() == "name" {
-                    return Some(value.trim().trim_matches('"').to_string());
-                }
-            }
-        }
-    }
-    None
-}
-
 /// The crates of `functions/`: package name = directory name = function name.
 fn function_crates() -> BTreeSet<String> {
     let dir = repo_root().join("functions");
@@ -76,8 +58,8 @@ fn function_crates() -> BTreeSet<String> {
             continue;
         }
         let dir_name = path.file_name().unwrap().to_string_lossy().to_string();
-        let package = package_name(&fs::read_to_string(&manifest).unwrap())
-            .unwrap_or_else(|| panic!("functions/{dir_name}/Cargo.toml has no package name"));
+        let relative = format!("functions/{dir_name}/Cargo.toml");
+        let package = or_fail(package_name(&or_fail(read(&relative)), &relative));
         assert_eq!(
             package, dir_name,
             "the package of functions/{dir_name} must be named {dir_name}"
@@ -90,105 +72,17 @@ fn function_crates() -> BTreeSet<String> {
 
 // ---- root Cargo.toml -------------------------------------------------------------------------
 
-/// The lines of one `[section]` of a TOML file, without comments and blank lines.
-fn toml_section(text: &str, header: &str) -> Vec<String> {
-    let mut inside = false;
-    let mut lines = Vec::new();
-    for line in text.lines().map(str::trim) {
-        if line.starts_with('[')
-            && !line.starts_with("[{")
-            && line.ends_with(']')
-            && !line.contains('=')
-        {
-            inside = line == header;
-            continue;
-        }
-        if inside && !line.is_empty() && !line.starts_with('#') {
-            lines.push(line.to_string());
-        }
-    }
-    lines
-}
-
-/// The quoted strings that follow `key = ` in `text`, in order.
-fn quoted_values(text: &str, key: &str) -> Vec<String> {
-    let mut values = Vec::new();
-    let mut rest = text;
-    while let Some(at) = rest.find(key) {
-        let after = rest[at + key.len()..].trim_start();
-        rest = &rest[at + key.len()..];
-        let Some(after) = after.strip_prefix('=') else {
-            continue;
-        };
-        let after = after.trim_start();
-        let Some(after) = after.strip_prefix('"') else {
-            continue;
-        };
-        if let Some(end) = after.find('"') {
-            values.push(after[..end].to_string());
-        }
-    }
-    values
-}
-
 /// The route table `[workspace.metadata.lambda.watch.router]`: route -> function. An entry without
 /// a method (`"/path" = "function"`) answers every method, which the API writes `ANY`.
 fn route_table() -> BTreeMap<Route, String> {
-    let lines = toml_section(&read("Cargo.toml"), "[workspace.metadata.lambda.watch.router]");
-    assert!(!lines.is_empty(), "Cargo.toml has no [workspace.metadata.lambda.watch.router] table");
-    // Join entries written over several lines: an entry ends where its brackets balance.
-    let mut entries = Vec::new();
-    let mut current = String::new();
-    for line in lines {
-        current.push_str(&line);
-        current.push(' ');
-        if current.matches('[').count() == current.matches(']').count() {
-            entries.push(std::mem::take(&mut current));
-        }
-    }
-    let mut routes = BTreeMap::new();
-    for entry in entries {
-        let (key, value) = entry.split_once('=').expect("route entry `\"/path\" = ...`");
-        let path = key.trim().trim_matches('"').to_string();
-        let value = value.trim();
-        if value.starts_with('"') {
-            let function = value.trim_matches('"').to_string();
-            assert!(
-                routes.insert(("ANY".to_string(), path.clone()), function).is_none(),
-                "{path} twice"
-            );
-            continue;
-        }
-        let methods = quoted_values(value, "method");
-        let functions = quoted_values(value, "function");
-        assert_eq!(
-            methods.len(),
-            functions.len(),
-            "route {path}: each target needs a method and a function"
-        );
-        for (method, function) in methods.into_iter().zip(functions) {
-            let route = (method.to_uppercase(), path.clone());
-            assert!(
-                routes.insert(route.clone(), function).is_none(),
-                "route {route:?} listed twice"
-            );
-        }
-    }
-    routes
+    or_fail(repo_checks::route_table())
+        .into_iter()
+        .map(|route| (route.key(), route.function))
+        .collect()
 }
 
-fn workspace_members() -> BTreeSet<String> {
-    let text = read("Cargo.toml");
-    let start = text.find("members").expect("Cargo.toml lists workspace members");
-    let open = start + text[start..].find('[').unwrap();
-    let close = open + text[open..].find(']').unwrap();
-    text[open + 1..close]
-        .lines()
-        .map(|line| line.split('#').next().unwrap())
-        .flat_map(|line| line.split(','))
-        .map(|member| member.trim().trim_matches('"').to_string())
-        .filter(|member| !member.is_empty())
-        .collect()
+fn workspace_members_of_root() -> BTreeSet<String> {
+    or_fail(workspace_members(&or_fail(read("Cargo.toml")), "Cargo.toml")).into_iter().collect()
 }
 
 // ---- infra/template.yaml ---------------------------------------------------------------------
@@ -374,7 +268,7 @@ fn function_of_operation(operation_id: &str, functions: &BTreeSet<String>) -> Op
 
 #[test]
 fn every_function_crate_is_a_workspace_member() {
-    let members: BTreeSet<String> = workspace_members()
+    let members: BTreeSet<String> = workspace_members_of_root()
         .into_iter()
         .filter_map(|member| member.strip_prefix("functions/").map(str::to_string))
         .collect();
@@ -450,7 +344,6 @@ fn every_route_has_its_own_throttle() {
 
 #[test]
 fn openapi_routes_equal_the_route_table() {
-    let crates = function_crates();
     let table = route_table();
     let operations = openapi_operations();
     let table_routes: BTreeSet<_> = table.keys().cloned().collect();
@@ -460,6 +353,19 @@ fn openapi_routes_equal_the_route_table() {
         &table_routes,
         &described,
     );
+}
+
+#[test]
+fn openapi_operation_ids_are_unique_and_start_with_their_function() {
+    let crates = function_crates();
+    let table = route_table();
+    let operations = openapi_operations();
+    let mut seen: BTreeMap<&str, &Route> = BTreeMap::new();
+    for (route, id) in &operations {
+        if let Some(first) = seen.insert(id, route) {
+            panic!("operationId {id:?} is used by {first:?} and {route:?}");
+        }
+    }
     for (route, id) in &operations {
         assert_eq!(
             function_of_operation(id, &crates).as_ref(),
@@ -467,6 +373,24 @@ fn openapi_routes_equal_the_route_table() {
             "operationId {id:?} of {route:?} must start with the name of the function that serves it"
         );
     }
+}
+
+#[test]
+fn edge_api_list_equals_the_api_routes_of_the_table() {
+    let table: BTreeSet<(String, String, String)> = route_table()
+        .into_iter()
+        .filter(|((_, path), _)| path.starts_with("/api"))
+        .map(|((method, path), function)| (method, path, function))
+        .collect();
+    let api = lambda_edge::routes::API;
+    let listed: BTreeSet<(String, String, String)> =
+        api.iter().map(|(m, p, f)| (m.to_string(), p.to_string(), f.to_string())).collect();
+    assert_eq!(listed.len(), api.len(), "a route is listed twice in API of edge/src/routes.rs");
+    assert_same(
+        "API of edge/src/routes.rs (method, path, function) vs the /api routes of the Cargo.toml route table",
+        &table,
+        &listed,
+    );
 }
 
 #[test]
