@@ -64,6 +64,11 @@ unit_tests() {
   cargo test --workspace --exclude e2e
 }
 
+# Formatting (rustfmt.toml) and every clippy warning as an error, on every crate and target.
+lint() {
+  cargo fmt --all --check && cargo clippy --workspace --all-targets --quiet -- -D warnings
+}
+
 # Everything the later stages run is compiled here, before any service starts or any clock runs.
 build_all() {
   build_functions &&
@@ -118,6 +123,7 @@ else
   skip "openapi contract" "no tools"
 fi
 
+stage lint lint
 stage "unit tests" unit_tests
 
 stage build build_all && build_ok=true
