@@ -166,8 +166,8 @@ async fn a_rerun_changes_nothing_and_an_update_keeps_the_account() {
     client
         .update_item()
         .table_name(&env.table)
-        .key("pk", AttributeValue::S("VOTER#2000001".into()))
-        .key("sk", AttributeValue::S("PROFILE".into()))
+        .key(store_dynamodb::keys::PK, AttributeValue::S(store_dynamodb::keys::voter_key("2000001").0))
+        .key(store_dynamodb::keys::SK, AttributeValue::S(store_dynamodb::keys::voter_key("2000001").1))
         .update_expression("SET #s = :active, password_hash = :ph, token_gen = :tg, cred_version = :cv, skip_count = :sc")
         .expression_attribute_names("#s", "status")
         .expression_attribute_values(":active", AttributeValue::S("active".into()))
@@ -464,11 +464,12 @@ async fn the_claims_export_matches_the_claims_filed() {
     // statistics count claims and accounts by ballot
     let client = env.client();
     for (id, expression) in [("2000001", "SET #s = :v"), ("2000002", "SET skip_count = :n")] {
+        let (pk, sk) = store_dynamodb::keys::voter_key(id);
         let mut req = client
             .update_item()
             .table_name(&env.table)
-            .key("pk", AttributeValue::S(format!("VOTER#{id}")))
-            .key("sk", AttributeValue::S("PROFILE".into()))
+            .key(store_dynamodb::keys::PK, AttributeValue::S(pk))
+            .key(store_dynamodb::keys::SK, AttributeValue::S(sk))
             .update_expression(expression);
         req = if expression.contains("#s") {
             req.expression_attribute_names("#s", "status")

@@ -65,3 +65,22 @@ pub fn claims_by_scrutin_pk(scrutin_id: Option<&str>) -> String {
 pub fn calendar_key() -> (String, String) {
     ("ELECTION".into(), "CALENDAR".into())
 }
+
+/// The journal of administrative actions, one partition per month (`YYYY-MM`).
+pub fn journal_pk(month: &str) -> String {
+    format!("JOURNAL#{month}")
+}
+
+/// What a partition key names, read back: the address of an identifier item, the hash of a token
+/// or session item (the inverse of the builders above).
+pub fn email_of(pk: &str) -> &str {
+    pk.trim_start_matches("EMAIL#")
+}
+
+pub fn token_hash_of(pk: &str) -> &str {
+    pk.trim_start_matches("TOKEN#")
+}
+
+pub fn session_hash_of(pk: &str) -> &str {
+    pk.trim_start_matches("SESSION#")
+}

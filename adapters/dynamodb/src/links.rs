@@ -50,7 +50,7 @@ impl DynamoStore {
 pub(crate) fn token_from(item: &Item) -> StoreResult<TokenRecord> {
     let pk = req_s(item, PK)?;
     Ok(TokenRecord {
-        hash: pk.trim_start_matches("TOKEN#").to_string(),
+        hash: keys::token_hash_of(&pk).to_string(),
         voter_id: req_s(item, "voter_id")?,
         purpose: TokenPurpose::parse(&req_s(item, "purpose")?)
             .ok_or_else(|| StoreError::Backend("bad purpose".into()))?,

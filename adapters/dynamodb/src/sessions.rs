@@ -35,7 +35,7 @@ impl DynamoStore {
 pub(crate) fn session_from(item: &Item) -> StoreResult<SessionRecord> {
     let pk = req_s(item, PK)?;
     Ok(SessionRecord {
-        hash: pk.trim_start_matches("SESSION#").to_string(),
+        hash: keys::session_hash_of(&pk).to_string(),
         voter_id: req_s(item, "voter_id")?,
         kind: SessionKind::parse(&req_s(item, "kind")?)
             .ok_or_else(|| StoreError::Backend("bad session kind".into()))?,

@@ -35,10 +35,7 @@ impl JournalEntry {
     }
 }
 
-/// The journal is kept by month: one partition holds a month of administrative actions.
-pub fn journal_pk(month: &str) -> String {
-    format!("JOURNAL#{month}")
-}
+pub use crate::keys::journal_pk;
 
 pub(crate) fn journal_item(e: &JournalEntry) -> Item {
     let mut item = key((

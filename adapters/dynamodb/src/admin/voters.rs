@@ -99,7 +99,7 @@ impl DynamoStore {
         let mut found = HashMap::new();
         for item in &items {
             let pk = req_s(item, PK)?;
-            found.insert(pk.trim_start_matches("EMAIL#").to_string(), req_s(item, "voter_id")?);
+            found.insert(keys::email_of(&pk).to_string(), req_s(item, "voter_id")?);
         }
         Ok((found, stats))
     }
