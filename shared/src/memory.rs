@@ -1,4 +1,5 @@
-//! In-memory adapters for the domain's unit tests: same conditions as the DynamoDB adapter, one
+//! In-memory adapters for the domain's unit tests: same conditions and same errors as the DynamoDB
+//! adapter (the persistence contract suite of `store-dynamodb` runs the same cases on both), one
 //! mutex standing in for DynamoDB's atomicity. Never used by a deployed function.
 
 use std::collections::{BTreeMap, HashMap};
@@ -171,6 +172,9 @@ impl AccountOpening for MemoryStore {
             if token.purpose != TokenPurpose::Reassort || !consumable(s.tokens.get(&token.hash), token, now) || !ok_voter {
                 return Err(StoreError::ConditionFailed);
             }
+            if s.sessions.contains_key(&session.hash) {
+                return Err(StoreError::ConditionFailed);
+            }
             let t = s.tokens.get_mut(&token.hash).expect("checked");
             t.consumed_at = Some(now);
             let pending = t.pending_password_hash.clone();
@@ -215,6 +219,7 @@ impl SessionStore for MemoryStore {
             let v = s.voters.get_mut(&voter.roll.voter_id).ok_or(StoreError::ConditionFailed)?;
             if v.credentials_version != session.credentials_version
                 || v.status != AccountStatus::Active
+                || s.sessions.contains_key(&session.hash)
             {
                 return Err(StoreError::ConditionFailed);
             }
@@ -231,11 +236,10 @@ impl SessionStore for MemoryStore {
 
     async fn touch_session(&self, hash: &str, now: i64) -> StoreResult<()> {
         self.with(|s| {
-            if let Some(x) = s.sessions.get_mut(hash) {
-                x.last_seen_at = now;
-            }
-        });
-        Ok(())
+            let x = s.sessions.get_mut(hash).ok_or(StoreError::ConditionFailed)?;
+            x.last_seen_at = now;
+            Ok(())
+        })
     }
 
     async fn delete_session(&self, hash: &str) -> StoreResult<()> {
@@ -287,18 +291,23 @@ impl Claims for MemoryStore {
             }) {
                 return Ok(ClaimOutcome::Existing(existing.clone()));
             }
-            s.claims.insert((claim.voter_id.clone(), claim.reference.clone()), claim.clone());
+            let k = (claim.voter_id.clone(), claim.reference.clone());
+            if s.claims.contains_key(&k) {
+                // as in DynamoDB: the voter's claim under this reference is kept, and the new
+                // key, held by no claim, is not stored either; a retry draws a new reference
+                return Err(StoreError::TransactionConflict);
+            }
+            s.claims.insert(k, claim.clone());
             Ok(ClaimOutcome::Created)
         })
     }
 
     async fn mark_claim_acknowledged(&self, voter_id: &str, reference: &str) -> StoreResult<()> {
         self.with(|s| {
-            if let Some(c) = s.claims.get_mut(&(voter_id.to_string(), reference.to_string())) {
-                c.acknowledged = true;
-            }
-        });
-        Ok(())
+            let k = (voter_id.to_string(), reference.to_string());
+            s.claims.get_mut(&k).ok_or(StoreError::ConditionFailed)?.acknowledged = true;
+            Ok(())
+        })
     }
 }
 
@@ -365,8 +374,14 @@ impl Roll for MemoryStore {
         })
     }
 
+    /// Kept as read back: candidate lists in ballot order, candidates by rank.
     async fn put_scrutin(&self, scrutin: &Scrutin) -> StoreResult<()> {
-        self.with(|s| s.scrutins.insert(scrutin.id.clone(), scrutin.clone()));
+        let mut scrutin = scrutin.clone();
+        scrutin.candidate_lists.sort_by_key(|l| l.order);
+        for list in &mut scrutin.candidate_lists {
+            list.candidates.sort_by_key(|c| c.rank);
+        }
+        self.with(|s| s.scrutins.insert(scrutin.id.clone(), scrutin));
         Ok(())
     }
 }

@@ -1,103 +1,20 @@
 //! What the tests of `electeur-admin` share: a local DynamoDB of their own (the project's
-//! emulator, `scripts/dynamodb-local.py`, on a free port), the program run as an administrator
-//! would run it, and direct reads of the table to check what it did.
+//! emulator, started by `local-emulator`), the program run as an administrator would run it, and
+//! direct reads of the table to check what it did.
 
 #![allow(dead_code)]
 
 use std::collections::BTreeMap;
-use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::path::PathBuf;
+use std::process::{Command, Output};
 
-use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
 use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_dynamodb::Client;
+pub use local_emulator::{workspace, Emulator};
 use store_dynamodb::DynamoStore;
-
-pub fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace root").to_path_buf()
-}
 
 pub fn examples() -> PathBuf {
     workspace().join("docs/examples")
-}
-
-fn python() -> PathBuf {
-    match std::env::var_os("DYNAMODB_LOCAL_PYTHON") {
-        Some(p) => PathBuf::from(p),
-        None => workspace().join(".tools/venv/bin/python"),
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").expect("bind a free port").local_addr().unwrap().port()
-}
-
-fn answers_200(port: u16) -> bool {
-    let Ok(mut stream) =
-        TcpStream::connect_timeout(&([127, 0, 0, 1], port).into(), Duration::from_millis(200))
-    else {
-        return false;
-    };
-    let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
-    if stream.write_all(b"GET /moto-api/ HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n").is_err() {
-        return false;
-    }
-    let mut head = [0u8; 12];
-    stream.read_exact(&mut head).is_ok() && head.starts_with(b"HTTP/1.") && &head[9..12] == b"200"
-}
-
-/// One emulator, stopped when dropped.
-pub struct Emulator {
-    child: Child,
-    pub port: u16,
-}
-
-impl Emulator {
-    pub fn start() -> Emulator {
-        let python = python();
-        assert!(
-            python.exists(),
-            "{} is missing: run scripts/install-tools.sh first",
-            python.display()
-        );
-        for _ in 0..3 {
-            let port = free_port();
-            let mut child = Command::new(&python)
-                .arg(workspace().join("scripts/dynamodb-local.py"))
-                .args(["127.0.0.1", &port.to_string()])
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .expect("start the DynamoDB emulator");
-            let deadline = Instant::now() + Duration::from_secs(30);
-            while Instant::now() < deadline {
-                if answers_200(port) {
-                    return Emulator { child, port };
-                }
-                if child.try_wait().ok().flatten().is_some() {
-                    break; // the port was taken meanwhile: another one
-                }
-                std::thread::sleep(Duration::from_millis(100));
-            }
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-        panic!("the DynamoDB emulator did not start");
-    }
-
-    pub fn endpoint(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
-    }
-}
-
-impl Drop for Emulator {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 /// An emulator, a table of its own, and a scratch folder.
@@ -150,7 +67,7 @@ impl Env {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_electeur-admin"));
         cmd.args(args)
             .env("AWS_ENDPOINT_URL_DYNAMODB", self.emulator.endpoint())
-            .env("AWS_REGION", "eu-west-3")
+            .env("AWS_REGION", local_emulator::REGION)
             .env("AWS_ACCESS_KEY_ID", "local")
             .env("AWS_SECRET_ACCESS_KEY", "local")
             .env("TABLE_NAME", &self.table)
@@ -166,13 +83,7 @@ impl Env {
     }
 
     pub fn client(&self) -> Client {
-        let config = aws_sdk_dynamodb::Config::builder()
-            .behavior_version(BehaviorVersion::latest())
-            .region(Region::new("eu-west-3"))
-            .endpoint_url(self.emulator.endpoint())
-            .credentials_provider(Credentials::new("local", "local", None, None, "tests"))
-            .build();
-        Client::from_conf(config)
+        self.emulator.client()
     }
 
     /// The store the functions use, on this table.

@@ -1,0 +1,891 @@
+//! The persistence contract: what the services of `shared` rely on from a store, one case per
+//! behaviour, each case run alike against the in-memory store (`shared::memory::MemoryStore`) and
+//! against this adapter on the local emulator (a table of its own per case, one emulator for the
+//! whole binary). Where the two answer differently, the in-memory store is the one to follow
+//! DynamoDB.
+//!
+//! A case is an async fn over any [`Store`]; the `contract!` list at the end makes of each a
+//! `memory::<case>` and a `dynamodb::<case>` test.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use chrono::{TimeZone, Utc};
+use local_emulator::Emulator;
+use shared::memory::MemoryStore;
+use shared::model::{
+    AccountStatus, Calendar, Candidate, CandidateList, Civility, Claim, ClaimCategory, ClaimStatus,
+    RollEntry, RollVoter, Scrutin, SessionKind, SessionRecord, TokenPurpose, TokenRecord, Voter,
+};
+use shared::ports::{Activation, ClaimOutcome, FailureKind, RollCursor, Store, StoreError};
+use shared::roll::ROLL_SHARDS;
+use store_dynamodb::DynamoStore;
+
+// ---------------------------------------------------------------------------------------------
+// The two stores
+
+async fn memory_store() -> MemoryStore {
+    MemoryStore::new()
+}
+
+async fn dynamo_store() -> DynamoStore {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let client = Emulator::shared().client();
+    let table = format!("contract-{}-{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed));
+    store_dynamodb::ensure_table(&client, &table).await.expect("create the table");
+    DynamoStore::new(client, table)
+}
+
+macro_rules! contract {
+    ($($case:ident),* $(,)?) => {
+        mod memory {
+            $(
+                #[tokio::test]
+                async fn $case() {
+                    super::$case(super::memory_store().await).await
+                }
+            )*
+        }
+        mod dynamodb {
+            $(
+                #[tokio::test]
+                async fn $case() {
+                    super::$case(super::dynamo_store().await).await
+                }
+            )*
+        }
+    };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Fixtures
+
+const CONDITION: Result<(), StoreError> = Err(StoreError::ConditionFailed);
+
+fn now() -> i64 {
+    Utc::now().timestamp()
+}
+
+fn roll(voter_id: &str, last_name: &str, first_name: &str, scrutins: &[&str]) -> RollVoter {
+    RollVoter {
+        voter_id: voter_id.into(),
+        email: format!("{}.{}@education.gouv.fr", first_name, voter_id).to_lowercase(),
+        civility: Civility::Mme,
+        first_name: first_name.into(),
+        last_name: last_name.into(),
+        scrutins: scrutins.iter().map(|s| s.to_string()).collect(),
+    }
+}
+
+fn alice() -> RollVoter {
+    roll("1000001", "Martin", "Alice", &["CT-MEN"])
+}
+
+fn bob() -> RollVoter {
+    RollVoter { civility: Civility::M, ..roll("1000002", "Durand", "Bob", &["CT-MEN"]) }
+}
+
+async fn voter<S: Store>(store: &S, voter_id: &str) -> Voter {
+    store.voter(voter_id).await.expect("read the voter").expect("the voter exists")
+}
+
+async fn token<S: Store>(store: &S, hash: &str) -> TokenRecord {
+    store.token(hash).await.expect("read the token").expect("the token exists")
+}
+
+async fn put<S: Store>(store: &S, roll: &RollVoter) -> Voter {
+    store.put_roll_voter(roll).await.expect("put the roll voter");
+    voter(store, &roll.voter_id).await
+}
+
+/// A link as the services make one: the voter's next generation, an hour to live.
+fn link_for(voter: &Voter, hash: &str, purpose: TokenPurpose, now: i64) -> TokenRecord {
+    TokenRecord {
+        hash: hash.into(),
+        voter_id: voter.roll.voter_id.clone(),
+        purpose,
+        generation: voter.token_generation + 1,
+        created_at: now,
+        expires_at: now + 3600,
+        consumed_at: None,
+        pending_password_hash: None,
+    }
+}
+
+/// Issues a link to the voter as it stands.
+async fn issue<S: Store>(
+    store: &S,
+    voter_id: &str,
+    hash: &str,
+    purpose: TokenPurpose,
+    now: i64,
+) -> TokenRecord {
+    let v = voter(store, voter_id).await;
+    let t = link_for(&v, hash, purpose, now);
+    store.issue_token(&v, v.token_generation, now, 1, &t).await.expect("issue the link");
+    t
+}
+
+/// A link on which a password was chosen, as the step that ends it reads it.
+async fn link_with_password<S: Store>(
+    store: &S,
+    voter_id: &str,
+    hash: &str,
+    purpose: TokenPurpose,
+    password_hash: &str,
+    now: i64,
+) -> TokenRecord {
+    let t = issue(store, voter_id, hash, purpose, now).await;
+    store.set_pending_password(&t.hash, password_hash, now).await.expect("keep the password");
+    token(store, &t.hash).await
+}
+
+fn session_for(
+    voter: &Voter,
+    hash: &str,
+    kind: SessionKind,
+    credentials_version: u64,
+    now: i64,
+) -> SessionRecord {
+    SessionRecord {
+        hash: hash.into(),
+        voter_id: voter.roll.voter_id.clone(),
+        kind,
+        credentials_version,
+        created_at: now,
+        last_seen_at: now,
+        absolute_expires_at: now + 12 * 3600,
+    }
+}
+
+fn activation() -> Activation {
+    Activation {
+        password_hash: "pw-hash".into(),
+        question_id: 3,
+        answer_hash: "answer-hash".into(),
+    }
+}
+
+/// A voter whose account was activated through a link (which opened the session `session_hash`).
+async fn active<S: Store>(store: &S, roll: &RollVoter, session_hash: &str, now: i64) -> Voter {
+    put(store, roll).await;
+    let t = link_with_password(
+        store,
+        &roll.voter_id,
+        &format!("act-{}", roll.voter_id),
+        TokenPurpose::Activation,
+        "pw-hash",
+        now,
+    )
+    .await;
+    let v = voter(store, &roll.voter_id).await;
+    let s = session_for(&v, session_hash, SessionKind::Activated, v.credentials_version + 1, now);
+    store.activate_account(&t, &activation(), &s, now).await.expect("activate the account");
+    voter(store, &roll.voter_id).await
+}
+
+fn claim(voter_id: &str, reference: &str, key: &str, text: &str) -> Claim {
+    Claim {
+        reference: reference.into(),
+        voter_id: voter_id.into(),
+        category: ClaimCategory::ListeElectorale,
+        scrutin_id: None,
+        text: text.into(),
+        created_at: Utc.timestamp_opt(1_772_445_600, 123_000_000).unwrap(),
+        status: ClaimStatus::Open,
+        fingerprint: format!("fp-{text}"),
+        idempotency_key: key.into(),
+        acknowledged: false,
+    }
+}
+
+fn candidate(rank: u32, last_name: &str) -> Candidate {
+    Candidate {
+        rank,
+        civility: Civility::M,
+        first_name: "Jean".into(),
+        last_name: last_name.into(),
+    }
+}
+
+fn entry(roll: &RollVoter) -> RollEntry {
+    RollEntry {
+        civility: roll.civility,
+        last_name: roll.last_name.clone(),
+        first_name: roll.first_name.clone(),
+    }
+}
+
+/// Every entry of an electoral list, page after page of `limit`, and the pages' sizes.
+async fn whole_list<S: Store>(
+    store: &S,
+    scrutin_id: &str,
+    limit: usize,
+) -> (Vec<RollEntry>, Vec<usize>) {
+    let mut from = RollCursor { shard: ROLL_SHARDS[0], after: None };
+    let (mut all, mut sizes) = (Vec::new(), Vec::new());
+    for _ in 0..100 {
+        let (page, next) =
+            store.electoral_list_page(scrutin_id, from, limit).await.expect("read a page");
+        sizes.push(page.len());
+        all.extend(page);
+        match next {
+            Some(cursor) => from = cursor,
+            None => return (all, sizes),
+        }
+    }
+    panic!("the electoral list of {scrutin_id} never ends");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Voters of the roll (Roll::put_roll_voter, Voters)
+
+async fn a_new_voter_reads_back_by_id_and_by_identifier<S: Store>(store: S) {
+    let before = now();
+    store.put_roll_voter(&alice()).await.unwrap();
+    let after = now();
+
+    assert_eq!(store.voter_id_for_email(&alice().email).await.unwrap().as_deref(), Some("1000001"));
+    let v = voter(&store, "1000001").await;
+    let created = v.token_generation as i64;
+    assert!(created > 0 && before <= created && created <= after, "generation {created}");
+    assert_eq!(v.credentials_version, v.token_generation, "both start at the creation second");
+    assert_eq!(v, Voter::new(alice(), created));
+
+    assert_eq!(store.voter("1000009").await.unwrap(), None);
+    assert_eq!(store.voter_id_for_email("nobody@education.gouv.fr").await.unwrap(), None);
+}
+
+async fn the_same_roll_voter_again_changes_nothing_and_keeps_the_account<S: Store>(store: S) {
+    let t = now();
+    put(&store, &alice()).await;
+    store.record_failure("1000001", FailureKind::Login, t + 60).await.unwrap();
+    store.record_failure("1000001", FailureKind::Answer, t + 120).await.unwrap();
+    issue(&store, "1000001", "tok-1", TokenPurpose::Activation, t).await;
+    let before = voter(&store, "1000001").await;
+
+    store.put_roll_voter(&alice()).await.unwrap();
+
+    assert_eq!(voter(&store, "1000001").await, before);
+    assert_eq!(store.voter_id_for_email(&alice().email).await.unwrap().as_deref(), Some("1000001"));
+    assert_eq!(whole_list(&store, "CT-MEN", 10).await.0, vec![entry(&alice())]);
+}
+
+async fn a_changed_roll_voter_keeps_the_account_and_follows_the_new_data<S: Store>(store: S) {
+    let t = now();
+    put(&store, &alice()).await;
+    store.record_failure("1000001", FailureKind::Login, t + 60).await.unwrap();
+    issue(&store, "1000001", "tok-1", TokenPurpose::Activation, t).await;
+    let before = voter(&store, "1000001").await;
+
+    let changed = RollVoter {
+        email: "alice.dupont@education.gouv.fr".into(),
+        last_name: "Dupont".into(),
+        scrutins: vec!["CAP-ATT".into()],
+        ..alice()
+    };
+    store.put_roll_voter(&changed).await.unwrap();
+
+    assert_eq!(voter(&store, "1000001").await, Voter { roll: changed.clone(), ..before });
+    assert_eq!(store.voter_id_for_email(&alice().email).await.unwrap(), None);
+    assert_eq!(store.voter_id_for_email(&changed.email).await.unwrap().as_deref(), Some("1000001"));
+    assert_eq!(whole_list(&store, "CT-MEN", 10).await.0, vec![]);
+    assert_eq!(whole_list(&store, "CAP-ATT", 10).await.0, vec![entry(&changed)]);
+}
+
+async fn a_roll_voter_cannot_take_an_identifier_held_by_another<S: Store>(store: S) {
+    put(&store, &alice()).await;
+    let taken = RollVoter { email: alice().email, ..bob() };
+    assert_eq!(store.put_roll_voter(&taken).await, CONDITION, "a new voter");
+    assert_eq!(store.voter("1000002").await.unwrap(), None);
+
+    let bob_before = put(&store, &bob()).await;
+    assert_eq!(store.put_roll_voter(&taken).await, CONDITION, "a known voter");
+    assert_eq!(voter(&store, "1000002").await, bob_before);
+    assert_eq!(store.voter_id_for_email(&alice().email).await.unwrap().as_deref(), Some("1000001"));
+    assert_eq!(store.voter_id_for_email(&bob().email).await.unwrap().as_deref(), Some("1000002"));
+    assert_eq!(whole_list(&store, "CT-MEN", 10).await.0, vec![entry(&bob()), entry(&alice())]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Links (LinkTokens)
+
+async fn issue_token_raises_the_generation_and_stores_the_link_and_mail_window<S: Store>(store: S) {
+    let t = now();
+    let before = put(&store, &alice()).await;
+    let link = link_for(&before, "tok-1", TokenPurpose::Activation, t);
+
+    store.issue_token(&before, before.token_generation, t - 10, 2, &link).await.unwrap();
+
+    assert_eq!(
+        voter(&store, "1000001").await,
+        Voter {
+            token_generation: before.token_generation + 1,
+            mail_window_start: t - 10,
+            mail_count: 2,
+            ..before
+        }
+    );
+    assert_eq!(store.token("tok-1").await.unwrap(), Some(link));
+    assert_eq!(store.token("tok-9").await.unwrap(), None);
+}
+
+async fn issue_token_with_a_stale_generation_writes_nothing<S: Store>(store: S) {
+    let t = now();
+    let stale = put(&store, &alice()).await;
+    issue(&store, "1000001", "tok-1", TokenPurpose::Activation, t).await;
+    let current = voter(&store, "1000001").await;
+
+    let late = link_for(&stale, "tok-2", TokenPurpose::Activation, t);
+    assert_eq!(store.issue_token(&stale, stale.token_generation, t, 5, &late).await, CONDITION);
+    assert_eq!(voter(&store, "1000001").await, current);
+    assert_eq!(store.token("tok-2").await.unwrap(), None);
+
+    let same_hash = link_for(&current, "tok-1", TokenPurpose::Reassort, t);
+    assert_eq!(
+        store.issue_token(&current, current.token_generation, t, 5, &same_hash).await,
+        CONDITION,
+        "a hash already stored"
+    );
+    assert_eq!(voter(&store, "1000001").await, current);
+    assert_eq!(token(&store, "tok-1").await.purpose, TokenPurpose::Activation);
+
+    let unknown = Voter::new(bob(), t);
+    let orphan = link_for(&unknown, "tok-3", TokenPurpose::Activation, t);
+    assert_eq!(
+        store.issue_token(&unknown, unknown.token_generation, t, 1, &orphan).await,
+        CONDITION,
+        "a voter not on the roll"
+    );
+    assert_eq!(store.token("tok-3").await.unwrap(), None);
+    assert_eq!(store.voter("1000002").await.unwrap(), None);
+}
+
+async fn set_pending_password_keeps_the_hash_on_a_live_link<S: Store>(store: S) {
+    let t = now();
+    put(&store, &alice()).await;
+    let link = issue(&store, "1000001", "tok-1", TokenPurpose::Activation, t).await;
+
+    store.set_pending_password("tok-1", "ph-1", t).await.unwrap();
+    assert_eq!(
+        token(&store, "tok-1").await,
+        TokenRecord { pending_password_hash: Some("ph-1".into()), ..link.clone() }
+    );
+
+    store.set_pending_password("tok-1", "ph-2", t + 10).await.unwrap();
+    assert_eq!(
+        token(&store, "tok-1").await,
+        TokenRecord { pending_password_hash: Some("ph-2".into()), ..link }
+    );
+}
+
+async fn set_pending_password_refuses_a_missing_an_expired_or_a_used_link<S: Store>(store: S) {
+    let t = now();
+    put(&store, &alice()).await;
+    assert_eq!(store.set_pending_password("tok-9", "ph", t).await, CONDITION, "a missing link");
+    assert_eq!(store.token("tok-9").await.unwrap(), None);
+
+    let link = issue(&store, "1000001", "tok-1", TokenPurpose::Activation, t).await;
+    assert_eq!(
+        store.set_pending_password("tok-1", "ph", link.expires_at).await,
+        CONDITION,
+        "an expired link"
+    );
+    assert_eq!(token(&store, "tok-1").await, link);
+
+    let link =
+        link_with_password(&store, "1000001", "tok-2", TokenPurpose::Activation, "ph", t).await;
+    let v = voter(&store, "1000001").await;
+    let s = session_for(&v, "sess-1", SessionKind::WithoutActivation, v.credentials_version, t);
+    store.skip_activation(&link, &s, t).await.unwrap();
+    let used = token(&store, "tok-2").await;
+    assert_eq!(store.set_pending_password("tok-2", "other", t).await, CONDITION, "a used link");
+    assert_eq!(token(&store, "tok-2").await, used);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The steps that end a link (AccountOpening)
+
+async fn activate_account_consumes_the_link_once_and_opens_the_account<S: Store>(store: S) {
+    let t = now();
+    put(&store, &alice()).await;
+    let link =
+        link_with_password(&store, "1000001", "tok-1", TokenPurpose::Activation, "pw-hash", t)
+            .await;
+    let before = voter(&store, "1000001").await;
+    let s =
+        session_for(&before, "sess-1", SessionKind::Activated, before.credentials_version + 1, t);
+
+    store.activate_account(&link, &activation(), &s, t + 5).await.unwrap();
+
+    let after = voter(&store, "1000001").await;
+    assert_eq!(
+        after,
+        Voter {
+            status: AccountStatus::Active,
+            password_hash: Some("pw-hash".into()),
+            question_id: Some(3),
+            answer_hash: Some("answer-hash".into()),
+            credentials_version: before.credentials_version + 1,
+            ..before.clone()
+        }
+    );
+    let consumed = token(&store, "tok-1").await;
+    assert_eq!(consumed, TokenRecord { consumed_at: Some(t + 5), ..link.clone() });
+    assert_eq!(store.session("sess-1").await.unwrap(), Some(s));
+
+    let again =
+        session_for(&before, "sess-2", SessionKind::Activated, after.credentials_version, t);
+    assert_eq!(store.activate_account(&link, &activation(), &again, t + 6).await, CONDITION);
+    assert_eq!(voter(&store, "1000001").await, after);
+    assert_eq!(token(&store, "tok-1").await, consumed);
+    assert_eq!(store.session("sess-2").await.unwrap(), None);
+}
+
+async fn skip_activation_consumes_the_link_once_and_counts_the_visit<S: Store>(store: S) {
+    let t = now();
+    put(&store, &alice()).await;
+    let link =
+        link_with_password(&store, "1000001", "tok-1", TokenPurpose::Activation, "ph", t).await;
+    let before = voter(&store, "1000001").await;
+    let s = session_for(
+        &before,
+        "sess-1",
+        SessionKind::WithoutActivation,
+        before.credentials_version,
+        t,
+    );
+
+    store.skip_activation(&link, &s, t + 5).await.unwrap();
+
+    let after = voter(&store, "1000001").await;
+    assert_eq!(after, Voter { accesses_without_activation: 1, ..before.clone() });
+    let consumed = token(&store, "tok-1").await;
+    assert_eq!(consumed, TokenRecord { consumed_at: Some(t + 5), ..link.clone() });
+    assert_eq!(store.session("sess-1").await.unwrap(), Some(s));
+
+    let again = session_for(&before, "sess-2", SessionKind::WithoutActivation, 0, t);
+    assert_eq!(store.skip_activation(&link, &again, t + 6).await, CONDITION);
+    assert_eq!(voter(&store, "1000001").await, after);
+    assert_eq!(token(&store, "tok-1").await, consumed);
+    assert_eq!(store.session("sess-2").await.unwrap(), None);
+
+    // the account stays as it was: the next link opens it again
+    let next =
+        link_with_password(&store, "1000001", "tok-2", TokenPurpose::Activation, "ph", t).await;
+    let s3 = session_for(&after, "sess-3", SessionKind::WithoutActivation, 0, t);
+    store.skip_activation(&next, &s3, t + 7).await.unwrap();
+    assert_eq!(voter(&store, "1000001").await.accesses_without_activation, 2);
+}
+
+async fn complete_reassort_consumes_the_link_once_and_replaces_the_password<S: Store>(store: S) {
+    let t = now();
+    active(&store, &alice(), "sess-0", t).await;
+    store.record_failure("1000001", FailureKind::Login, t + 60).await.unwrap();
+    store.record_failure("1000001", FailureKind::Answer, t + 120).await.unwrap();
+    let link =
+        link_with_password(&store, "1000001", "tok-r", TokenPurpose::Reassort, "new-hash", t).await;
+    let before = voter(&store, "1000001").await;
+    let cv = before.credentials_version;
+    let s = session_for(&before, "sess-1", SessionKind::Activated, cv + 1, t);
+
+    store.complete_reassort(&link, cv, &s, t + 5).await.unwrap();
+
+    let after = voter(&store, "1000001").await;
+    assert_eq!(
+        after,
+        Voter {
+            password_hash: Some("new-hash".into()),
+            credentials_version: cv + 1,
+            failed_logins: 0,
+            login_locked_until: 0,
+            failed_answers: 0,
+            answer_locked_until: 0,
+            ..before.clone()
+        }
+    );
+    let consumed = token(&store, "tok-r").await;
+    assert_eq!(consumed, TokenRecord { consumed_at: Some(t + 5), ..link.clone() });
+    assert_eq!(store.session("sess-1").await.unwrap(), Some(s));
+
+    let again = session_for(&before, "sess-2", SessionKind::Activated, cv + 2, t);
+    assert_eq!(store.complete_reassort(&link, cv + 1, &again, t + 6).await, CONDITION);
+    assert_eq!(voter(&store, "1000001").await, after);
+    assert_eq!(token(&store, "tok-r").await, consumed);
+    assert_eq!(store.session("sess-2").await.unwrap(), None);
+}
+
+async fn complete_reassort_refuses_a_stale_credentials_version<S: Store>(store: S) {
+    let t = now();
+    active(&store, &alice(), "sess-0", t).await;
+    let link =
+        link_with_password(&store, "1000001", "tok-r", TokenPurpose::Reassort, "new-hash", t).await;
+    let before = voter(&store, "1000001").await;
+    let cv = before.credentials_version - 1;
+    let s = session_for(&before, "sess-1", SessionKind::Activated, cv + 1, t);
+
+    assert_eq!(store.complete_reassort(&link, cv, &s, t).await, CONDITION);
+    assert_eq!(voter(&store, "1000001").await, before);
+    assert_eq!(token(&store, "tok-r").await, link);
+    assert_eq!(store.session("sess-1").await.unwrap(), None);
+}
+
+async fn link_steps_refuse_a_link_without_password_replaced_changed_or_expired<S: Store>(store: S) {
+    let t = now();
+    let before = put(&store, &alice()).await;
+    let s = session_for(&before, "sess-1", SessionKind::Activated, 0, t);
+    let act = activation();
+
+    let bare = issue(&store, "1000001", "tok-1", TokenPurpose::Activation, t).await;
+    assert_eq!(store.activate_account(&bare, &act, &s, t).await, CONDITION, "no password");
+    assert_eq!(store.skip_activation(&bare, &s, t).await, CONDITION, "no password");
+
+    store.set_pending_password("tok-1", "ph-1", t).await.unwrap();
+    let replaced = token(&store, "tok-1").await;
+    let newer =
+        link_with_password(&store, "1000001", "tok-2", TokenPurpose::Activation, "ph-a", t).await;
+    assert_eq!(store.activate_account(&replaced, &act, &s, t).await, CONDITION, "replaced");
+    assert_eq!(store.skip_activation(&replaced, &s, t).await, CONDITION, "replaced");
+
+    store.set_pending_password("tok-2", "ph-b", t).await.unwrap();
+    assert_eq!(store.activate_account(&newer, &act, &s, t).await, CONDITION, "password changed");
+    assert_eq!(store.skip_activation(&newer, &s, t).await, CONDITION, "password changed");
+
+    let newer = token(&store, "tok-2").await;
+    let at = newer.expires_at;
+    assert_eq!(store.activate_account(&newer, &act, &s, at).await, CONDITION, "expired");
+    assert_eq!(store.skip_activation(&newer, &s, at).await, CONDITION, "expired");
+
+    put(&store, &bob()).await;
+    let foreign = TokenRecord { voter_id: "1000002".into(), ..newer.clone() };
+    assert_eq!(store.skip_activation(&foreign, &s, t).await, CONDITION, "another voter's");
+
+    let v = voter(&store, "1000001").await;
+    assert_eq!(v.status, AccountStatus::NotActivated);
+    assert_eq!(v.accesses_without_activation, 0);
+    assert_eq!(v.credentials_version, before.credentials_version);
+    assert_eq!(token(&store, "tok-1").await.consumed_at, None);
+    assert_eq!(token(&store, "tok-2").await, newer);
+    assert_eq!(store.session("sess-1").await.unwrap(), None);
+}
+
+async fn opening_a_session_refuses_a_session_hash_in_use<S: Store>(store: S) {
+    let t = now();
+    let a = active(&store, &alice(), "sess-a", t).await;
+    let held = store.session("sess-a").await.unwrap().expect("the activation's session");
+    store.record_failure("1000001", FailureKind::Login, t + 60).await.unwrap();
+    let a = voter(&store, &a.roll.voter_id).await;
+
+    let login = session_for(&a, "sess-a", SessionKind::Activated, a.credentials_version, t + 1);
+    assert_eq!(store.open_login_session(&a, &login).await, CONDITION, "login");
+    assert_eq!(voter(&store, "1000001").await, a);
+
+    let link =
+        link_with_password(&store, "1000001", "tok-r", TokenPurpose::Reassort, "new", t).await;
+    let a = voter(&store, "1000001").await;
+    let s = session_for(&a, "sess-a", SessionKind::Activated, a.credentials_version + 1, t + 1);
+    assert_eq!(
+        store.complete_reassort(&link, a.credentials_version, &s, t + 1).await,
+        CONDITION,
+        "réassort"
+    );
+    assert_eq!(voter(&store, "1000001").await, a);
+    assert_eq!(token(&store, "tok-r").await, link);
+
+    put(&store, &bob()).await;
+    let link =
+        link_with_password(&store, "1000002", "tok-b", TokenPurpose::Activation, "ph", t).await;
+    let b = voter(&store, "1000002").await;
+    let s = session_for(&b, "sess-a", SessionKind::Activated, b.credentials_version + 1, t + 1);
+    assert_eq!(store.activate_account(&link, &activation(), &s, t + 1).await, CONDITION);
+    let s = session_for(&b, "sess-a", SessionKind::WithoutActivation, b.credentials_version, t);
+    assert_eq!(store.skip_activation(&link, &s, t + 1).await, CONDITION);
+    assert_eq!(voter(&store, "1000002").await, b);
+    assert_eq!(token(&store, "tok-b").await, link);
+
+    assert_eq!(store.session("sess-a").await.unwrap(), Some(held));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Failures and sessions (FailureCounters, SessionStore)
+
+async fn record_failure_counts_each_failure_and_sets_the_lock<S: Store>(store: S) {
+    let t = now();
+    let before = put(&store, &alice()).await;
+
+    store.record_failure("1000001", FailureKind::Login, t + 60).await.unwrap();
+    store.record_failure("1000001", FailureKind::Login, t + 30).await.unwrap();
+    store.record_failure("1000001", FailureKind::Answer, t + 300).await.unwrap();
+
+    assert_eq!(
+        voter(&store, "1000001").await,
+        Voter {
+            failed_logins: 2,
+            login_locked_until: t + 30,
+            failed_answers: 1,
+            answer_locked_until: t + 300,
+            ..before
+        }
+    );
+    assert_eq!(store.record_failure("1000009", FailureKind::Login, t).await, CONDITION);
+    assert_eq!(store.voter("1000009").await.unwrap(), None);
+}
+
+async fn open_login_session_clears_login_failures_and_opens_a_session<S: Store>(store: S) {
+    let t = now();
+    active(&store, &alice(), "sess-0", t).await;
+    store.record_failure("1000001", FailureKind::Login, t + 60).await.unwrap();
+    store.record_failure("1000001", FailureKind::Answer, t + 120).await.unwrap();
+    let before = voter(&store, "1000001").await;
+    let s = session_for(&before, "sess-1", SessionKind::Activated, before.credentials_version, t);
+
+    store.open_login_session(&before, &s).await.unwrap();
+
+    assert_eq!(
+        voter(&store, "1000001").await,
+        Voter { failed_logins: 0, login_locked_until: 0, ..before }
+    );
+    assert_eq!(store.session("sess-1").await.unwrap(), Some(s));
+}
+
+async fn open_login_session_refuses_a_stale_session_or_an_account_not_active<S: Store>(store: S) {
+    let t = now();
+    let b = put(&store, &bob()).await;
+    let s = session_for(&b, "sess-b", SessionKind::Activated, b.credentials_version, t);
+    assert_eq!(store.open_login_session(&b, &s).await, CONDITION, "not activated");
+    assert_eq!(store.session("sess-b").await.unwrap(), None);
+
+    active(&store, &alice(), "sess-0", t).await;
+    store.record_failure("1000001", FailureKind::Login, t + 60).await.unwrap();
+    let a = voter(&store, "1000001").await;
+    let s = session_for(&a, "sess-a", SessionKind::Activated, a.credentials_version - 1, t);
+    assert_eq!(store.open_login_session(&a, &s).await, CONDITION, "stale credentials");
+    assert_eq!(voter(&store, "1000001").await, a);
+    assert_eq!(store.session("sess-a").await.unwrap(), None);
+}
+
+async fn a_session_reads_back_is_touched_and_deleted<S: Store>(store: S) {
+    let t = now();
+    let a = active(&store, &alice(), "sess-0", t).await;
+    let s = session_for(&a, "sess-1", SessionKind::Activated, a.credentials_version, t);
+    store.open_login_session(&a, &s).await.unwrap();
+    assert_eq!(store.session("sess-1").await.unwrap(), Some(s.clone()));
+
+    store.touch_session("sess-1", t + 90).await.unwrap();
+    assert_eq!(
+        store.session("sess-1").await.unwrap(),
+        Some(SessionRecord { last_seen_at: t + 90, ..s })
+    );
+
+    store.delete_session("sess-1").await.unwrap();
+    assert_eq!(store.session("sess-1").await.unwrap(), None);
+    store.delete_session("sess-1").await.expect("deleting a missing session is no error");
+    assert!(store.session("sess-0").await.unwrap().is_some(), "the other session stays");
+}
+
+async fn touching_a_missing_session_fails_and_creates_nothing<S: Store>(store: S) {
+    let t = now();
+    assert_eq!(store.touch_session("sess-9", t).await, CONDITION);
+    assert_eq!(store.session("sess-9").await.unwrap(), None);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Claims
+
+async fn file_claim_stores_once_per_voter_and_idempotency_key<S: Store>(store: S) {
+    let first = claim("1000001", "REC-1", "key-1", "absent de la liste");
+    assert_eq!(store.file_claim(&first).await.unwrap(), ClaimOutcome::Created);
+
+    let retry = claim("1000001", "REC-2", "key-1", "autre texte");
+    assert_eq!(store.file_claim(&retry).await.unwrap(), ClaimOutcome::Existing(first.clone()));
+
+    let other_voter = claim("1000002", "REC-1", "key-1", "absent de la liste");
+    assert_eq!(store.file_claim(&other_voter).await.unwrap(), ClaimOutcome::Created);
+
+    let on_ballot = Claim {
+        scrutin_id: Some("CT-MEN".into()),
+        category: ClaimCategory::ListeCandidats,
+        ..claim("1000001", "REC-3", "key-2", "liste incomplète")
+    };
+    assert_eq!(store.file_claim(&on_ballot).await.unwrap(), ClaimOutcome::Created);
+    assert_eq!(store.file_claim(&on_ballot).await.unwrap(), ClaimOutcome::Existing(on_ballot));
+    assert_eq!(store.file_claim(&retry).await.unwrap(), ClaimOutcome::Existing(first));
+}
+
+async fn file_claim_refuses_a_reference_in_use_and_writes_nothing<S: Store>(store: S) {
+    let first = claim("1000001", "REC-1", "key-1", "absent de la liste");
+    store.file_claim(&first).await.unwrap();
+
+    let clash = claim("1000001", "REC-1", "key-2", "autre texte");
+    assert_eq!(store.file_claim(&clash).await, Err(StoreError::TransactionConflict));
+
+    assert_eq!(store.file_claim(&first).await.unwrap(), ClaimOutcome::Existing(first.clone()));
+    let next = Claim { reference: "REC-2".into(), ..clash };
+    assert_eq!(store.file_claim(&next).await.unwrap(), ClaimOutcome::Created, "key-2 was free");
+}
+
+async fn mark_claim_acknowledged_is_seen_by_a_retry<S: Store>(store: S) {
+    let first = claim("1000001", "REC-1", "key-1", "absent de la liste");
+    store.file_claim(&first).await.unwrap();
+
+    store.mark_claim_acknowledged("1000001", "REC-1").await.unwrap();
+
+    assert_eq!(
+        store.file_claim(&first).await.unwrap(),
+        ClaimOutcome::Existing(Claim { acknowledged: true, ..first })
+    );
+}
+
+async fn mark_claim_acknowledged_refuses_a_missing_claim<S: Store>(store: S) {
+    let first = claim("1000001", "REC-1", "key-1", "absent de la liste");
+    assert_eq!(store.mark_claim_acknowledged("1000001", "REC-1").await, CONDITION, "none filed");
+    store.file_claim(&first).await.unwrap();
+    assert_eq!(
+        store.mark_claim_acknowledged("1000002", "REC-1").await,
+        CONDITION,
+        "another voter's reference"
+    );
+    assert_eq!(store.file_claim(&first).await.unwrap(), ClaimOutcome::Existing(first));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Ballots and electoral lists
+
+async fn scrutins_come_in_the_order_asked_with_their_candidate_lists<S: Store>(store: S) {
+    let ct = Scrutin {
+        id: "CT-MEN".into(),
+        name: "Comité social d'administration ministériel".into(),
+        description: "Scrutin de liste".into(),
+        candidate_lists: vec![
+            CandidateList {
+                id: "L2".into(),
+                order: 2,
+                name: "Liste deux".into(),
+                organisation: "Syndicat B".into(),
+                candidates: vec![candidate(2, "Petit"), candidate(1, "Grand")],
+            },
+            CandidateList {
+                id: "L1".into(),
+                order: 1,
+                name: "Liste un".into(),
+                organisation: String::new(),
+                candidates: vec![candidate(1, "Moreau")],
+            },
+        ],
+    };
+    let cap = Scrutin {
+        id: "CAP-ATT".into(),
+        name: "CAP des attachés".into(),
+        description: String::new(),
+        candidate_lists: vec![],
+    };
+    store.put_scrutin(&ct).await.unwrap();
+    store.put_scrutin(&cap).await.unwrap();
+
+    let in_ballot_order = Scrutin {
+        candidate_lists: vec![
+            ct.candidate_lists[1].clone(),
+            CandidateList {
+                candidates: vec![candidate(1, "Grand"), candidate(2, "Petit")],
+                ..ct.candidate_lists[0].clone()
+            },
+        ],
+        ..ct.clone()
+    };
+    let asked = ["CAP-ATT".to_string(), "NONE".into(), "CT-MEN".into()];
+    assert_eq!(store.scrutins(&asked).await.unwrap(), vec![cap.clone(), in_ballot_order.clone()]);
+    assert_eq!(
+        store.scrutins(&["CT-MEN".to_string(), "CAP-ATT".into()]).await.unwrap(),
+        vec![in_ballot_order, cap]
+    );
+    assert_eq!(store.scrutins(&[]).await.unwrap(), vec![]);
+}
+
+async fn electoral_list_pages_across_shards_in_alphabetical_order<S: Store>(store: S) {
+    // in the list's order: shard by initial, folded names, then voter id; '_' last
+    let voters = [
+        roll("2000008", "Adam", "Zoé", &["CT-MEN"]),
+        roll("2000002", "Bernard", "Anne", &["CT-MEN"]),
+        roll("2000007", "Bernard", "Anne", &["CT-MEN", "CAP-ATT"]),
+        roll("2000003", "Bernard", "Émile", &["CT-MEN"]),
+        roll("2000005", "d'Artagnan", "Charles", &["CT-MEN"]),
+        roll("2000004", "Eco", "Umberto", &["CT-MEN"]),
+        roll("2000001", "Éluard", "Paul", &["CT-MEN"]),
+        roll("2000006", "Zola", "Émile", &["CT-MEN"]),
+        roll("2000009", "Ølsen", "Ole", &["CT-MEN"]),
+    ];
+    for v in voters.iter().rev() {
+        store.put_roll_voter(v).await.unwrap();
+    }
+    store.put_roll_voter(&roll("2000010", "Martin", "Léa", &["CAP-ATT"])).await.unwrap();
+    let expected: Vec<RollEntry> = voters.iter().map(entry).collect();
+
+    assert_eq!(whole_list(&store, "CT-MEN", 100).await, (expected.clone(), vec![9]));
+    assert_eq!(whole_list(&store, "CT-MEN", 3).await, (expected.clone(), vec![3, 3, 3]));
+    assert_eq!(whole_list(&store, "CT-MEN", 4).await, (expected.clone(), vec![4, 4, 1]));
+    assert_eq!(whole_list(&store, "CT-MEN", 1).await, (expected, vec![1; 9]));
+    assert_eq!(
+        whole_list(&store, "CAP-ATT", 2).await.0,
+        vec![entry(&voters[2]), entry(&roll("2000010", "Martin", "Léa", &[]))]
+    );
+
+    // a cursor in the middle of a shard goes on from there
+    let first = RollCursor { shard: ROLL_SHARDS[0], after: None };
+    let (page, next) = store.electoral_list_page("CT-MEN", first, 2).await.unwrap();
+    assert_eq!(page, vec![entry(&voters[0]), entry(&voters[1])]);
+    let next = next.expect("more to come");
+    assert_eq!(next.shard, 'B');
+    let (page, _) = store.electoral_list_page("CT-MEN", next, 2).await.unwrap();
+    assert_eq!(page, vec![entry(&voters[2]), entry(&voters[3])]);
+
+    let nothing = RollCursor { shard: ROLL_SHARDS[0], after: None };
+    assert_eq!(store.electoral_list_page("NONE", nothing, 10).await.unwrap(), (vec![], None));
+}
+
+// ---------------------------------------------------------------------------------------------
+// The calendar
+
+async fn the_calendar_reads_back_as_written<S: Store>(store: S) {
+    assert_eq!(store.calendar().await.unwrap(), None);
+    let at = |d: u32, h: u32| Utc.with_ymd_and_hms(2026, 3, d, h, 0, 0).unwrap();
+    let calendar = Calendar {
+        activation_opens_at: at(2, 8),
+        claim_deadline: at(9, 17),
+        voting_opens_at: at(16, 9),
+        voting_closes_at: at(23, 16),
+    };
+    store.put_calendar(&calendar).await.unwrap();
+    assert_eq!(store.calendar().await.unwrap(), Some(calendar));
+
+    let moved = Calendar { claim_deadline: at(10, 17), ..calendar };
+    store.put_calendar(&moved).await.unwrap();
+    assert_eq!(store.calendar().await.unwrap(), Some(moved));
+}
+
+contract! {
+    a_new_voter_reads_back_by_id_and_by_identifier,
+    the_same_roll_voter_again_changes_nothing_and_keeps_the_account,
+    a_changed_roll_voter_keeps_the_account_and_follows_the_new_data,
+    a_roll_voter_cannot_take_an_identifier_held_by_another,
+    issue_token_raises_the_generation_and_stores_the_link_and_mail_window,
+    issue_token_with_a_stale_generation_writes_nothing,
+    set_pending_password_keeps_the_hash_on_a_live_link,
+    set_pending_password_refuses_a_missing_an_expired_or_a_used_link,
+    activate_account_consumes_the_link_once_and_opens_the_account,
+    skip_activation_consumes_the_link_once_and_counts_the_visit,
+    complete_reassort_consumes_the_link_once_and_replaces_the_password,
+    complete_reassort_refuses_a_stale_credentials_version,
+    link_steps_refuse_a_link_without_password_replaced_changed_or_expired,
+    opening_a_session_refuses_a_session_hash_in_use,
+    record_failure_counts_each_failure_and_sets_the_lock,
+    open_login_session_clears_login_failures_and_opens_a_session,
+    open_login_session_refuses_a_stale_session_or_an_account_not_active,
+    a_session_reads_back_is_touched_and_deleted,
+    touching_a_missing_session_fails_and_creates_nothing,
+    file_claim_stores_once_per_voter_and_idempotency_key,
+    file_claim_refuses_a_reference_in_use_and_writes_nothing,
+    mark_claim_acknowledged_is_seen_by_a_retry,
+    mark_claim_acknowledged_refuses_a_missing_claim,
+    scrutins_come_in_the_order_asked_with_their_candidate_lists,
+    electoral_list_pages_across_shards_in_alphabetical_order,
+    the_calendar_reads_back_as_written,
+}
