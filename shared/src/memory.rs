@@ -13,9 +13,9 @@ use crate::model::{
     TokenRecord, Voter,
 };
 use crate::ports::{
-    AccountOpening, Activation, Ballots, Calendars, ClaimOutcome, Claims, Clock, FailureCounters,
-    FailureKind, LinkTokens, Mail, MailError, Mailer, Roll, RollCursor, SessionStore, StoreError,
-    StoreResult, Voters,
+    AccountOpening, Activation, Attempt, Ballots, Calendars, ClaimOutcome, Claims, Clock,
+    FailureCounters, FailureKind, LinkTokens, Mail, MailError, Mailer, Roll, RollCursor,
+    SessionStore, StoreError, StoreResult, Voters,
 };
 use crate::roll::{order_key as roll_sk, roll_shard, ROLL_SHARDS};
 
@@ -193,11 +193,11 @@ impl AccountOpening for MemoryStore {
 
 #[async_trait]
 impl FailureCounters for MemoryStore {
-    async fn record_failure(
+    async fn reserve_attempt(
         &self,
         voter_id: &str,
         kind: FailureKind,
-        locked_until: i64,
+        attempt: &Attempt,
     ) -> StoreResult<()> {
         self.with(|s| {
             let v = s.voters.get_mut(voter_id).ok_or(StoreError::ConditionFailed)?;
@@ -205,8 +205,33 @@ impl FailureCounters for MemoryStore {
                 FailureKind::Login => (&mut v.failed_logins, &mut v.login_locked_until),
                 FailureKind::Answer => (&mut v.failed_answers, &mut v.answer_locked_until),
             };
-            *count += 1;
-            *until = locked_until;
+            if *count != attempt.seen || *until > attempt.now {
+                return Err(StoreError::ConditionFailed);
+            }
+            *count = attempt.seen + 1;
+            *until = attempt.locked_until;
+            Ok(())
+        })
+    }
+
+    async fn release_attempt(
+        &self,
+        voter_id: &str,
+        kind: FailureKind,
+        attempt: &Attempt,
+        lock_before: i64,
+    ) -> StoreResult<()> {
+        self.with(|s| {
+            let v = s.voters.get_mut(voter_id).ok_or(StoreError::ConditionFailed)?;
+            let (count, until) = match kind {
+                FailureKind::Login => (&mut v.failed_logins, &mut v.login_locked_until),
+                FailureKind::Answer => (&mut v.failed_answers, &mut v.answer_locked_until),
+            };
+            if *count != attempt.seen + 1 {
+                return Err(StoreError::ConditionFailed);
+            }
+            *count = attempt.seen;
+            *until = lock_before;
             Ok(())
         })
     }

@@ -107,15 +107,40 @@ pub trait AccountOpening: Send + Sync {
     ) -> StoreResult<()>;
 }
 
-/// Failed logins and secret answers.
+/// One guess at a secret (a password or a secret answer), taken before the secret is checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Attempt {
+    /// The failure counter as read with the profile; the attempt raises it to `seen + 1`.
+    pub seen: u32,
+    /// Now, in epoch seconds: the attempt is refused while a lock runs past it.
+    pub now: i64,
+    /// The lock the attempt sets, as if it failed (epoch seconds; `now` or less for none).
+    pub locked_until: i64,
+}
+
+/// Failed logins and secret answers. An attempt is counted as a failure before its secret is
+/// checked, in one conditional write on the count read: of any number of concurrent guesses read
+/// with the same count, one is checked and the others are refused unchecked.
 #[async_trait]
 pub trait FailureCounters: Send + Sync {
-    /// Counts one failure, unconditionally (concurrent guesses each count), and sets the lock.
-    async fn record_failure(
+    /// Raises the counter of `kind` from `attempt.seen` to `attempt.seen + 1` and sets
+    /// `attempt.locked_until`, if the counter still holds `seen` and no lock runs past
+    /// `attempt.now`; else `ConditionFailed` and nothing written.
+    async fn reserve_attempt(
         &self,
         voter_id: &str,
         kind: FailureKind,
-        locked_until: i64,
+        attempt: &Attempt,
+    ) -> StoreResult<()>;
+
+    /// Gives back an attempt whose secret was right: the counter returns to `attempt.seen` and the
+    /// lock to `lock_before`, if nothing was counted since; else `ConditionFailed`.
+    async fn release_attempt(
+        &self,
+        voter_id: &str,
+        kind: FailureKind,
+        attempt: &Attempt,
+        lock_before: i64,
     ) -> StoreResult<()>;
 }
 

@@ -9,7 +9,6 @@ use crate::keys::{self, SK};
 use shared::model::{Candidate, CandidateList, RollEntry, Scrutin};
 use shared::ports::{Ballots, RollCursor, StoreError, StoreResult};
 
-/// Bulk and administrative operations of `electeur-admin`.
 use crate::item::*;
 use crate::DynamoStore;
 

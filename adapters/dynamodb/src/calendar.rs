@@ -7,7 +7,6 @@ use crate::keys::{self};
 use shared::model::Calendar;
 use shared::ports::{Calendars, StoreError, StoreResult};
 
-/// Bulk and administrative operations of `electeur-admin`.
 use crate::item::*;
 use crate::DynamoStore;
 

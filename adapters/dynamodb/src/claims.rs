@@ -8,7 +8,6 @@ use crate::keys::{self};
 use shared::model::{Claim, ClaimCategory, ClaimStatus};
 use shared::ports::{ClaimOutcome, Claims, StoreError, StoreResult};
 
-/// Bulk and administrative operations of `electeur-admin`.
 use crate::item::*;
 use crate::DynamoStore;
 

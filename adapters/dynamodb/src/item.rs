@@ -10,7 +10,6 @@ use crate::keys::{PK, SK};
 use shared::model::Civility;
 use shared::ports::{StoreError, StoreResult};
 
-/// Bulk and administrative operations of `electeur-admin`.
 use crate::DynamoStore;
 
 pub(crate) type Item = HashMap<String, AttributeValue>;

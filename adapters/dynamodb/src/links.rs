@@ -7,7 +7,6 @@ use crate::keys::{self, PK, TTL};
 use shared::model::{AccountStatus, SessionRecord, TokenPurpose, TokenRecord, Voter};
 use shared::ports::{AccountOpening, Activation, LinkTokens, StoreError, StoreResult};
 
-/// Bulk and administrative operations of `electeur-admin`.
 use crate::item::*;
 use crate::DynamoStore;
 

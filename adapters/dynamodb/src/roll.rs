@@ -8,7 +8,6 @@ use crate::keys::{self};
 use shared::model::{Calendar, RollVoter, Scrutin};
 use shared::ports::{Roll, StoreResult, Voters};
 
-/// Bulk and administrative operations of `electeur-admin`.
 use crate::ballots::scrutin_items;
 use crate::calendar::calendar_item;
 use crate::item::*;

@@ -7,7 +7,6 @@ use crate::keys::{self, PK, TTL};
 use shared::model::{AccountStatus, SessionKind, SessionRecord, Voter};
 use shared::ports::{SessionStore, StoreError, StoreResult};
 
-/// Bulk and administrative operations of `electeur-admin`.
 use crate::item::*;
 use crate::DynamoStore;
 

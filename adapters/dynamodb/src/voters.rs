@@ -4,9 +4,8 @@ use async_trait::async_trait;
 
 use crate::keys::{self};
 use shared::model::{AccountStatus, RollVoter, Voter};
-use shared::ports::{FailureCounters, FailureKind, StoreResult, Voters};
+use shared::ports::{Attempt, FailureCounters, FailureKind, StoreResult, Voters};
 
-/// Bulk and administrative operations of `electeur-admin`.
 use crate::item::*;
 use crate::DynamoStore;
 
@@ -58,30 +57,65 @@ impl Voters for DynamoStore {
 
 #[async_trait]
 impl FailureCounters for DynamoStore {
-    async fn record_failure(
+    async fn reserve_attempt(
         &self,
         voter_id: &str,
         kind: FailureKind,
-        locked_until: i64,
+        attempt: &Attempt,
     ) -> StoreResult<()> {
-        let (count, until) = match kind {
-            FailureKind::Login => ("failed_logins", "login_locked_until"),
-            FailureKind::Answer => ("failed_answers", "answer_locked_until"),
+        let (count, until) = failure_attributes(kind);
+        // An absent counter reads as 0 and an absent lock as none (`voter_from`).
+        let seen = if attempt.seen == 0 {
+            format!("(attribute_not_exists({count}) OR {count} = :seen)")
+        } else {
+            format!("{count} = :seen")
         };
         self.client
             .update_item()
             .table_name(&self.table)
             .set_key(Some(key(keys::voter_key(voter_id))))
-            .update_expression(format!(
-                "SET {count} = if_not_exists({count}, :zero) + :one, {until} = :until"
+            .update_expression(format!("SET {count} = :next, {until} = :until"))
+            .condition_expression(format!(
+                "attribute_exists(pk) AND {seen} AND (attribute_not_exists({until}) OR {until} <= :now)"
             ))
-            .condition_expression("attribute_exists(pk)")
-            .expression_attribute_values(":zero", n(0))
-            .expression_attribute_values(":one", n(1))
-            .expression_attribute_values(":until", n(locked_until))
+            .expression_attribute_values(":seen", n(attempt.seen))
+            .expression_attribute_values(":next", n(attempt.seen + 1))
+            .expression_attribute_values(":until", n(attempt.locked_until))
+            .expression_attribute_values(":now", n(attempt.now))
             .send()
             .await
             .map_err(conditional)?;
         Ok(())
+    }
+
+    async fn release_attempt(
+        &self,
+        voter_id: &str,
+        kind: FailureKind,
+        attempt: &Attempt,
+        lock_before: i64,
+    ) -> StoreResult<()> {
+        let (count, until) = failure_attributes(kind);
+        self.client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key(keys::voter_key(voter_id))))
+            .update_expression(format!("SET {count} = :seen, {until} = :before"))
+            .condition_expression(format!("attribute_exists(pk) AND {count} = :next"))
+            .expression_attribute_values(":seen", n(attempt.seen))
+            .expression_attribute_values(":next", n(attempt.seen + 1))
+            .expression_attribute_values(":before", n(lock_before))
+            .send()
+            .await
+            .map_err(conditional)?;
+        Ok(())
+    }
+}
+
+/// The profile's counter and lock of a kind of failure.
+fn failure_attributes(kind: FailureKind) -> (&'static str, &'static str) {
+    match kind {
+        FailureKind::Login => ("failed_logins", "login_locked_until"),
+        FailureKind::Answer => ("failed_answers", "answer_locked_until"),
     }
 }

@@ -16,7 +16,9 @@ use shared::model::{
     AccountStatus, Calendar, Candidate, CandidateList, Civility, Claim, ClaimCategory, ClaimStatus,
     RollEntry, RollVoter, Scrutin, SessionKind, SessionRecord, TokenPurpose, TokenRecord, Voter,
 };
-use shared::ports::{Activation, ClaimOutcome, FailureKind, RollCursor, Store, StoreError};
+use shared::ports::{
+    Activation, Attempt, ClaimOutcome, FailureKind, RollCursor, Store, StoreError,
+};
 use shared::roll::ROLL_SHARDS;
 use store_dynamodb::DynamoStore;
 
@@ -258,8 +260,8 @@ async fn a_new_voter_reads_back_by_id_and_by_identifier<S: Store>(store: S) {
 async fn the_same_roll_voter_again_changes_nothing_and_keeps_the_account<S: Store>(store: S) {
     let t = now();
     put(&store, &alice()).await;
-    store.record_failure("1000001", FailureKind::Login, t + 60).await.unwrap();
-    store.record_failure("1000001", FailureKind::Answer, t + 120).await.unwrap();
+    fail(&store, "1000001", FailureKind::Login, t + 60).await;
+    fail(&store, "1000001", FailureKind::Answer, t + 120).await;
     issue(&store, "1000001", "tok-1", TokenPurpose::Activation, t).await;
     let before = voter(&store, "1000001").await;
 
@@ -273,7 +275,7 @@ async fn the_same_roll_voter_again_changes_nothing_and_keeps_the_account<S: Stor
 async fn a_changed_roll_voter_keeps_the_account_and_follows_the_new_data<S: Store>(store: S) {
     let t = now();
     put(&store, &alice()).await;
-    store.record_failure("1000001", FailureKind::Login, t + 60).await.unwrap();
+    fail(&store, "1000001", FailureKind::Login, t + 60).await;
     issue(&store, "1000001", "tok-1", TokenPurpose::Activation, t).await;
     let before = voter(&store, "1000001").await;
 
@@ -480,8 +482,8 @@ async fn skip_activation_consumes_the_link_once_and_counts_the_visit<S: Store>(s
 async fn complete_reassort_consumes_the_link_once_and_replaces_the_password<S: Store>(store: S) {
     let t = now();
     active(&store, &alice(), "sess-0", t).await;
-    store.record_failure("1000001", FailureKind::Login, t + 60).await.unwrap();
-    store.record_failure("1000001", FailureKind::Answer, t + 120).await.unwrap();
+    fail(&store, "1000001", FailureKind::Login, t + 60).await;
+    fail(&store, "1000001", FailureKind::Answer, t + 120).await;
     let link =
         link_with_password(&store, "1000001", "tok-r", TokenPurpose::Reassort, "new-hash", t).await;
     let before = voter(&store, "1000001").await;
@@ -572,7 +574,7 @@ async fn opening_a_session_refuses_a_session_hash_in_use<S: Store>(store: S) {
     let t = now();
     let a = active(&store, &alice(), "sess-a", t).await;
     let held = store.session("sess-a").await.unwrap().expect("the activation's session");
-    store.record_failure("1000001", FailureKind::Login, t + 60).await.unwrap();
+    fail(&store, "1000001", FailureKind::Login, t + 60).await;
     let a = voter(&store, &a.roll.voter_id).await;
 
     let login = session_for(&a, "sess-a", SessionKind::Activated, a.credentials_version, t + 1);
@@ -608,13 +610,25 @@ async fn opening_a_session_refuses_a_session_hash_in_use<S: Store>(store: S) {
 // ---------------------------------------------------------------------------------------------
 // Failures and sessions (FailureCounters, SessionStore)
 
-async fn record_failure_counts_each_failure_and_sets_the_lock<S: Store>(store: S) {
+/// Counts one failure of `kind` as the services do: an attempt reserved on the count read and
+/// not given back.
+async fn fail<S: Store>(store: &S, voter_id: &str, kind: FailureKind, locked_until: i64) {
+    let v = voter(store, voter_id).await;
+    let (seen, lock) = match kind {
+        FailureKind::Login => (v.failed_logins, v.login_locked_until),
+        FailureKind::Answer => (v.failed_answers, v.answer_locked_until),
+    };
+    let attempt = Attempt { seen, now: lock.max(now()), locked_until };
+    store.reserve_attempt(voter_id, kind, &attempt).await.unwrap();
+}
+
+async fn reserve_attempt_counts_each_attempt_and_sets_the_lock<S: Store>(store: S) {
     let t = now();
     let before = put(&store, &alice()).await;
 
-    store.record_failure("1000001", FailureKind::Login, t + 60).await.unwrap();
-    store.record_failure("1000001", FailureKind::Login, t + 30).await.unwrap();
-    store.record_failure("1000001", FailureKind::Answer, t + 300).await.unwrap();
+    fail(&store, "1000001", FailureKind::Login, t + 60).await;
+    fail(&store, "1000001", FailureKind::Login, t + 30).await;
+    fail(&store, "1000001", FailureKind::Answer, t + 300).await;
 
     assert_eq!(
         voter(&store, "1000001").await,
@@ -626,15 +640,66 @@ async fn record_failure_counts_each_failure_and_sets_the_lock<S: Store>(store: S
             ..before
         }
     );
-    assert_eq!(store.record_failure("1000009", FailureKind::Login, t).await, CONDITION);
+    let attempt = Attempt { seen: 0, now: t, locked_until: t };
+    assert_eq!(store.reserve_attempt("1000009", FailureKind::Login, &attempt).await, CONDITION);
     assert_eq!(store.voter("1000009").await.unwrap(), None);
+}
+
+async fn reserve_attempt_refuses_a_count_changed_since_read_or_a_running_lock<S: Store>(store: S) {
+    let t = now();
+    put(&store, &alice()).await;
+    let first = Attempt { seen: 0, now: t, locked_until: t + 60 };
+    store.reserve_attempt("1000001", FailureKind::Login, &first).await.unwrap();
+    let counted = voter(&store, "1000001").await;
+
+    // A guess read with the same count as the first: refused, nothing written.
+    assert_eq!(store.reserve_attempt("1000001", FailureKind::Login, &first).await, CONDITION);
+    // The right count, but the lock of the first runs past now.
+    let locked = Attempt { seen: 1, now: t + 59, locked_until: t + 120 };
+    assert_eq!(store.reserve_attempt("1000001", FailureKind::Login, &locked).await, CONDITION);
+    assert_eq!(voter(&store, "1000001").await, counted);
+    // Answers are counted apart from logins.
+    let answer = Attempt { seen: 0, now: t, locked_until: t };
+    store.reserve_attempt("1000001", FailureKind::Answer, &answer).await.unwrap();
+    // Once the lock has run out, the next attempt is taken.
+    let later = Attempt { seen: 1, now: t + 60, locked_until: t + 180 };
+    store.reserve_attempt("1000001", FailureKind::Login, &later).await.unwrap();
+    assert_eq!(
+        voter(&store, "1000001").await,
+        Voter {
+            failed_logins: 2,
+            login_locked_until: t + 180,
+            failed_answers: 1,
+            answer_locked_until: t,
+            ..counted
+        }
+    );
+}
+
+async fn release_attempt_gives_the_attempt_back_once<S: Store>(store: S) {
+    let t = now();
+    let before = put(&store, &alice()).await;
+    fail(&store, "1000001", FailureKind::Answer, t + 5).await;
+    let counted = voter(&store, "1000001").await;
+    let attempt = Attempt { seen: 1, now: t + 5, locked_until: t + 60 };
+    store.reserve_attempt("1000001", FailureKind::Answer, &attempt).await.unwrap();
+
+    store.release_attempt("1000001", FailureKind::Answer, &attempt, t + 5).await.unwrap();
+    assert_eq!(voter(&store, "1000001").await, counted);
+    // Given back already: the count no longer holds the attempt.
+    assert_eq!(
+        store.release_attempt("1000001", FailureKind::Answer, &attempt, t + 5).await,
+        CONDITION
+    );
+    assert_eq!(voter(&store, "1000001").await, counted);
+    assert_ne!(counted, before);
 }
 
 async fn open_login_session_clears_login_failures_and_opens_a_session<S: Store>(store: S) {
     let t = now();
     active(&store, &alice(), "sess-0", t).await;
-    store.record_failure("1000001", FailureKind::Login, t + 60).await.unwrap();
-    store.record_failure("1000001", FailureKind::Answer, t + 120).await.unwrap();
+    fail(&store, "1000001", FailureKind::Login, t + 60).await;
+    fail(&store, "1000001", FailureKind::Answer, t + 120).await;
     let before = voter(&store, "1000001").await;
     let s = session_for(&before, "sess-1", SessionKind::Activated, before.credentials_version, t);
 
@@ -655,7 +720,7 @@ async fn open_login_session_refuses_a_stale_session_or_an_account_not_active<S: 
     assert_eq!(store.session("sess-b").await.unwrap(), None);
 
     active(&store, &alice(), "sess-0", t).await;
-    store.record_failure("1000001", FailureKind::Login, t + 60).await.unwrap();
+    fail(&store, "1000001", FailureKind::Login, t + 60).await;
     let a = voter(&store, "1000001").await;
     let s = session_for(&a, "sess-a", SessionKind::Activated, a.credentials_version - 1, t);
     assert_eq!(store.open_login_session(&a, &s).await, CONDITION, "stale credentials");
@@ -876,7 +941,9 @@ contract! {
     complete_reassort_refuses_a_stale_credentials_version,
     link_steps_refuse_a_link_without_password_replaced_changed_or_expired,
     opening_a_session_refuses_a_session_hash_in_use,
-    record_failure_counts_each_failure_and_sets_the_lock,
+    reserve_attempt_counts_each_attempt_and_sets_the_lock,
+    reserve_attempt_refuses_a_count_changed_since_read_or_a_running_lock,
+    release_attempt_gives_the_attempt_back_once,
     open_login_session_clears_login_failures_and_opens_a_session,
     open_login_session_refuses_a_stale_session_or_an_account_not_active,
     a_session_reads_back_is_touched_and_deleted,

@@ -7,7 +7,9 @@ use crate::calendar::Need;
 use crate::config::Config;
 use crate::error::DomainError;
 use crate::model::{AccountStatus, Voter};
-use crate::ports::{Calendars, FailureCounters, FailureKind, SessionStore, Voters};
+use crate::ports::{
+    Attempt, Calendars, FailureCounters, FailureKind, SessionStore, StoreError, Voters,
+};
 use crate::secrets;
 use crate::validate::{Identifier, LoginPassword};
 
@@ -68,21 +70,37 @@ impl Login {
             tracing::info!(known = voter.is_some(), "login refused before password check");
             return Err(DomainError::InvalidCredentials);
         };
+        // The attempt is counted before the password is checked, on the count just read: of
+        // guesses sent together, one is checked and the others are refused unchecked.
+        let failures = voter.failed_logins + 1;
+        let attempt = Attempt {
+            seen: voter.failed_logins,
+            now,
+            locked_until: now + lock_delay(failures, self.config.free_attempts, LOGIN_MAX_DELAY),
+        };
+        match self
+            .failures
+            .reserve_attempt(&voter.roll.voter_id, FailureKind::Login, &attempt)
+            .await
+        {
+            Ok(()) => {}
+            Err(StoreError::ConditionFailed | StoreError::TransactionConflict) => {
+                secrets::verify(password.expose().to_string(), secrets::dummy_hash()).await;
+                tracing::info!(voter_id = %voter.roll.voter_id, "login refused: another attempt was counted first");
+                return Err(DomainError::InvalidCredentials);
+            }
+            Err(e) => return Err(e.into()),
+        }
         let ok = secrets::verify(
             password.expose().to_string(),
             voter.password_hash.clone().unwrap_or_default(),
         )
         .await;
         if !ok {
-            let failures = voter.failed_logins + 1;
-            let locked_until =
-                now + lock_delay(failures, self.config.free_attempts, LOGIN_MAX_DELAY);
-            self.failures
-                .record_failure(&voter.roll.voter_id, FailureKind::Login, locked_until)
-                .await?;
             tracing::info!(voter_id = %voter.roll.voter_id, failures, "login with a wrong password");
             return Err(DomainError::InvalidCredentials);
         }
+        // The session's transaction clears the counter and the lock this attempt set.
         let session = self.sessions.open_after_login(voter).await?;
         Ok((session, voter.clone()))
     }

@@ -10,7 +10,10 @@ use crate::calendar::Need;
 use crate::config::Config;
 use crate::error::DomainError;
 use crate::model::{AccountStatus, SessionKind, TokenPurpose};
-use crate::ports::{AccountOpening, Calendars, FailureCounters, FailureKind, LinkTokens, Voters};
+use crate::ports::{
+    AccountOpening, Attempt, Calendars, FailureCounters, FailureKind, LinkTokens, StoreError,
+    Voters,
+};
 use crate::questions;
 use crate::secrets;
 use crate::validate::{Identifier, RawToken, SecretAnswer, VoterId};
@@ -71,16 +74,45 @@ impl Reassort {
             tracing::info!(voter_id = %voter.roll.voter_id, "réassort while answers are locked, nothing sent");
             return Ok(());
         }
+        // The attempt is counted before the answer is checked, on the count just read: of guesses
+        // sent together, one is checked and the others are refused unchecked. A right answer
+        // gives its attempt back.
+        let failures = voter.failed_answers + 1;
+        let attempt = Attempt {
+            seen: voter.failed_answers,
+            now,
+            locked_until: now + lock_delay(failures, self.config.free_attempts, ANSWER_MAX_DELAY),
+        };
+        match self
+            .failures
+            .reserve_attempt(&voter.roll.voter_id, FailureKind::Answer, &attempt)
+            .await
+        {
+            Ok(()) => {}
+            Err(StoreError::ConditionFailed | StoreError::TransactionConflict) => {
+                secrets::verify(answer.expose().to_string(), secrets::dummy_hash()).await;
+                tracing::info!(voter_id = %voter.roll.voter_id, "réassort refused: another attempt was counted first");
+                return Ok(());
+            }
+            Err(e) => return Err(e.into()),
+        }
         let stored = voter.answer_hash.clone().unwrap_or_else(secrets::dummy_hash);
         let answer_ok = secrets::verify(answer.expose().to_string(), stored).await;
         if answer_ok && voter.question_id == Some(question_id as u8) {
+            let given_back = self
+                .failures
+                .release_attempt(
+                    &voter.roll.voter_id,
+                    FailureKind::Answer,
+                    &attempt,
+                    voter.answer_locked_until,
+                )
+                .await;
+            if let Err(e) = given_back {
+                tracing::info!(voter_id = %voter.roll.voter_id, error = %e, "right answer, attempt not given back");
+            }
             return self.link_mail.send(&voter, TokenPurpose::Reassort).await;
         }
-        let failures = voter.failed_answers + 1;
-        let locked_until = now + lock_delay(failures, self.config.free_attempts, ANSWER_MAX_DELAY);
-        self.failures
-            .record_failure(&voter.roll.voter_id, FailureKind::Answer, locked_until)
-            .await?;
         tracing::info!(voter_id = %voter.roll.voter_id, failures, "réassort with a wrong answer");
         Ok(())
     }
