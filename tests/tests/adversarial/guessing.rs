@@ -29,6 +29,7 @@ async fn a_burst_of_wrong_passwords_is_checked_at_most_the_free_attempts() {
     }
 
     let counted = store().await.voter(&voter.voter_id).await.unwrap().unwrap().failed_logins;
+    eprintln!("{BURST} concurrent wrong passwords: {counted} checked");
     assert!(
         counted <= free_attempts(),
         "{BURST} concurrent wrong passwords: {counted} were checked, more than the {} free attempts",
@@ -60,6 +61,7 @@ async fn a_burst_of_wrong_answers_is_checked_at_most_the_free_attempts_and_mails
     }
 
     let counted = store().await.voter(&voter.voter_id).await.unwrap().unwrap().failed_answers;
+    eprintln!("{BURST} concurrent wrong answers: {counted} checked");
     assert!(
         counted <= free_attempts(),
         "{BURST} concurrent wrong answers: {counted} were checked, more than the {} free attempts",
