@@ -5,7 +5,7 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use lambda_http::http::{header, HeaderValue, Method, StatusCode};
+use lambda_http::http::{header, HeaderName, HeaderValue, Method, StatusCode};
 use lambda_http::{service_fn, Body, RequestExt, Response};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -20,11 +20,55 @@ pub type Reply = Result<Response<Body>, DomainError>;
 pub const SESSION_COOKIE: &str = "__Host-ee-session";
 pub const MAX_BODY_BYTES: usize = 16 * 1024;
 
-fn with_common_headers(mut resp: Response<Body>) -> Response<Body> {
+/// Only the portal's own origin, and nothing inline: no inline script, no inline style, no frames.
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; \
+     style-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'; \
+     frame-ancestors 'none'";
+
+/// The headers of every response, API and pages alike: the mail links put a token in the page's
+/// address, and nothing may carry it elsewhere (`Referrer-Policy`), frame the portal or run a
+/// script the portal did not serve.
+pub const SECURITY_HEADERS: &[(HeaderName, &str)] = &[
+    (header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY),
+    (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+    (header::REFERRER_POLICY, "no-referrer"),
+    (header::X_FRAME_OPTIONS, "DENY"),
+    (header::STRICT_TRANSPORT_SECURITY, "max-age=63072000"),
+];
+
+/// Puts [`SECURITY_HEADERS`] on a response.
+pub fn with_security_headers(mut resp: Response<Body>) -> Response<Body> {
     let h = resp.headers_mut();
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    h.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
+    for (name, value) in SECURITY_HEADERS {
+        h.insert(name, HeaderValue::from_static(value));
+    }
     resp
+}
+
+fn with_common_headers(mut resp: Response<Body>) -> Response<Body> {
+    resp.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    with_security_headers(resp)
+}
+
+/// The origin (`scheme://host[:port]`) of a base URL such as `PORTAL_BASE_URL`.
+pub fn origin_of(base_url: &str) -> String {
+    let (scheme, rest) = base_url.split_once("://").unwrap_or(("https", base_url));
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or(rest);
+    format!("{}://{}", scheme.to_ascii_lowercase(), authority.to_ascii_lowercase())
+}
+
+/// Whether a state-changing request comes from another site than the portal: its `Origin`
+/// differs from `portal_origin`, or, without `Origin`, its `Sec-Fetch-Site` says another site.
+/// A request with neither (a client that is no browser) carries no cookie a browser would send
+/// on someone else's behalf, and is let through.
+pub fn from_another_site(req: &Request, portal_origin: &str) -> bool {
+    if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+        return false;
+    }
+    if let Some(origin) = req.headers().get(header::ORIGIN) {
+        return origin.to_str().map(|o| !o.eq_ignore_ascii_case(portal_origin)).unwrap_or(true);
+    }
+    matches!(header_value(req, "sec-fetch-site"), Some("cross-site" | "same-site"))
 }
 
 /// A JSON reply.
@@ -163,6 +207,7 @@ pub fn route(req: &Request) -> (Method, String) {
 /// strings (which may carry a token) and bodies are never logged.
 pub async fn serve<S, H, F>(
     function: &'static str,
+    portal_origin: String,
     service: Arc<S>,
     handler: H,
 ) -> Result<(), lambda_http::Error>
@@ -172,14 +217,22 @@ where
     F: Future<Output = Reply> + Send + 'static,
 {
     let handler = Arc::new(handler);
+    let portal_origin = Arc::new(portal_origin);
     lambda_http::run(service_fn(move |req: Request| {
         let service = service.clone();
         let handler = handler.clone();
+        let portal_origin = portal_origin.clone();
         async move {
             let start = Instant::now();
             let method = req.method().to_string();
             let path = req.raw_http_path().to_string();
-            let resp = match handler(service, req).await {
+            let outcome = if from_another_site(&req, &portal_origin) {
+                tracing::warn!(function, method = %method, route = %path, "request from another site refused");
+                Err(DomainError::CrossOrigin)
+            } else {
+                handler(service, req).await
+            };
+            let resp = match outcome {
                 Ok(resp) => resp,
                 Err(e) => {
                     if e.status() >= 500 {
@@ -236,4 +289,62 @@ pub fn session_opened(
         }),
     )?;
     Ok(with_session_cookie(reply, session, config.session_absolute))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn post(headers: &[(&str, &str)]) -> Request {
+        let mut builder =
+            lambda_http::http::Request::builder().method(Method::POST).uri("/api/claims");
+        for (name, value) in headers {
+            builder = builder.header(*name, *value);
+        }
+        builder.body(Body::Empty).unwrap()
+    }
+
+    #[test]
+    fn the_origin_of_a_base_url_is_its_scheme_host_and_port() {
+        assert_eq!(origin_of("https://Elections.example.fr/"), "https://elections.example.fr");
+        assert_eq!(origin_of("http://127.0.0.1:9000"), "http://127.0.0.1:9000");
+        assert_eq!(origin_of("https://e.example.fr/portail?x=1"), "https://e.example.fr");
+    }
+
+    #[test]
+    fn a_state_changing_request_from_another_site_is_recognised() {
+        let portal = "https://elections.example.fr";
+        assert!(from_another_site(&post(&[("origin", "https://evil.example")]), portal));
+        assert!(from_another_site(&post(&[("origin", "null")]), portal));
+        assert!(from_another_site(&post(&[("sec-fetch-site", "cross-site")]), portal));
+        assert!(from_another_site(&post(&[("sec-fetch-site", "same-site")]), portal));
+        assert!(!from_another_site(&post(&[("origin", "https://elections.example.fr")]), portal));
+        assert!(!from_another_site(&post(&[("sec-fetch-site", "same-origin")]), portal));
+        assert!(!from_another_site(&post(&[]), portal), "no browser, no ambient cookie");
+        let get = lambda_http::http::Request::builder()
+            .method(Method::GET)
+            .uri("/api/scrutins")
+            .header("origin", "https://evil.example")
+            .body(Body::Empty)
+            .unwrap();
+        assert!(!from_another_site(&get, portal), "reads change nothing");
+    }
+
+    #[test]
+    fn every_reply_carries_the_security_headers() {
+        for resp in [
+            json(200, &serde_json::json!({})).unwrap(),
+            no_content().unwrap(),
+            error_response(&DomainError::NotFound),
+        ] {
+            for (name, value) in SECURITY_HEADERS {
+                assert_eq!(
+                    resp.headers().get(name).and_then(|v| v.to_str().ok()),
+                    Some(*value),
+                    "{name}"
+                );
+            }
+            assert_eq!(resp.headers().get(header::CACHE_CONTROL).unwrap(), "no-store");
+        }
+    }
 }

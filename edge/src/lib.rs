@@ -5,5 +5,6 @@
 
 pub mod http;
 pub mod routes;
+#[cfg(feature = "aws")]
 pub mod runtime;
 pub mod telemetry;

@@ -60,5 +60,6 @@ where
     if let Err(e) = wiring.store.calendar().await {
         tracing::warn!(function, error = %e, "calendar not readable at start");
     }
-    http::serve(function, service, handler).await
+    let portal_origin = http::origin_of(&wiring.config.portal_base_url);
+    http::serve(function, portal_origin, service, handler).await
 }

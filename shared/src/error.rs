@@ -27,6 +27,8 @@ pub enum DomainError {
     Unauthenticated,
     #[error("phase closed")]
     PhaseClosed(String),
+    #[error("state-changing request from another site")]
+    CrossOrigin,
     #[error("scrutin not found")]
     ScrutinNotFound,
     #[error("invalid cursor")]
@@ -55,7 +57,7 @@ impl DomainError {
         match self {
             InvalidRequest(_) | InvalidCursor | IdempotencyKeyRequired => 400,
             InvalidCredentials | Unauthenticated => 401,
-            PhaseClosed(_) => 403,
+            PhaseClosed(_) | CrossOrigin => 403,
             ScrutinNotFound | NotFound => 404,
             PasswordNotSet | Conflict => 409,
             TokenInvalid | TokenExpired | TokenUsed => 410,
@@ -81,6 +83,7 @@ impl DomainError {
             InvalidCredentials => "invalid_credentials",
             Unauthenticated => "unauthenticated",
             PhaseClosed(_) => "phase_closed",
+            CrossOrigin => "cross_origin_refused",
             ScrutinNotFound => "scrutin_not_found",
             InvalidCursor => "invalid_cursor",
             IdempotencyKeyRequired => "idempotency_key_required",
@@ -124,6 +127,7 @@ impl DomainError {
             IdempotencyKeyRequired => IDEMPOTENCY_KEY_REQUIRED.into(),
             IdempotencyKeyReused => IDEMPOTENCY_KEY_REUSED.into(),
             NotFound => NOT_FOUND.into(),
+            CrossOrigin => CROSS_ORIGIN_REFUSED.into(),
             UnsupportedMediaType => JSON_REQUIRED.into(),
             PayloadTooLarge => PAYLOAD_TOO_LARGE.into(),
             Store(StoreError::Backend(_)) | Mail(_) | Internal(_) => UNAVAILABLE.into(),

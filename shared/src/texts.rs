@@ -18,6 +18,7 @@ pub const IDEMPOTENCY_KEY_REQUIRED: &str =
     "L'en-tête Idempotency-Key est obligatoire pour déposer une réclamation.";
 pub const IDEMPOTENCY_KEY_REUSED: &str =
     "Cette clé Idempotency-Key a déjà servi pour une autre réclamation.";
+pub const CROSS_ORIGIN_REFUSED: &str = "Cette demande ne vient pas du portail Élections : elle est refusée. Ouvrez le portail à son adresse habituelle et recommencez.";
 pub const NOT_FOUND: &str = "Ressource introuvable.";
 pub const JSON_REQUIRED: &str =
     "Le corps de la requête doit être du JSON (Content-Type: application/json).";

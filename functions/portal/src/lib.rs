@@ -7,6 +7,7 @@
 
 use std::sync::LazyLock;
 
+pub use lambda_edge::http::{CONTENT_SECURITY_POLICY, SECURITY_HEADERS};
 use lambda_http::http::{header, HeaderValue, Method, StatusCode};
 use lambda_http::{Body, Request, RequestExt, Response};
 
@@ -18,11 +19,6 @@ const FAVICON_SVG: &str = include_str!("../assets/favicon.svg");
 /// Placeholder in `index.html` replaced by [`asset_version`], so that a new release never meets a
 /// stale cached script or style sheet.
 const VERSION_PLACEHOLDER: &str = "__ASSET_VERSION__";
-
-/// Only the portal's own origin, and nothing inline: no inline script, no inline style, no frames.
-pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; \
-     style-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'; \
-     frame-ancestors 'none'";
 
 const HTML_CACHE: &str = "no-store";
 const ASSET_CACHE_PINNED: &str = "public, max-age=31536000, immutable";
@@ -126,15 +122,6 @@ pub fn respond(method: &Method, path: &str, version: Option<&str>) -> Response<B
     }
     response
 }
-
-/// Headers sent with every response.
-pub const SECURITY_HEADERS: &[(header::HeaderName, &str)] = &[
-    (header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY),
-    (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
-    (header::REFERRER_POLICY, "no-referrer"),
-    (header::X_FRAME_OPTIONS, "DENY"),
-    (header::STRICT_TRANSPORT_SECURITY, "max-age=63072000"),
-];
 
 /// The Lambda handler. Logs the method, the path and the status, never the query string: it
 /// carries the mail links' tokens.
