@@ -401,7 +401,7 @@ async fn the_claims_export_matches_the_claims_filed() {
         ),
     ];
     for c in &filed {
-        store.file_claim(c).await.unwrap();
+        store.file_claim(c, 100).await.unwrap();
     }
 
     let out = env.path("claims.csv");
@@ -502,14 +502,17 @@ async fn a_removed_voter_leaves_the_roll_in_one_logged_step() {
     import_examples(&env, &[]).ok();
     let store = env.store();
     store
-        .file_claim(&claim(
-            "2000004",
-            Some("CAPN-CERTIFIES"),
-            ClaimCategory::ListeElectorale,
-            "Je ne suis plus certifiée.",
-            "REC-20261102-DDDDDD",
-            4,
-        ))
+        .file_claim(
+            &claim(
+                "2000004",
+                Some("CAPN-CERTIFIES"),
+                ClaimCategory::ListeElectorale,
+                "Je ne suis plus certifiée.",
+                "REC-20261102-DDDDDD",
+                4,
+            ),
+            100,
+        )
         .await
         .unwrap();
 

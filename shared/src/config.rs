@@ -31,6 +31,8 @@ pub struct Config {
     /// Mails (activation or réassort) one voter may receive in a 24-hour window opened by the first
     /// of them (`MAIL_CAP_PER_DAY`).
     pub mail_cap_per_day: u32,
+    /// Claims one voter may file over the whole election (`CLAIM_CAP`).
+    pub claim_cap: u32,
     /// Failures allowed before delays start, for logins and for secret answers (`FREE_ATTEMPTS`).
     pub free_attempts: u32,
     /// Minimum duration of the answers that must not reveal whether an identifier exists
@@ -91,6 +93,7 @@ const SESSION_ABSOLUTE_SECS: Number = Number {
 };
 const MAIL_CAP_PER_DAY: Number =
     Number { variable: "MAIL_CAP_PER_DAY", default: 5, min: 1, max: 100, unit: "" };
+const CLAIM_CAP: Number = Number { variable: "CLAIM_CAP", default: 10, min: 1, max: 100, unit: "" };
 const FREE_ATTEMPTS: Number =
     Number { variable: "FREE_ATTEMPTS", default: 3, min: 0, max: 20, unit: "" };
 const RESPONSE_FLOOR_MS: Number = Number {
@@ -105,7 +108,7 @@ const DAY: u64 = 24 * 3600;
 
 /// Every whole-number setting, for the tests.
 #[cfg(test)]
-const NUMBERS: [&Number; 9] = [
+const NUMBERS: [&Number; 10] = [
     &CALENDAR_CACHE_SECS,
     &BALLOT_CACHE_SECS,
     &ACTIVATION_TOKEN_TTL_SECS,
@@ -113,6 +116,7 @@ const NUMBERS: [&Number; 9] = [
     &SESSION_IDLE_SECS,
     &SESSION_ABSOLUTE_SECS,
     &MAIL_CAP_PER_DAY,
+    &CLAIM_CAP,
     &FREE_ATTEMPTS,
     &RESPONSE_FLOOR_MS,
 ];
@@ -175,6 +179,7 @@ impl Config {
             session_idle: SESSION_IDLE_SECS.secs(&get)?,
             session_absolute: SESSION_ABSOLUTE_SECS.secs(&get)?,
             mail_cap_per_day: MAIL_CAP_PER_DAY.count(&get)?,
+            claim_cap: CLAIM_CAP.count(&get)?,
             free_attempts: FREE_ATTEMPTS.count(&get)?,
             response_floor: Duration::from_millis(RESPONSE_FLOOR_MS.read(&get)?),
         })

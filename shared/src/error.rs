@@ -29,6 +29,8 @@ pub enum DomainError {
     PhaseClosed(String),
     #[error("state-changing request from another site")]
     CrossOrigin,
+    #[error("claim cap reached")]
+    ClaimCapReached(u32),
     #[error("scrutin not found")]
     ScrutinNotFound,
     #[error("invalid cursor")]
@@ -63,7 +65,10 @@ impl DomainError {
             TokenInvalid | TokenExpired | TokenUsed => 410,
             PayloadTooLarge => 413,
             UnsupportedMediaType => 415,
-            InvalidField { .. } | PasswordRejected(_) | IdempotencyKeyReused => 422,
+            InvalidField { .. }
+            | PasswordRejected(_)
+            | IdempotencyKeyReused
+            | ClaimCapReached(_) => 422,
             Store(StoreError::ConditionFailed) | Store(StoreError::TransactionConflict) => 409,
             Store(StoreError::Backend(_)) | Mail(_) | Internal(_) => 503,
         }
@@ -84,6 +89,7 @@ impl DomainError {
             Unauthenticated => "unauthenticated",
             PhaseClosed(_) => "phase_closed",
             CrossOrigin => "cross_origin_refused",
+            ClaimCapReached(_) => "claim_limit_reached",
             ScrutinNotFound => "scrutin_not_found",
             InvalidCursor => "invalid_cursor",
             IdempotencyKeyRequired => "idempotency_key_required",
@@ -128,6 +134,7 @@ impl DomainError {
             IdempotencyKeyReused => IDEMPOTENCY_KEY_REUSED.into(),
             NotFound => NOT_FOUND.into(),
             CrossOrigin => CROSS_ORIGIN_REFUSED.into(),
+            ClaimCapReached(cap) => claim_limit_reached(*cap),
             UnsupportedMediaType => JSON_REQUIRED.into(),
             PayloadTooLarge => PAYLOAD_TOO_LARGE.into(),
             Store(StoreError::Backend(_)) | Mail(_) | Internal(_) => UNAVAILABLE.into(),

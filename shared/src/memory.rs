@@ -309,12 +309,17 @@ impl Ballots for MemoryStore {
 
 #[async_trait]
 impl Claims for MemoryStore {
-    async fn file_claim(&self, claim: &Claim) -> StoreResult<ClaimOutcome> {
+    async fn file_claim(&self, claim: &Claim, cap: u32) -> StoreResult<ClaimOutcome> {
         self.with(|s| {
             if let Some(existing) = s.claims.values().find(|c| {
                 c.voter_id == claim.voter_id && c.idempotency_key == claim.idempotency_key
             }) {
                 return Ok(ClaimOutcome::Existing(existing.clone()));
+            }
+            let filed =
+                s.voters.get(&claim.voter_id).ok_or(StoreError::ConditionFailed)?.claims_filed;
+            if filed >= cap {
+                return Ok(ClaimOutcome::CapReached);
             }
             let k = (claim.voter_id.clone(), claim.reference.clone());
             if s.claims.contains_key(&k) {
@@ -323,6 +328,7 @@ impl Claims for MemoryStore {
                 return Err(StoreError::TransactionConflict);
             }
             s.claims.insert(k, claim.clone());
+            s.voters.get_mut(&claim.voter_id).expect("checked").claims_filed += 1;
             Ok(ClaimOutcome::Created)
         })
     }

@@ -81,6 +81,8 @@ pub struct Voter {
     pub failed_answers: u32,
     pub answer_locked_until: i64,
     pub accesses_without_activation: u32,
+    /// Claims the voter has filed, held under the per-voter cap.
+    pub claims_filed: u32,
 }
 
 impl Voter {
@@ -104,6 +106,7 @@ impl Voter {
             failed_answers: 0,
             answer_locked_until: 0,
             accesses_without_activation: 0,
+            claims_filed: 0,
         }
     }
 }

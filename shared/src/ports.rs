@@ -183,12 +183,16 @@ pub enum ClaimOutcome {
     Created,
     /// The key was used before: the claim stored then.
     Existing(Claim),
+    /// The voter has filed as many claims as the cap allows: nothing stored.
+    CapReached,
 }
 
 #[async_trait]
 pub trait Claims: Send + Sync {
-    /// Stores the claim and its idempotency key together, unless the key exists.
-    async fn file_claim(&self, claim: &Claim) -> StoreResult<ClaimOutcome>;
+    /// Stores the claim and its idempotency key together and counts it on the voter's profile,
+    /// unless the key exists (`Existing`) or the voter has filed `cap` claims (`CapReached`):
+    /// one transaction.
+    async fn file_claim(&self, claim: &Claim, cap: u32) -> StoreResult<ClaimOutcome>;
     async fn mark_claim_acknowledged(&self, voter_id: &str, reference: &str) -> StoreResult<()>;
 }
 

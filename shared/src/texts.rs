@@ -58,6 +58,14 @@ pub const BAD_SCRUTIN_ID: &str = "Identifiant de scrutin invalide.";
 
 // ---- phases (dates in Paris time, as `calendar::paris` writes them) -------------------------
 
+pub fn claim_limit_reached(cap: u32) -> String {
+    format!(
+        "Vous avez déjà déposé {cap} réclamations, le nombre maximal pour cette élection : \
+         celles-ci sont bien enregistrées et seront traitées. Pour une autre demande, contactez \
+         le service de gestion de votre académie."
+    )
+}
+
 pub fn portal_opens_on(date: &str) -> String {
     format!("Le portail Élections ouvrira le {date}.")
 }

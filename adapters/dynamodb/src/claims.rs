@@ -1,7 +1,7 @@
 //! Claims and their idempotency keys.
 
 use async_trait::async_trait;
-use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem};
+use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem, Update};
 use chrono::{DateTime, Utc};
 
 use crate::keys::{self};
@@ -73,15 +73,31 @@ pub fn parse_claim(item: &Item) -> StoreResult<Claim> {
 
 #[async_trait]
 impl Claims for DynamoStore {
-    async fn file_claim(&self, claim: &Claim) -> StoreResult<ClaimOutcome> {
+    async fn file_claim(&self, claim: &Claim, cap: u32) -> StoreResult<ClaimOutcome> {
         let voter_pk = keys::voter_key(&claim.voter_id).0;
         let mut idem = key((voter_pk.clone(), keys::idempotency_sk(&claim.idempotency_key)));
         idem.insert("type".into(), s("idempotency"));
         idem.insert("reference".into(), s(&claim.reference));
+        // The profile counts the claim, under the cap: a voter cannot file without limit (each
+        // claim sends an acknowledgement mail).
+        let counted = built(
+            Update::builder()
+                .table_name(&self.table)
+                .set_key(Some(key(keys::voter_key(&claim.voter_id))))
+                .update_expression("SET claim_count = if_not_exists(claim_count, :zero) + :one")
+                .condition_expression(
+                    "attribute_exists(pk) AND (attribute_not_exists(claim_count) OR claim_count < :cap)",
+                )
+                .expression_attribute_values(":zero", n(0))
+                .expression_attribute_values(":one", n(1))
+                .expression_attribute_values(":cap", n(cap))
+                .build(),
+        )?;
         let puts = vec![
             TransactWriteItem::builder()
                 .put(self.put(idem, Some("attribute_not_exists(pk)"))?)
                 .build(),
+            TransactWriteItem::builder().update(counted).build(),
             TransactWriteItem::builder()
                 .put(self.put(claim_item(claim), Some("attribute_not_exists(pk)"))?)
                 .build(),
@@ -89,10 +105,20 @@ impl Claims for DynamoStore {
         match self.transact(puts).await {
             Ok(()) => Ok(ClaimOutcome::Created),
             Err(StoreError::ConditionFailed) => {
-                let idem = self
+                let Some(idem) = self
                     .get((voter_pk.clone(), keys::idempotency_sk(&claim.idempotency_key)), true)
                     .await?
-                    .ok_or(StoreError::TransactionConflict)?;
+                else {
+                    // No claim under this key: the cap, or a reference drawn twice.
+                    let profile = self.get(keys::voter_key(&claim.voter_id), true).await?;
+                    let filed: u32 =
+                        profile.as_ref().and_then(|p| get_n(p, "claim_count")).unwrap_or(0);
+                    return match profile {
+                        Some(_) if filed >= cap => Ok(ClaimOutcome::CapReached),
+                        Some(_) => Err(StoreError::TransactionConflict),
+                        None => Err(StoreError::ConditionFailed),
+                    };
+                };
                 let reference = req_s(&idem, "reference")?;
                 let existing = self
                     .get((voter_pk, keys::claim_sk(&reference)), true)

@@ -41,6 +41,7 @@ pub(crate) fn voter_from(item: &Item) -> StoreResult<Voter> {
         failed_answers: get_n(item, "failed_answers").unwrap_or(0),
         answer_locked_until: get_n(item, "answer_locked_until").unwrap_or(0),
         accesses_without_activation: get_n(item, "skip_count").unwrap_or(0),
+        claims_filed: get_n(item, "claim_count").unwrap_or(0),
     })
 }
 

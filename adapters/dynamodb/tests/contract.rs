@@ -62,6 +62,8 @@ macro_rules! contract {
 // Fixtures
 
 const CONDITION: Result<(), StoreError> = Err(StoreError::ConditionFailed);
+/// The claim cap of the cases that are not about it.
+const CAP: u32 = 100;
 
 fn now() -> i64 {
     Utc::now().timestamp()
@@ -757,59 +759,92 @@ async fn touching_a_missing_session_fails_and_creates_nothing<S: Store>(store: S
 // Claims
 
 async fn file_claim_stores_once_per_voter_and_idempotency_key<S: Store>(store: S) {
+    put(&store, &alice()).await;
+    put(&store, &bob()).await;
     let first = claim("1000001", "REC-1", "key-1", "absent de la liste");
-    assert_eq!(store.file_claim(&first).await.unwrap(), ClaimOutcome::Created);
+    assert_eq!(store.file_claim(&first, CAP).await.unwrap(), ClaimOutcome::Created);
 
     let retry = claim("1000001", "REC-2", "key-1", "autre texte");
-    assert_eq!(store.file_claim(&retry).await.unwrap(), ClaimOutcome::Existing(first.clone()));
+    assert_eq!(store.file_claim(&retry, CAP).await.unwrap(), ClaimOutcome::Existing(first.clone()));
 
     let other_voter = claim("1000002", "REC-1", "key-1", "absent de la liste");
-    assert_eq!(store.file_claim(&other_voter).await.unwrap(), ClaimOutcome::Created);
+    assert_eq!(store.file_claim(&other_voter, CAP).await.unwrap(), ClaimOutcome::Created);
 
     let on_ballot = Claim {
         scrutin_id: Some("CT-MEN".into()),
         category: ClaimCategory::ListeCandidats,
         ..claim("1000001", "REC-3", "key-2", "liste incomplète")
     };
-    assert_eq!(store.file_claim(&on_ballot).await.unwrap(), ClaimOutcome::Created);
-    assert_eq!(store.file_claim(&on_ballot).await.unwrap(), ClaimOutcome::Existing(on_ballot));
-    assert_eq!(store.file_claim(&retry).await.unwrap(), ClaimOutcome::Existing(first));
+    assert_eq!(store.file_claim(&on_ballot, CAP).await.unwrap(), ClaimOutcome::Created);
+    assert_eq!(store.file_claim(&on_ballot, CAP).await.unwrap(), ClaimOutcome::Existing(on_ballot));
+    assert_eq!(store.file_claim(&retry, CAP).await.unwrap(), ClaimOutcome::Existing(first));
 }
 
 async fn file_claim_refuses_a_reference_in_use_and_writes_nothing<S: Store>(store: S) {
+    put(&store, &alice()).await;
+    put(&store, &bob()).await;
     let first = claim("1000001", "REC-1", "key-1", "absent de la liste");
-    store.file_claim(&first).await.unwrap();
+    store.file_claim(&first, CAP).await.unwrap();
 
     let clash = claim("1000001", "REC-1", "key-2", "autre texte");
-    assert_eq!(store.file_claim(&clash).await, Err(StoreError::TransactionConflict));
+    assert_eq!(store.file_claim(&clash, CAP).await, Err(StoreError::TransactionConflict));
 
-    assert_eq!(store.file_claim(&first).await.unwrap(), ClaimOutcome::Existing(first.clone()));
+    assert_eq!(store.file_claim(&first, CAP).await.unwrap(), ClaimOutcome::Existing(first.clone()));
     let next = Claim { reference: "REC-2".into(), ..clash };
-    assert_eq!(store.file_claim(&next).await.unwrap(), ClaimOutcome::Created, "key-2 was free");
+    assert_eq!(
+        store.file_claim(&next, CAP).await.unwrap(),
+        ClaimOutcome::Created,
+        "key-2 was free"
+    );
+}
+
+async fn file_claim_counts_each_claim_and_refuses_past_the_cap<S: Store>(store: S) {
+    put(&store, &alice()).await;
+    let first = claim("1000001", "REC-1", "key-1", "absent de la liste");
+    let second = claim("1000001", "REC-2", "key-2", "prénom mal orthographié");
+    assert_eq!(store.file_claim(&first, 2).await.unwrap(), ClaimOutcome::Created);
+    assert_eq!(store.file_claim(&second, 2).await.unwrap(), ClaimOutcome::Created);
+    assert_eq!(voter(&store, "1000001").await.claims_filed, 2);
+
+    let third = claim("1000001", "REC-3", "key-3", "une troisième réclamation");
+    assert_eq!(store.file_claim(&third, 2).await.unwrap(), ClaimOutcome::CapReached);
+    // A retry of a claim already filed is still answered at the cap.
+    assert_eq!(store.file_claim(&first, 2).await.unwrap(), ClaimOutcome::Existing(first.clone()));
+    assert_eq!(voter(&store, "1000001").await.claims_filed, 2);
+    // Nothing of the refused claim was stored: with a higher cap it is created.
+    assert_eq!(store.file_claim(&third, 3).await.unwrap(), ClaimOutcome::Created);
+    assert_eq!(voter(&store, "1000001").await.claims_filed, 3);
+
+    let nobody = claim("1000009", "REC-1", "key-1", "électeur absent du registre");
+    assert!(store.file_claim(&nobody, 2).await.is_err(), "a claim needs a voter of the roll");
 }
 
 async fn mark_claim_acknowledged_is_seen_by_a_retry<S: Store>(store: S) {
+    put(&store, &alice()).await;
+    put(&store, &bob()).await;
     let first = claim("1000001", "REC-1", "key-1", "absent de la liste");
-    store.file_claim(&first).await.unwrap();
+    store.file_claim(&first, CAP).await.unwrap();
 
     store.mark_claim_acknowledged("1000001", "REC-1").await.unwrap();
 
     assert_eq!(
-        store.file_claim(&first).await.unwrap(),
+        store.file_claim(&first, CAP).await.unwrap(),
         ClaimOutcome::Existing(Claim { acknowledged: true, ..first })
     );
 }
 
 async fn mark_claim_acknowledged_refuses_a_missing_claim<S: Store>(store: S) {
+    put(&store, &alice()).await;
+    put(&store, &bob()).await;
     let first = claim("1000001", "REC-1", "key-1", "absent de la liste");
     assert_eq!(store.mark_claim_acknowledged("1000001", "REC-1").await, CONDITION, "none filed");
-    store.file_claim(&first).await.unwrap();
+    store.file_claim(&first, CAP).await.unwrap();
     assert_eq!(
         store.mark_claim_acknowledged("1000002", "REC-1").await,
         CONDITION,
         "another voter's reference"
     );
-    assert_eq!(store.file_claim(&first).await.unwrap(), ClaimOutcome::Existing(first));
+    assert_eq!(store.file_claim(&first, CAP).await.unwrap(), ClaimOutcome::Existing(first));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -950,6 +985,7 @@ contract! {
     touching_a_missing_session_fails_and_creates_nothing,
     file_claim_stores_once_per_voter_and_idempotency_key,
     file_claim_refuses_a_reference_in_use_and_writes_nothing,
+    file_claim_counts_each_claim_and_refuses_past_the_cap,
     mark_claim_acknowledged_is_seen_by_a_retry,
     mark_claim_acknowledged_refuses_a_missing_claim,
     scrutins_come_in_the_order_asked_with_their_candidate_lists,

@@ -94,12 +94,17 @@ impl ClaimFiling {
             idempotency_key: key,
             acknowledged: false,
         };
-        let (stored, created) = match self.claims.file_claim(&claim).await? {
+        let cap = self.config.claim_cap;
+        let (stored, created) = match self.claims.file_claim(&claim, cap).await? {
             ClaimOutcome::Created => (claim, true),
             ClaimOutcome::Existing(existing) if existing.fingerprint == claim.fingerprint => {
                 (existing, false)
             }
             ClaimOutcome::Existing(_) => return Err(DomainError::IdempotencyKeyReused),
+            ClaimOutcome::CapReached => {
+                tracing::info!(voter_id = %voter.roll.voter_id, cap, "claim refused: the voter's cap is reached");
+                return Err(DomainError::ClaimCapReached(cap));
+            }
         };
         let acknowledgement = if stored.acknowledged {
             MailStatus::Sent
