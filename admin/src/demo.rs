@@ -1,11 +1,13 @@
 //! The demo election: four ballots, their candidate lists, a few hundred voters and a calendar
-//! open now. Re-running it rewrites the same data and keeps the voters' accounts.
+//! open now. Re-running it rewrites the same data and keeps the voters' accounts. It goes only
+//! into an empty table or one that holds the demo already: never over a real election, unless
+//! told so explicitly.
 
-use anyhow::{Context, Result};
+use anyhow::{bail, Context, Result};
 use chrono::{Duration, Utc};
 use shared::model::{Calendar, Candidate, CandidateList, Civility, RollVoter, Scrutin};
 use shared::ports::Roll;
-use store_dynamodb::admin::JournalEntry;
+use store_dynamodb::admin::{JournalEntry, TableContent};
 use store_dynamodb::DynamoStore;
 
 pub(crate) const FIRST_NAMES: &[(&str, Civility)] = &[
@@ -190,8 +192,29 @@ pub fn calendar() -> Calendar {
 }
 
 /// Loads everything, records it in the journal, and returns the identifier of the first demo
-/// voter.
-pub async fn load(store: &DynamoStore, count: usize, operator: &str) -> Result<String> {
+/// voter. Refuses a table that holds anything but the demo, unless `force`.
+pub async fn load(
+    store: &DynamoStore,
+    count: usize,
+    operator: &str,
+    force: bool,
+) -> Result<String> {
+    match store.table_content().await.context("lecture de la table")? {
+        TableContent::Empty | TableContent::Demo => {}
+        TableContent::Other if force => {
+            println!(
+                "la table {} ne contient pas que la démonstration : elle y est écrite quand même (--force)",
+                store.table()
+            );
+        }
+        TableContent::Other => bail!(
+            "la table {} contient une élection qui n'est pas la démonstration : rien n'est écrit. \
+             Choisissez une autre table (TABLE_NAME), ou ajoutez --force pour y écrire la \
+             démonstration quand même",
+            store.table()
+        ),
+    }
+    store.mark_demo(&Utc::now().to_rfc3339()).await.context("marque de démonstration")?;
     for s in scrutins() {
         store.put_scrutin(&s).await.with_context(|| format!("scrutin {}", s.id))?;
     }

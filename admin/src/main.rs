@@ -52,6 +52,11 @@ enum Command {
         /// Nombre d'électeurs de démonstration.
         #[arg(long, default_value_t = 300)]
         voters: usize,
+        /// Écrit la démonstration même dans une table qui contient autre chose qu'elle (une vraie
+        /// élection) : son calendrier est remplacé, ses électeurs ne sont jamais écrasés. Sans
+        /// cette option, la commande refuse et n'écrit rien.
+        #[arg(long)]
+        force: bool,
     },
     /// Importe scrutins, listes de candidats, candidats et électeurs depuis des fichiers CSV.
     ///
@@ -268,8 +273,8 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 if created { "créée" } else { "déjà présente" }
             );
         }
-        Command::Demo { voters } => {
-            let first = demo::load(&store, voters, &operator).await?;
+        Command::Demo { voters, force } => {
+            let first = demo::load(&store, voters, &operator, force).await?;
             println!("demo identifier: {first}");
         }
         Command::Import(args) => {

@@ -593,3 +593,43 @@ async fn a_removed_voter_leaves_the_roll_in_one_logged_step() {
         "{log}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_never_overwrites_a_real_election_unless_told() {
+    let env = Env::new("demo-guard");
+    import_examples(&env, &[]).ok();
+    let before = env.snapshot().await;
+
+    let refused = env.admin(&["demo", "--voters", "5"]);
+    assert_eq!(refused.code, 1, "{}", refused.stdout);
+    assert!(refused.stderr.contains("n'est pas la démonstration"), "{}", refused.stderr);
+    assert_eq!(env.snapshot().await, before, "a refused demo writes nothing");
+
+    // A table holding only a calendar is not the demo's either; told explicitly, the demo goes in.
+    let other = Env::new("demo-force");
+    other
+        .admin(&[
+            "calendar",
+            "set",
+            "--activation-opens",
+            "2026-10-13T09:00",
+            "--claim-deadline",
+            "2026-11-20 17:00",
+            "--voting-opens",
+            "2026-12-01T09:00",
+            "--voting-closes",
+            "2026-12-08T17:00",
+        ])
+        .ok();
+    assert_eq!(other.admin(&["demo", "--voters", "5"]).code, 1);
+    let forced = other.admin(&["demo", "--voters", "5", "--force"]).ok();
+    assert!(forced.stdout.contains("demo identifier:"), "{}", forced.stdout);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_loads_into_an_empty_table_and_again_over_itself() {
+    let env = Env::new("demo-again");
+    env.admin(&["demo", "--voters", "5"]).ok();
+    let again = env.admin(&["demo", "--voters", "5"]).ok();
+    assert!(again.stdout.contains("demo identifier:"), "{}", again.stdout);
+}

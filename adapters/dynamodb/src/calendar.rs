@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
-use crate::keys::{self};
+use crate::keys;
 use shared::model::Calendar;
 use shared::ports::{Calendars, StoreError, StoreResult};
 

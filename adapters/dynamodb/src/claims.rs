@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem, Update};
 use chrono::{DateTime, Utc};
 
-use crate::keys::{self};
+use crate::keys;
 use shared::model::{Claim, ClaimCategory, ClaimStatus};
 use shared::ports::{ClaimOutcome, Claims, StoreError, StoreResult};
 

@@ -62,6 +62,11 @@ pub fn claims_by_scrutin_pk(scrutin_id: Option<&str>) -> String {
     format!("CLAIMS#{}", scrutin_id.unwrap_or("GENERAL"))
 }
 
+/// The mark of a table that holds the demo election (`electeur-admin demo`) and nothing else.
+pub fn demo_mark_key() -> (String, String) {
+    ("ELECTION".into(), "DEMO".into())
+}
+
 pub fn calendar_key() -> (String, String) {
     ("ELECTION".into(), "CALENDAR".into())
 }

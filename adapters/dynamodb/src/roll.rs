@@ -4,7 +4,7 @@
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::TransactWriteItem;
 
-use crate::keys::{self};
+use crate::keys;
 use shared::model::{Calendar, RollVoter, Scrutin};
 use shared::ports::{Roll, StoreResult, Voters};
 

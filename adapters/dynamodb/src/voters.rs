@@ -2,7 +2,7 @@
 
 use async_trait::async_trait;
 
-use crate::keys::{self};
+use crate::keys;
 use shared::model::{AccountStatus, RollVoter, Voter};
 use shared::ports::{Attempt, FailureCounters, FailureKind, StoreResult, Voters};
 

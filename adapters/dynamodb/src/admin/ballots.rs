@@ -6,7 +6,7 @@ use aws_sdk_dynamodb::types::{Delete, TransactWriteItem};
 
 use crate::ballots::{scrutin_from, scrutin_items};
 use crate::item::*;
-use crate::keys::{self};
+use crate::keys;
 use crate::DynamoStore;
 use shared::model::Scrutin;
 use shared::ports::{StoreError, StoreResult};

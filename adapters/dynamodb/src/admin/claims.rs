@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 
 use crate::claims::claim_from;
 use crate::item::*;
-use crate::keys::{self};
+use crate::keys;
 use crate::DynamoStore;
 use shared::model::{Claim, ClaimStatus};
 use shared::ports::StoreResult;

@@ -10,12 +10,14 @@
 mod ballots;
 mod batch;
 mod claims;
+mod demo;
 mod journal;
 mod stats;
 mod voters;
 
 pub use batch::*;
 pub use claims::*;
+pub use demo::*;
 pub use journal::*;
 pub use stats::*;
 pub use voters::*;
