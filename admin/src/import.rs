@@ -482,7 +482,7 @@ pub async fn run(
     }
 
     let started = Instant::now();
-    let result = write(store, scrutins, plan, opts, &mut summary).await;
+    let result = write(store, scrutins, plan, opts, &mut summary, operator).await;
     summary.write_time = started.elapsed();
 
     let detail = summary.lines().join(" ; ");
@@ -503,6 +503,7 @@ async fn write(
     plan: VoterPlan,
     opts: &Options,
     summary: &mut Summary,
+    operator: &str,
 ) -> Result<()> {
     for (old, new) in &scrutins {
         store
@@ -514,9 +515,27 @@ async fn write(
     let updated = concurrently(plan.changed, opts.concurrency, |(old, new)| {
         let store = store.clone();
         let stale = stale.clone();
+        // A new address voids the voter's links and sessions and reopens activation: each one is
+        // journaled in its own transaction.
+        let entry = (old.email != new.email).then(|| {
+            JournalEntry::new(
+                operator,
+                "changement d'adresse",
+                &new.voter_id,
+                format!(
+                    "{} → {} ; liens et sessions annulés, compte à activer de nouveau",
+                    old.email, new.email
+                ),
+            )
+        });
         async move {
             store
-                .replace_roll_voter(&old, &new, stale.get(&new.voter_id).map(String::as_str), None)
+                .replace_roll_voter(
+                    &old,
+                    &new,
+                    stale.get(&new.voter_id).map(String::as_str),
+                    entry.as_ref(),
+                )
                 .await
                 .map_err(|e| {
                     anyhow!(

@@ -135,7 +135,7 @@ async fn an_invalid_file_writes_nothing_and_every_error_is_reported() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_rerun_changes_nothing_and_an_update_keeps_the_account() {
+async fn a_rerun_changes_nothing_an_update_keeps_the_account_and_a_new_address_reopens_it() {
     let env = Env::new("rerun");
     import_examples(&env, &[]).ok();
     let first = env.snapshot().await;
@@ -181,7 +181,7 @@ async fn a_rerun_changes_nothing_and_an_update_keeps_the_account() {
     let original = std::fs::read_to_string(examples().join("voters.csv")).unwrap();
     let changed = original.replace(
         "2000001,marie.martin@ac-versailles.fr,Mme,Marie,Martin,CSA-MEN|CSA-ACA-VERSAILLES|CAPN-CERTIFIES",
-        "2000001,marie.martin-durand@ac-versailles.fr,Mme,Marie,Martin-Durand,CSA-MEN|CAPN-CERTIFIES",
+        "2000001,marie.martin@ac-versailles.fr,Mme,Marie,Martin-Durand,CSA-MEN|CAPN-CERTIFIES",
     );
     assert_ne!(changed, original);
     let voters = env.file("voters.csv", &changed);
@@ -198,9 +198,8 @@ async fn a_rerun_changes_nothing_and_an_update_keeps_the_account() {
     );
     assert_eq!(voter.roll.last_name, "Martin-Durand");
     assert_eq!(voter.roll.scrutins, vec!["CSA-MEN", "CAPN-CERTIFIES"]);
-    assert_eq!(store.voter_id_for_email("marie.martin@ac-versailles.fr").await.unwrap(), None);
     assert_eq!(
-        store.voter_id_for_email("marie.martin-durand@ac-versailles.fr").await.unwrap().as_deref(),
+        store.voter_id_for_email("marie.martin@ac-versailles.fr").await.unwrap().as_deref(),
         Some("2000001")
     );
     assert!(!electoral_list(&env, "CSA-ACA-VERSAILLES").await.iter().any(|e| e.contains("Marie")));
@@ -218,6 +217,32 @@ async fn a_rerun_changes_nothing_and_an_update_keeps_the_account() {
         .stdout
         .contains("électeurs : 0 créés, 0 modifiés, 8 inchangés"));
     assert_same(&settled, &env.snapshot().await);
+
+    // a new address voids the links and sessions of the old one and reopens activation, journaled
+    let moved = changed.replace(
+        "2000001,marie.martin@ac-versailles.fr,",
+        "2000001,marie.martin-durand@ac-versailles.fr,",
+    );
+    assert_ne!(moved, changed);
+    let voters = env.file("voters-moved.csv", &moved);
+    let run = env.admin(&["import", "--voters", &voters]).ok();
+    assert!(run.stdout.contains("électeurs : 0 créés, 1 modifiés, 7 inchangés"), "{}", run.stdout);
+    let voter = store.voter("2000001").await.unwrap().unwrap();
+    assert_eq!(voter.status, AccountStatus::NotActivated);
+    assert_eq!(voter.password_hash, None);
+    assert_eq!((voter.token_generation, voter.credentials_version), (6, 4));
+    assert_eq!(store.voter_id_for_email("marie.martin@ac-versailles.fr").await.unwrap(), None);
+    assert_eq!(
+        store.voter_id_for_email("marie.martin-durand@ac-versailles.fr").await.unwrap().as_deref(),
+        Some("2000001")
+    );
+    let journal = journal(&env);
+    assert!(
+        journal.contains("changement d'adresse")
+            && journal
+                .contains("marie.martin@ac-versailles.fr → marie.martin-durand@ac-versailles.fr"),
+        "{journal}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -378,6 +378,7 @@ impl Roll for MemoryStore {
                 Some(v) => {
                     let old = std::mem::replace(&mut v.roll, voter.clone());
                     if old.email != voter.email {
+                        v.address_changed();
                         s.emails.remove(&old.email);
                     }
                     for (list, sk) in entry_of(&old) {

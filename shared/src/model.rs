@@ -86,6 +86,19 @@ pub struct Voter {
 }
 
 impl Voter {
+    /// What a new address on the roll does to the account: the links mailed to the old address
+    /// and every session die (the generation and the credentials version move on), and an account
+    /// opened from the old address goes back to "not activated", its credentials forgotten; the
+    /// holder of the new address opens it anew.
+    pub fn address_changed(&mut self) {
+        self.token_generation += 1;
+        self.credentials_version += 1;
+        self.status = AccountStatus::NotActivated;
+        self.password_hash = None;
+        self.question_id = None;
+        self.answer_hash = None;
+    }
+
     /// The account of a voter added to the roll at `created_at` (epoch seconds). Its link
     /// generation and credentials version start at that second rather than at 0, so that a link or
     /// a session issued to a voter removed from the roll never becomes valid again if the voter is

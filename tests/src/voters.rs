@@ -75,6 +75,18 @@ pub struct Voter {
 }
 
 impl Voter {
+    /// The voter as the roll holds them.
+    pub fn roll(&self) -> RollVoter {
+        RollVoter {
+            voter_id: self.voter_id.clone(),
+            email: self.email.clone(),
+            civility: self.civility,
+            first_name: self.first_name.clone(),
+            last_name: self.last_name.clone(),
+            scrutins: self.scrutins.clone(),
+        }
+    }
+
     /// Every mail this voter received, oldest first.
     pub async fn mails(&self) -> Vec<Mail> {
         mails_to(&self.email, self.seeded_at).await
@@ -144,14 +156,7 @@ pub async fn seed_voter_named(scrutins: &[&str], last_name: &str) -> Voter {
         scrutins: scrutins.iter().map(|s| s.to_string()).collect(),
         seeded_at: now_epoch() - 1,
     };
-    let roll = RollVoter {
-        voter_id: voter.voter_id.clone(),
-        email: voter.email.clone(),
-        civility: voter.civility,
-        first_name: voter.first_name.clone(),
-        last_name: voter.last_name.clone(),
-        scrutins: voter.scrutins.clone(),
-    };
+    let roll = voter.roll();
     store().await.put_roll_voter(&roll).await.unwrap_or_else(|e| {
         panic!(
             "seeding voter {} failed ({e:?}): is the DynamoDB emulator up? Start the local stack with scripts/test.sh",

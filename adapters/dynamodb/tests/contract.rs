@@ -281,19 +281,34 @@ async fn a_changed_roll_voter_keeps_the_account_and_follows_the_new_data<S: Stor
     issue(&store, "1000001", "tok-1", TokenPurpose::Activation, t).await;
     let before = voter(&store, "1000001").await;
 
-    let changed = RollVoter {
-        email: "alice.dupont@education.gouv.fr".into(),
-        last_name: "Dupont".into(),
-        scrutins: vec!["CAP-ATT".into()],
-        ..alice()
-    };
+    let changed =
+        RollVoter { last_name: "Dupont".into(), scrutins: vec!["CAP-ATT".into()], ..alice() };
     store.put_roll_voter(&changed).await.unwrap();
 
     assert_eq!(voter(&store, "1000001").await, Voter { roll: changed.clone(), ..before });
-    assert_eq!(store.voter_id_for_email(&alice().email).await.unwrap(), None);
-    assert_eq!(store.voter_id_for_email(&changed.email).await.unwrap().as_deref(), Some("1000001"));
+    assert_eq!(store.voter_id_for_email(&alice().email).await.unwrap().as_deref(), Some("1000001"));
     assert_eq!(whole_list(&store, "CT-MEN", 10).await.0, vec![]);
     assert_eq!(whole_list(&store, "CAP-ATT", 10).await.0, vec![entry(&changed)]);
+}
+
+async fn a_new_address_voids_links_and_sessions_and_reopens_activation<S: Store>(store: S) {
+    let t = now();
+    let opened = active(&store, &alice(), "sess-0", t).await;
+    assert_eq!(opened.status, AccountStatus::Active);
+
+    let moved = RollVoter { email: "alice.dupont@education.gouv.fr".into(), ..alice() };
+    store.put_roll_voter(&moved).await.unwrap();
+
+    let mut expected = Voter { roll: moved.clone(), ..opened };
+    expected.address_changed();
+    let after = voter(&store, "1000001").await;
+    assert_eq!(after, expected);
+    assert_eq!(after.status, AccountStatus::NotActivated);
+    assert_eq!(after.password_hash, None);
+    assert!(after.token_generation > opened.token_generation, "older links die");
+    assert!(after.credentials_version > opened.credentials_version, "sessions die");
+    assert_eq!(store.voter_id_for_email(&alice().email).await.unwrap(), None);
+    assert_eq!(store.voter_id_for_email(&moved.email).await.unwrap().as_deref(), Some("1000001"));
 }
 
 async fn a_roll_voter_cannot_take_an_identifier_held_by_another<S: Store>(store: S) {
@@ -965,6 +980,7 @@ contract! {
     a_new_voter_reads_back_by_id_and_by_identifier,
     the_same_roll_voter_again_changes_nothing_and_keeps_the_account,
     a_changed_roll_voter_keeps_the_account_and_follows_the_new_data,
+    a_new_address_voids_links_and_sessions_and_reopens_activation,
     a_roll_voter_cannot_take_an_identifier_held_by_another,
     issue_token_raises_the_generation_and_stores_the_link_and_mail_window,
     issue_token_with_a_stale_generation_writes_nothing,

@@ -1,6 +1,7 @@
 //! The portal tried as an attacker would, through the HTTP API of the running stack: one module
 //! per rule of `docs/security.md`, each test written to fail if its rule is broken.
 
+mod address_change;
 mod claims_cap;
 mod cross_site;
 mod guessing;

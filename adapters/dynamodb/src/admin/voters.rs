@@ -10,7 +10,7 @@ use crate::keys::{self, PK};
 use crate::roll::roll_entry_item;
 use crate::voters::voter_from;
 use crate::DynamoStore;
-use shared::model::{RollVoter, Voter};
+use shared::model::{AccountStatus, RollVoter, Voter};
 use shared::ports::StoreResult;
 
 use super::*;
@@ -204,18 +204,43 @@ impl DynamoStore {
         entry: Option<&JournalEntry>,
     ) -> StoreResult<()> {
         let (condition, old_values) = Self::unchanged_since(old);
+        let roll = "SET email = :email, civility = :civ, first_name = :fn, last_name = :ln, scrutins = :scr";
+        // A new address: every link mailed to the old one and every session die, and the account
+        // opened from the old address goes back to "not activated" (`Voter::address_changed`).
+        let expression = if old.email != new.email {
+            format!(
+                "{roll}, token_gen = if_not_exists(token_gen, :zero) + :one, \
+                 cred_version = if_not_exists(cred_version, :zero) + :one, #status = :not_activated \
+                 REMOVE password_hash, question_id, answer_hash"
+            )
+        } else {
+            roll.to_string()
+        };
         let mut update = Update::builder()
             .table_name(&self.table)
             .set_key(Some(key(keys::voter_key(&new.voter_id))))
-            .update_expression("SET email = :email, civility = :civ, first_name = :fn, last_name = :ln, scrutins = :scr")
+            .update_expression(expression)
             .condition_expression(condition)
             .expression_attribute_values(":email", s(&new.email))
             .expression_attribute_values(":civ", s(new.civility.as_str()))
             .expression_attribute_values(":fn", s(&new.first_name))
             .expression_attribute_values(":ln", s(&new.last_name))
-            .expression_attribute_values(":scr", AttributeValue::L(new.scrutins.iter().map(s).collect()));
+            .expression_attribute_values(
+                ":scr",
+                AttributeValue::L(new.scrutins.iter().map(s).collect()),
+            );
         for (name, value) in old_values {
             update = update.expression_attribute_values(name, value);
+        }
+        if old.email != new.email {
+            update = update
+                .expression_attribute_names("#status", "status")
+                .expression_attribute_values(":zero", n(0))
+                .expression_attribute_values(":one", n(1))
+                .expression_attribute_values(
+                    ":not_activated",
+                    s(AccountStatus::NotActivated.as_str()),
+                );
         }
         let mut actions = vec![TransactWriteItem::builder().update(built(update.build())?).build()];
         if old.email != new.email {
