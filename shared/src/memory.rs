@@ -130,6 +130,7 @@ impl AccountOpening for MemoryStore {
             }
             let t = s.tokens.get_mut(&token.hash).expect("checked");
             t.consumed_at = Some(now);
+            t.pending_password_hash = None;
             let v = s.voters.get_mut(&token.voter_id).expect("checked");
             v.password_hash = Some(activation.password_hash.clone());
             v.question_id = Some(activation.question_id);
@@ -152,7 +153,9 @@ impl AccountOpening for MemoryStore {
             if !consumable(s.tokens.get(&token.hash), token, now) || !ok_voter || s.sessions.contains_key(&session.hash) {
                 return Err(StoreError::ConditionFailed);
             }
-            s.tokens.get_mut(&token.hash).expect("checked").consumed_at = Some(now);
+            let t = s.tokens.get_mut(&token.hash).expect("checked");
+            t.consumed_at = Some(now);
+            t.pending_password_hash = None;
             s.voters.get_mut(&token.voter_id).expect("checked").accesses_without_activation += 1;
             s.sessions.insert(session.hash.clone(), session.clone());
             Ok(())
@@ -177,7 +180,7 @@ impl AccountOpening for MemoryStore {
             }
             let t = s.tokens.get_mut(&token.hash).expect("checked");
             t.consumed_at = Some(now);
-            let pending = t.pending_password_hash.clone();
+            let pending = t.pending_password_hash.take();
             let v = s.voters.get_mut(&token.voter_id).expect("checked");
             v.password_hash = pending;
             v.credentials_version = expected_credentials_version + 1;

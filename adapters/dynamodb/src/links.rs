@@ -16,7 +16,9 @@ impl DynamoStore {
             Update::builder()
                 .table_name(&self.table)
                 .set_key(Some(key(keys::token_key(&token.hash))))
-                .update_expression("SET consumed_at = :now")
+                // The pending password leaves the link with its use: after a visit without
+                // activation it would otherwise stay on the token item for days.
+                .update_expression("SET consumed_at = :now REMOVE pending_password_hash")
                 .condition_expression(
                     "attribute_not_exists(consumed_at) AND expires_at > :now AND voter_id = :vid AND purpose = :purpose AND pending_password_hash = :ph",
                 )

@@ -449,7 +449,11 @@ async fn activate_account_consumes_the_link_once_and_opens_the_account<S: Store>
         }
     );
     let consumed = token(&store, "tok-1").await;
-    assert_eq!(consumed, TokenRecord { consumed_at: Some(t + 5), ..link.clone() });
+    assert_eq!(
+        consumed,
+        TokenRecord { consumed_at: Some(t + 5), pending_password_hash: None, ..link.clone() },
+        "the pending password leaves the link with its use"
+    );
     assert_eq!(store.session("sess-1").await.unwrap(), Some(s));
 
     let again =
@@ -479,7 +483,11 @@ async fn skip_activation_consumes_the_link_once_and_counts_the_visit<S: Store>(s
     let after = voter(&store, "1000001").await;
     assert_eq!(after, Voter { accesses_without_activation: 1, ..before.clone() });
     let consumed = token(&store, "tok-1").await;
-    assert_eq!(consumed, TokenRecord { consumed_at: Some(t + 5), ..link.clone() });
+    assert_eq!(
+        consumed,
+        TokenRecord { consumed_at: Some(t + 5), pending_password_hash: None, ..link.clone() },
+        "the pending password leaves the link with its use"
+    );
     assert_eq!(store.session("sess-1").await.unwrap(), Some(s));
 
     let again = session_for(&before, "sess-2", SessionKind::WithoutActivation, 0, t);
@@ -523,7 +531,11 @@ async fn complete_reassort_consumes_the_link_once_and_replaces_the_password<S: S
         }
     );
     let consumed = token(&store, "tok-r").await;
-    assert_eq!(consumed, TokenRecord { consumed_at: Some(t + 5), ..link.clone() });
+    assert_eq!(
+        consumed,
+        TokenRecord { consumed_at: Some(t + 5), pending_password_hash: None, ..link.clone() },
+        "the pending password leaves the link with its use"
+    );
     assert_eq!(store.session("sess-1").await.unwrap(), Some(s));
 
     let again = session_for(&before, "sess-2", SessionKind::Activated, cv + 2, t);
