@@ -325,7 +325,7 @@ impl Claims for MemoryStore {
                 return Ok(ClaimOutcome::CapReached);
             }
             let k = (claim.voter_id.clone(), claim.reference.clone());
-            if s.claims.contains_key(&k) {
+            if s.claims.keys().any(|(_, reference)| reference == &claim.reference) {
                 // as in DynamoDB: the voter's claim under this reference is kept, and the new
                 // key, held by no claim, is not stored either; a retry draws a new reference
                 return Err(StoreError::TransactionConflict);

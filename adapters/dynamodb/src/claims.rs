@@ -93,9 +93,15 @@ impl Claims for DynamoStore {
                 .expression_attribute_values(":cap", n(cap))
                 .build(),
         )?;
+        let mut reference = key(keys::claim_reference_key(&claim.reference));
+        reference.insert("type".into(), s("claim_reference"));
+        reference.insert("voter_id".into(), s(&claim.voter_id));
         let puts = vec![
             TransactWriteItem::builder()
                 .put(self.put(idem, Some("attribute_not_exists(pk)"))?)
+                .build(),
+            TransactWriteItem::builder()
+                .put(self.put(reference, Some("attribute_not_exists(pk)"))?)
                 .build(),
             TransactWriteItem::builder().update(counted).build(),
             TransactWriteItem::builder()

@@ -53,6 +53,11 @@ pub fn claim_sk(reference: &str) -> String {
     format!("CLAIM#{reference}")
 }
 
+/// A claim's reference, unique over the whole election: its item names the voter who holds it.
+pub fn claim_reference_key(reference: &str) -> (String, String) {
+    (format!("CLAIMREF#{reference}"), "CLAIMREF".into())
+}
+
 pub fn idempotency_sk(key: &str) -> String {
     format!("IDEMPOTENCY#{key}")
 }

@@ -794,7 +794,7 @@ async fn file_claim_stores_once_per_voter_and_idempotency_key<S: Store>(store: S
     let retry = claim("1000001", "REC-2", "key-1", "autre texte");
     assert_eq!(store.file_claim(&retry, CAP).await.unwrap(), ClaimOutcome::Existing(first.clone()));
 
-    let other_voter = claim("1000002", "REC-1", "key-1", "absent de la liste");
+    let other_voter = claim("1000002", "REC-9", "key-1", "absent de la liste");
     assert_eq!(store.file_claim(&other_voter, CAP).await.unwrap(), ClaimOutcome::Created);
 
     let on_ballot = Claim {
@@ -823,6 +823,19 @@ async fn file_claim_refuses_a_reference_in_use_and_writes_nothing<S: Store>(stor
         ClaimOutcome::Created,
         "key-2 was free"
     );
+}
+
+async fn file_claim_refuses_a_reference_held_by_another_voter<S: Store>(store: S) {
+    put(&store, &alice()).await;
+    put(&store, &bob()).await;
+    let alices = claim("1000001", "REC-1", "key-1", "absent de la liste");
+    store.file_claim(&alices, CAP).await.unwrap();
+
+    let bobs = claim("1000002", "REC-1", "key-1", "absent de la liste");
+    assert_eq!(store.file_claim(&bobs, CAP).await, Err(StoreError::TransactionConflict));
+    assert_eq!(voter(&store, "1000002").await.claims_filed, 0, "nothing counted");
+    let next = Claim { reference: "REC-2".into(), ..bobs };
+    assert_eq!(store.file_claim(&next, CAP).await.unwrap(), ClaimOutcome::Created);
 }
 
 async fn file_claim_counts_each_claim_and_refuses_past_the_cap<S: Store>(store: S) {
@@ -1014,6 +1027,7 @@ contract! {
     file_claim_stores_once_per_voter_and_idempotency_key,
     file_claim_refuses_a_reference_in_use_and_writes_nothing,
     file_claim_counts_each_claim_and_refuses_past_the_cap,
+    file_claim_refuses_a_reference_held_by_another_voter,
     mark_claim_acknowledged_is_seen_by_a_retry,
     mark_claim_acknowledged_refuses_a_missing_claim,
     scrutins_come_in_the_order_asked_with_their_candidate_lists,

@@ -12,7 +12,9 @@ use crate::config::Config;
 use crate::error::DomainError;
 use crate::mail;
 use crate::model::{Claim, ClaimCategory, ClaimStatus, Voter};
-use crate::ports::{Ballots, Calendars, ClaimOutcome, Claims, Mailer, SessionStore, Voters};
+use crate::ports::{
+    Ballots, Calendars, ClaimOutcome, Claims, Mailer, SessionStore, StoreError, Voters,
+};
 use crate::texts;
 use crate::tokens;
 
@@ -82,7 +84,7 @@ impl ClaimFiling {
             h.update(text.as_bytes());
             h.finalize().iter().map(|b| format!("{b:02x}")).collect::<String>()
         };
-        let claim = Claim {
+        let mut claim = Claim {
             reference: format!("REC-{}-{}", now.format("%Y%m%d"), tokens::short_code(6)),
             voter_id: voter.roll.voter_id.clone(),
             category,
@@ -95,7 +97,17 @@ impl ClaimFiling {
             acknowledged: false,
         };
         let cap = self.config.claim_cap;
-        let (stored, created) = match self.claims.file_claim(&claim, cap).await? {
+        // A reference is unique over the election; one drawn twice (1 in 2 billion a day) is
+        // drawn again.
+        let mut outcome = self.claims.file_claim(&claim, cap).await;
+        for _ in 0..3 {
+            if !matches!(outcome, Err(StoreError::TransactionConflict)) {
+                break;
+            }
+            claim.reference = format!("REC-{}-{}", now.format("%Y%m%d"), tokens::short_code(6));
+            outcome = self.claims.file_claim(&claim, cap).await;
+        }
+        let (stored, created) = match outcome? {
             ClaimOutcome::Created => (claim, true),
             ClaimOutcome::Existing(existing) if existing.fingerprint == claim.fingerprint => {
                 (existing, false)

@@ -126,6 +126,13 @@ impl DynamoStore {
     /// The claim of a reference, read with strong consistency (the reference is found through
     /// the claims index, then the claim itself is read).
     pub async fn find_claim(&self, reference: &str) -> StoreResult<Option<AdminClaim>> {
+        if let Some(held) = self.get(keys::claim_reference_key(reference), true).await? {
+            let voter_id = req_s(&held, "voter_id")?;
+            let item =
+                self.get((keys::voter_key(&voter_id).0, keys::claim_sk(reference)), true).await?;
+            return item.map(|i| admin_claim_from(&i)).transpose();
+        }
+        // A claim filed before references had an item of their own: found through the index.
         let mut start: Option<Item> = None;
         let voter_id = loop {
             let out = self
