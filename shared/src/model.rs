@@ -42,6 +42,15 @@ pub struct RollVoter {
     pub scrutins: Vec<String>,
 }
 
+impl RollVoter {
+    /// What a password or a secret answer may not be made of: the identifier, its local part, the
+    /// last and first names.
+    pub fn personal_data(&self) -> [&str; 4] {
+        let local = self.email.split('@').next().unwrap_or_default();
+        [self.email.as_str(), local, self.last_name.as_str(), self.first_name.as_str()]
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AccountStatus {

@@ -41,13 +41,17 @@ pub const BROKEN_LINK: &str =
 pub const PASSWORD_TOO_SHORT: &str = "Le mot de passe doit contenir au moins 12 caractères.";
 pub const PASSWORD_TOO_LONG: &str = "Le mot de passe ne peut pas dépasser 128 caractères.";
 pub const PASSWORD_UNPRINTABLE: &str = "Le mot de passe contient un caractère non imprimable.";
-pub const PASSWORD_TOO_COMMON: &str = "Ce mot de passe est trop courant : choisissez-en un autre, par exemple une phrase de plusieurs mots.";
+pub const PASSWORD_TOO_COMMON: &str = "Ce mot de passe est trop facile à deviner (mot ou prénom courant, date, suite de touches, répétition, même avec des chiffres, des symboles ou des majuscules) : choisissez-en un autre, par exemple une phrase de plusieurs mots peu courants.";
 pub const PASSWORD_PERSONAL: &str =
-    "Le mot de passe ne doit contenir ni votre identifiant ni votre nom.";
+    "Le mot de passe ne doit contenir ni votre identifiant ni votre nom ou prénom, même transformés.";
 pub const LOGIN_PASSWORD_LENGTH: &str = "Le mot de passe doit contenir entre 1 et 128 caractères.";
 pub const ANSWER_TOO_LONG: &str = "La réponse secrète ne peut pas dépasser 128 caractères.";
 pub const ANSWER_TOO_SHORT: &str =
-    "La réponse secrète doit contenir au moins 2 lettres ou chiffres.";
+    "La réponse secrète doit contenir au moins 3 lettres ou chiffres.";
+pub const ANSWER_ONE_CHARACTER: &str =
+    "La réponse secrète ne peut pas être un seul caractère répété.";
+pub const ANSWER_PERSONAL: &str =
+    "La réponse secrète ne doit être ni votre identifiant ni votre nom ou prénom : elle serait trop facile à deviner.";
 pub const CLAIM_TEXT_LENGTH: &str =
     "Le texte de la réclamation doit contenir entre 10 et 4000 caractères.";
 pub const CLAIM_TEXT_UNPRINTABLE: &str =

@@ -432,3 +432,83 @@ async fn a_retried_claim_is_stored_once() {
         .await;
     assert!(matches!(foreign, Err(DomainError::InvalidField { field: "scrutin_id", .. })));
 }
+
+#[tokio::test]
+async fn common_or_personal_passwords_are_refused_and_keep_the_link() {
+    let w = world().await;
+    w.portal.activation.request_activation(&id()).await.unwrap();
+    let (v, t) = last_link(&w);
+    for password in [
+        "P@ssw0rd12345",
+        "Bonjour2024Bonjour",
+        "S0leil2024!!",
+        "M4rie-Dup0nt-92",
+        "tnopuD-eiraM-2026",
+    ] {
+        let r = w.portal.password.set_password(&v, &t, password).await;
+        assert!(matches!(r, Err(DomainError::PasswordRejected(_))), "{password}: {r:?}");
+    }
+    assert!(!w.portal.password.check_token(&v, &t).await.unwrap().password_set);
+    w.portal.password.set_password(&v, &t, PASSWORD).await.unwrap();
+}
+
+#[tokio::test]
+async fn trivial_answers_are_refused_at_activation_and_keep_the_link() {
+    let w = world().await;
+    w.portal.activation.request_activation(&id()).await.unwrap();
+    let (v, t) = last_link(&w);
+    w.portal.password.set_password(&v, &t, PASSWORD).await.unwrap();
+    for answer in ["ab", "aaaa", "Marie", "DUPONT", "marie.dupont", "Marie Dupont"] {
+        let r = w
+            .portal
+            .opening
+            .activate_account(&v, &t, 1, &SecretAnswer::parse(answer).unwrap())
+            .await;
+        assert!(
+            matches!(r, Err(DomainError::InvalidField { field: "answer", .. })),
+            "{answer}: {r:?}"
+        );
+    }
+    let voter = w.store.voter("1099584").await.unwrap().unwrap();
+    assert!(voter.answer_hash.is_none(), "a refused answer is not saved");
+    w.portal
+        .opening
+        .activate_account(&v, &t, 1, &SecretAnswer::parse("Médor").unwrap())
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn an_answer_chosen_before_the_rules_still_opens_reassort() {
+    use shared::ports::{AccountOpening as _, Activation, Clock as _, LinkTokens as _};
+    let w = world().await;
+    w.portal.activation.request_activation(&id()).await.unwrap();
+    let (v, t) = last_link(&w);
+    w.portal.password.set_password(&v, &t, PASSWORD).await.unwrap();
+    // An account activated with the voter's first name as answer, as the rules allowed before.
+    let token = w.store.token(&shared::tokens::hash_token(t.expose())).await.unwrap().unwrap();
+    let activation = Activation {
+        password_hash: token.pending_password_hash.clone().unwrap(),
+        question_id: 1,
+        answer_hash: shared::secrets::hash("marie".into()).await.unwrap(),
+    };
+    let now = w.clock.now().timestamp();
+    let session = shared::model::SessionRecord {
+        hash: "session-avant".into(),
+        voter_id: "1099584".into(),
+        kind: SessionKind::Activated,
+        credentials_version: 1,
+        created_at: now,
+        last_seen_at: now,
+        absolute_expires_at: now + 3600,
+    };
+    w.store.activate_account(&token, &activation, &session, now).await.unwrap();
+    let before = w.mailer.sent_to(EMAIL).len();
+    w.portal
+        .reassort
+        .request_reassort(&id(), 1, &SecretAnswer::parse("Marie").unwrap())
+        .await
+        .unwrap();
+    assert_eq!(w.mailer.sent_to(EMAIL).len(), before + 1, "the réassort mail is sent");
+    assert!(w.mailer.sent_to(EMAIL).last().unwrap().subject.starts_with("Réassort"));
+}

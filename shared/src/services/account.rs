@@ -36,7 +36,9 @@ impl AccountOpening {
         }
     }
 
-    /// `activate-account`: saves password, question and answer for good and opens a session.
+    /// `activate-account`: saves password, question and answer for good and opens a session. The
+    /// answer is chosen here, so it must pass the rules for a new answer (not guessable from the
+    /// voter's data); réassort compares whatever was chosen.
     pub async fn activate_account(
         &self,
         voter_id: &VoterId,
@@ -50,6 +52,7 @@ impl AccountOpening {
             .links
             .live(voter_id, raw, Expect::PasswordChosen(TokenPurpose::Activation))
             .await?;
+        answer.check_for(&voter.roll.personal_data())?;
         let password_hash = token.pending_password_hash.clone().unwrap_or_default();
         let answer_hash = secrets::hash(answer.expose().to_string()).await?;
         let now = epoch(self.clock.now());

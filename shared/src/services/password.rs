@@ -52,14 +52,7 @@ impl PasswordChoice {
     ) -> Result<TokenPurpose, DomainError> {
         self.election.require(Need::PortalOpen).await?;
         let (token, voter) = self.links.live(voter_id, raw, Expect::Any).await?;
-        let local = voter.roll.email.split('@').next().unwrap_or_default().to_string();
-        let personal = [
-            voter.roll.email.as_str(),
-            local.as_str(),
-            voter.roll.last_name.as_str(),
-            voter.roll.first_name.as_str(),
-        ];
-        let password = NewPassword::parse(password, &personal)?;
+        let password = NewPassword::parse(password, &voter.roll.personal_data())?;
         let hash = secrets::hash(password.expose().to_string()).await?;
         self.links.keep_password(&token, &hash).await?;
         Ok(token.purpose)

@@ -45,7 +45,10 @@ struct Args {
 /// this, so an overload shows up as dropped arrivals instead of a hung stack.
 const EMULATOR_QUEUE_LIMIT: usize = 96;
 
-const PASSWORD: &str = "une phrase de passe pour la charge";
+/// The load voters' password and secret answer: neither may hold their names nor their identifier
+/// (`charge.…@…`, Camille ChargeX), as the portal's rules require.
+const PASSWORD: &str = "une phrase de passe pour le banc de mesure";
+const ANSWER: &str = "Médor le chien";
 const BALLOTS: [&str; 3] = ["CSA-MEN", "CSA-ACA-VERSAILLES", "CAPN-CERTIFIES"];
 
 fn loopback(url: &str) -> bool {
@@ -203,7 +206,7 @@ async fn activate_fully(client: &Client, ses: &str, since: u64, v: &RollVoter) -
     client.call("setup", reqwest::Method::POST, "/api/password", Some(pw), None, 200).await;
     let mut act = ids;
     act["question_id"] = json!(1);
-    act["answer"] = json!("charge");
+    act["answer"] = json!(ANSWER);
     let (s, cookie, _) = client
         .call("setup", reqwest::Method::POST, "/api/activate-account", Some(act), None, 201)
         .await;

@@ -231,6 +231,9 @@ async fn passwords_outside_the_rules_are_rejected_without_using_the_link() {
         ("common", "motdepasse123".to_string()),
         ("common, in capitals", "AZERTYUIOP2024".to_string()),
         ("only digits", "123456789012".to_string()),
+        ("a common word dressed up", "Summer2024!!".to_string()),
+        ("a French word repeated around a year", "Bonjour2024Bonjour".to_string()),
+        ("substitutions", "P@ssw0rd12345".to_string()),
         ("the identifier", format!("x{}x", voter.email)),
         ("the identifier's local part", format!("Zz-{local_part}-zZ")),
         ("the last name", format!("Vive-{}-2026", voter.last_name.to_uppercase())),
@@ -269,7 +272,7 @@ async fn challenge_outside_the_list_is_rejected() {
             "question_id",
         );
     }
-    for answer in ["", " ", "a", &"x".repeat(200)] {
+    for answer in ["", " ", "a", "ab", "aaaa", &voter.last_name, &"x".repeat(200)] {
         let bad = Secrets { answer: answer.to_string(), ..secrets.clone() };
         flows::activate_account(&api, &link, &bad).await.expect_field_error(
             422,
