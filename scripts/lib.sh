@@ -415,8 +415,9 @@ start_function_instances() {
   case $LAMBDA_CONCURRENCY in
     '' | *[!0-9]*) fail "LAMBDA_CONCURRENCY must be a number of instances, not '$LAMBDA_CONCURRENCY'"; return 1 ;;
   esac
-  # Each instance is a process polling the emulator (debug builds: about 15 MB each); the emulator's
-  # queue of 100 requests per function, not the instance count, bounds the load (docs/load.md).
+  # Ten processes per unit of LAMBDA_CONCURRENCY on a machine of two cores: a few per function is
+  # what the tests need, and the emulator's queue of 100 requests per function, not the instance
+  # count, bounds the load it takes (docs/load.md).
   if [ "$LAMBDA_CONCURRENCY" -lt 1 ] || [ "$LAMBDA_CONCURRENCY" -gt 32 ]; then
     fail "LAMBDA_CONCURRENCY must be between 1 and 32 (is $LAMBDA_CONCURRENCY)"
     return 1
