@@ -2,8 +2,14 @@
 # The local stack of espace-electeur, shared by scripts/run-local.sh and scripts/test.sh (sourced,
 # never run on its own). It owns the local settings (ports, table, AWS stand-ins) and the life of
 # every process the scripts start: DynamoDB (moto), SES v2 (aws-ses-v2-local) and the Lambda
-# functions behind the route table of Cargo.toml (cargo lambda watch). Whatever it starts is
-# stopped by the exit trap, whether the script ends, fails or is interrupted.
+# functions behind the route table of Cargo.toml. The functions run in one of two ways:
+# - for a person (scripts/run-local.sh): `cargo lambda watch` starts the instances itself and
+#   rebuilds and restarts them when the source changes (start_functions);
+# - for the tests (scripts/test.sh, `scripts/run-local.sh --test-stack`): `cargo lambda watch
+#   --only-lambda-apis` only routes requests and serves the Lambda runtime API, and a fixed set of
+#   prebuilt function binaries, started here, polls it; nothing is compiled, started lazily or
+#   reloaded while the tests run (start_function_instances).
+# Whatever it starts is stopped by the exit trap, whether the script ends, fails or is interrupted.
 
 ROOT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # Every command below (cargo, cargo lambda watch) runs from the workspace root.
@@ -17,6 +23,9 @@ RUN_DIR="$ROOT_DIR/.run"
 export DYNAMODB_PORT="${DYNAMODB_PORT:-5100}"
 export SES_PORT="${SES_PORT:-8005}"
 export API_PORT="${API_PORT:-9000}"
+# The test stack's relay between the function instances and the emulator's runtime API
+# (scripts/runtime-api-relay.py).
+export RUNTIME_RELAY_PORT="${RUNTIME_RELAY_PORT:-$((API_PORT + 1))}"
 export TABLE_NAME="${TABLE_NAME:-espace-electeur}"
 export AWS_REGION="${AWS_REGION:-eu-west-3}"
 export PORTAL_BASE_URL="${PORTAL_BASE_URL:-http://127.0.0.1:$API_PORT}"
@@ -27,8 +36,12 @@ export CALENDAR_CACHE_SECS="${CALENDAR_CACHE_SECS:-0}"
 export BALLOT_CACHE_SECS="${BALLOT_CACHE_SECS:-0}"
 export RUST_LOG="${RUST_LOG:-info}"
 # Instances per function: with one, concurrent requests to a function would queue one behind the
-# other, and no race or load test would mean anything.
+# other, and no race or load test would mean anything. The test stack starts exactly this many;
+# cargo lambda watch starts up to this many, as requests queue.
 export LAMBDA_CONCURRENCY="${LAMBDA_CONCURRENCY:-4}"
+# The cargo profile the functions are built with and run from (dev: target/debug; release:
+# target/release).
+export LAMBDA_PROFILE="${LAMBDA_PROFILE:-dev}"
 # Bounded waits, in seconds.
 export SERVICE_START_TIMEOUT="${SERVICE_START_TIMEOUT:-60}"
 export WARMUP_TIMEOUT="${WARMUP_TIMEOUT:-300}"
@@ -86,12 +99,19 @@ STARTED_NAMES=()
 STARTED_LOGS=()
 
 # start_service NAME LOGFILE COMMAND [ARGS...]: starts COMMAND in the background, its output in
-# LOGFILE; sets LAST_PID.
+# LOGFILE (emptied first); sets LAST_PID.
 start_service() {
+  mkdir -p "$(dirname "$2")"
+  : >"$2"
+  spawn_service "$@"
+}
+
+# spawn_service NAME LOGFILE COMMAND [ARGS...]: as start_service, but adds to LOGFILE (the
+# instances of one function share one log).
+spawn_service() {
   local name=$1 log=$2
   shift 2
-  mkdir -p "$RUN_DIR"
-  : >"$log"
+  mkdir -p "$(dirname "$log")"
   if command -v setsid >/dev/null 2>&1; then
     setsid "$@" </dev/null >>"$log" 2>&1 &
   else
@@ -176,6 +196,9 @@ stop_services() {
   STARTED_PIDS=()
   STARTED_NAMES=()
   STARTED_LOGS=()
+  INSTANCE_PIDS=()
+  INSTANCE_NAMES=()
+  INSTANCE_LOGS=()
 }
 
 on_exit() {
@@ -316,16 +339,26 @@ function_names() {
 }
 
 # Builds every function exactly as `cargo lambda watch` will (`cargo run --bin NAME`, one package
-# at a time, so with the same feature set), so that no request waits for a compiler.
+# at a time, so with the same feature set), in the profile LAMBDA_PROFILE, so that no request waits
+# for a compiler.
 build_functions() {
   local fn
-  say "building the functions"
+  say "building the functions ($LAMBDA_PROFILE profile)"
   for fn in $(function_names); do
-    cargo build --quiet --bin "$fn" || {
+    cargo build --quiet --profile "$LAMBDA_PROFILE" --bin "$fn" || {
       fail "function $fn does not build"
       return 1
     }
   done
+}
+
+# Where cargo puts the binaries of LAMBDA_PROFILE.
+function_binary_dir() {
+  local target=${CARGO_TARGET_DIR:-$ROOT_DIR/target}
+  case $LAMBDA_PROFILE in
+    dev) printf '%s/debug\n' "$target" ;;
+    *) printf '%s/%s\n' "$target" "$LAMBDA_PROFILE" ;;
+  esac
 }
 
 # start_functions [EXTRA WATCH ARGS...]: serves the route table on 127.0.0.1:$API_PORT.
@@ -342,15 +375,126 @@ raise_inotify_limit() {
 }
 
 start_functions() {
-  local log="$RUN_DIR/functions.log"
+  local log="$RUN_DIR/functions.log" profile_args=()
   raise_inotify_limit max_user_instances 4096
   raise_inotify_limit max_user_watches 4194304
   ensure_port_free API_PORT "$API_PORT" || return 1
-  say "starting the functions (cargo lambda watch, $LAMBDA_CONCURRENCY instances each) on $API_BASE_URL"
+  [ "$LAMBDA_PROFILE" = dev ] || profile_args=(--profile "$LAMBDA_PROFILE")
+  say "starting the functions (cargo lambda watch, up to $LAMBDA_CONCURRENCY instances each) on $API_BASE_URL"
   start_service functions "$log" cargo lambda watch -A 127.0.0.1 -P "$API_PORT" \
-    --concurrency "$LAMBDA_CONCURRENCY" "$@"
+    --concurrency "$LAMBDA_CONCURRENCY" ${profile_args[@]+"${profile_args[@]}"} "$@"
   # An unrouted path is answered (404) by the emulator itself, without starting any function.
   wait_http "cargo lambda watch" "$API_BASE_URL/.well-known/ready" "$LAST_PID" "$log" '[1-4][0-9][0-9]'
+}
+
+# wait_port NAME PORT PID LOG: waits until 127.0.0.1:PORT accepts connections, while the process PID
+# is still alive, for at most SERVICE_START_TIMEOUT.
+wait_port() {
+  local name=$1 port=$2 pid=$3 log=$4 deadline=$((SECONDS + SERVICE_START_TIMEOUT))
+  until (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do
+    if ! kill -0 "$pid" 2>/dev/null; then
+      show_log_tail "$log"
+      fail "$name exited during start-up (log: ${log#"$ROOT_DIR"/})"
+      return 1
+    fi
+    if [ "$SECONDS" -ge "$deadline" ]; then
+      show_log_tail "$log"
+      fail "$name did not listen on 127.0.0.1:$port within $SERVICE_START_TIMEOUT s"
+      return 1
+    fi
+    sleep 0.2
+  done
+}
+
+# The instances that start_function_instances started: pid, function name, log.
+INSTANCE_PIDS=()
+INSTANCE_NAMES=()
+INSTANCE_LOGS=()
+
+# The functions of the test stack: the route table on 127.0.0.1:$API_PORT, served by
+# `cargo lambda watch --only-lambda-apis`, which routes each request to its function's queue and
+# serves the Lambda runtime API under /.rt/<function>, and starts no function itself; with
+# --concurrency 1 it does not run its instance scheduler either. LAMBDA_CONCURRENCY copies of each
+# function binary, built beforehand (build_functions), are started here and poll their queue
+# through scripts/runtime-api-relay.py, as the instances of a Lambda function do. Nothing is
+# compiled, started lazily or reloaded while the tests run, and the number of instances stays
+# fixed. Each instance runs in a session of its own and is stopped by the exit trap like every
+# service; the instances of one function share the log .run/functions/<function>.log, the router
+# logs to .run/functions.log.
+start_function_instances() {
+  local log="$RUN_DIR/functions.log" dir fn flog i
+  case $LAMBDA_CONCURRENCY in
+    '' | *[!0-9]*) fail "LAMBDA_CONCURRENCY must be a number of instances, not '$LAMBDA_CONCURRENCY'"; return 1 ;;
+  esac
+  # Ten processes per unit of LAMBDA_CONCURRENCY on a machine of two cores: a few per function is
+  # what the tests need, and the emulator's queue of 100 requests per function, not the instance
+  # count, bounds the load it takes (docs/load.md).
+  if [ "$LAMBDA_CONCURRENCY" -lt 1 ] || [ "$LAMBDA_CONCURRENCY" -gt 32 ]; then
+    fail "LAMBDA_CONCURRENCY must be between 1 and 32 (is $LAMBDA_CONCURRENCY)"
+    return 1
+  fi
+  dir=$(function_binary_dir)
+  for fn in $(function_names); do
+    [ -x "$dir/$fn" ] || {
+      fail "no binary $dir/$fn: build the functions first ($LAMBDA_PROFILE profile)"
+      return 1
+    }
+  done
+  ensure_port_free API_PORT "$API_PORT" || return 1
+  ensure_port_free RUNTIME_RELAY_PORT "$RUNTIME_RELAY_PORT" || return 1
+  say "starting the API (cargo lambda watch --only-lambda-apis) on $API_BASE_URL"
+  start_service functions "$log" cargo lambda watch --only-lambda-apis --ignore-changes \
+    --concurrency 1 -A 127.0.0.1 -P "$API_PORT"
+  # In this mode an unrouted path is queued for a default function that nobody serves, and hangs:
+  # wait for the port instead; warm_functions then checks every function through its routes.
+  wait_port "cargo lambda watch" "$API_PORT" "$LAST_PID" "$log" || return 1
+  start_service runtime-relay "$RUN_DIR/runtime-relay.log" python3 "$ROOT_DIR/scripts/runtime-api-relay.py" \
+    "$RUNTIME_RELAY_PORT" "$API_PORT"
+  wait_port "runtime API relay" "$RUNTIME_RELAY_PORT" "$LAST_PID" "$RUN_DIR/runtime-relay.log" || return 1
+  say "starting $LAMBDA_CONCURRENCY instances of each function from ${dir#"$ROOT_DIR"/}"
+  for fn in $(function_names); do
+    flog="$RUN_DIR/functions/$fn.log"
+    mkdir -p "$RUN_DIR/functions"
+    : >"$flog"
+    for ((i = 1; i <= LAMBDA_CONCURRENCY; i++)); do
+      # The environment that cargo lambda watch gives the instances it starts, but for the
+      # address of the runtime API: the relay's, with a slot of its own (see
+      # scripts/runtime-api-relay.py for why).
+      spawn_service "$fn#$i" "$flog" env \
+        AWS_LAMBDA_RUNTIME_API="http://127.0.0.1:$RUNTIME_RELAY_PORT/$fn-$i/.rt/$fn" \
+        AWS_LAMBDA_FUNCTION_NAME="$fn" \
+        AWS_LAMBDA_FUNCTION_VERSION=1 \
+        AWS_LAMBDA_FUNCTION_MEMORY_SIZE=4096 \
+        AWS_LAMBDA_MAX_CONCURRENCY=1 \
+        "$dir/$fn"
+      INSTANCE_PIDS+=("$LAST_PID")
+      INSTANCE_NAMES+=("$fn#$i")
+      INSTANCE_LOGS+=("$flog")
+    done
+  done
+  check_function_instances
+}
+
+# Fails, naming it and showing its log, when an instance of start_function_instances has stopped.
+check_function_instances() {
+  local i
+  for i in "${!INSTANCE_PIDS[@]}"; do
+    if ! kill -0 "${INSTANCE_PIDS[i]}" 2>/dev/null; then
+      show_log_tail "${INSTANCE_LOGS[i]}" 20
+      fail "instance ${INSTANCE_NAMES[i]} stopped (log: ${INSTANCE_LOGS[i]#"$ROOT_DIR"/})"
+      return 1
+    fi
+  done
+}
+
+# The end of the router's log and of each function's log, to show why a test failed.
+show_function_logs() {
+  local flog
+  show_log_tail "$RUN_DIR/functions.log" "${1:-40}"
+  for flog in "$RUN_DIR"/functions/*.log; do
+    [ -s "$flog" ] && show_log_tail "$flog" 10
+  done
+  return 0
 }
 
 # Sends one harmless request to each function (its first GET route, else its first route with an
@@ -419,4 +563,19 @@ start_stack() {
   load_demo || return 1
   start_functions ${WATCH_ARGS[@]+"${WATCH_ARGS[@]}"} || return 1
   warm_functions || return 1
+}
+
+# The stack of the tests (scripts/test.sh, `scripts/run-local.sh --test-stack`): stand-ins, table
+# and demo data, then the prebuilt function instances, warmed. The functions must be built
+# (build_functions) and the admin CLI too.
+start_test_stack() {
+  ensure_ports_free || return 1
+  ensure_port_free RUNTIME_RELAY_PORT "$RUNTIME_RELAY_PORT" || return 1
+  start_dynamodb || return 1
+  start_ses || return 1
+  init_table || return 1
+  load_demo || return 1
+  start_function_instances || return 1
+  warm_functions || return 1
+  check_function_instances
 }

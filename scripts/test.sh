@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # The whole test suite, the same on a fresh machine, a developer's and CI: installs the pinned
 # tools, checks docs/openapi.yaml, runs the unit tests, then starts the local stack (DynamoDB and
-# SES v2 stand-ins, demo data, every function, built and warmed up beforehand) and runs the
-# end-to-end tests against it, then the browser test when tests/browser/run.sh exists, then a
-# short load (tests/load) on the same stack, then the deployment checks of scripts/check-infra.sh
-# (cfn-lint, sam validate, release build). Prints one summary line per stage with its duration,
-# stops everything it started, and exits non-zero if any stage failed. Settings (ports...) are
-# described in scripts/lib.sh.
+# SES v2 stand-ins, demo data, a fixed set of prebuilt instances of every function, warmed up
+# beforehand, which never reload) and runs the end-to-end tests against it, then the browser test
+# when tests/browser/run.sh exists, then a short load (tests/load) on the same stack, then the
+# deployment checks of scripts/check-infra.sh (cfn-lint, sam validate, release build). Prints one
+# summary line per stage with its duration, stops everything it started, and exits non-zero if any
+# stage failed. Settings (ports...) are described in scripts/lib.sh.
 # shellcheck disable=SC2329 # the stage functions are called through stage()
 set -uo pipefail
 # shellcheck source=scripts/lib.sh
@@ -77,20 +77,17 @@ build_all() {
     cargo build --quiet -p load-test
 }
 
-# The stack for the end-to-end tests. The functions do not reload on code changes during a run.
+# The stack for the end-to-end tests (start_test_stack in lib.sh): a fixed set of prebuilt
+# instances of each function behind the emulator's router, started before any test; nothing is
+# compiled, started or reloaded while the tests run. `scripts/run-local.sh --test-stack` starts the
+# same stack and keeps it running.
 start_services() {
-  ensure_ports_free &&
-    start_dynamodb &&
-    start_ses &&
-    init_table &&
-    load_demo &&
-    start_functions --ignore-changes &&
-    warm_functions
+  start_test_stack
 }
 
 e2e_tests() {
   cargo test -p e2e -- --test-threads="$E2E_THREADS" || {
-    show_log_tail "$RUN_DIR/functions.log" 80
+    show_function_logs 80
     return 1
   }
 }

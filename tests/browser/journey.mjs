@@ -12,16 +12,21 @@
 //                      `cargo run -q -p electeur-admin -- add-voter ...`, in the ballots listed
 //                      by DEMO_SCRUTINS (default CSA-MEN,CSA-ACA-VERSAILLES,CAPN-CERTIFIES)
 //   CHROMIUM           browser binary (default /usr/bin/chromium)
-//   JOURNEY_STEP_TIMEOUT_MS   bound on each wait in the page (default 20000)
+//   JOURNEY_STEP_TIMEOUT_MS   bound on each wait in the page (default 45000: more than twice the
+//                             portal's own request timeout, so that a slow or lost request shows
+//                             as the page's error message, not as a timed-out wait)
 //   JOURNEY_TIMEOUT_SECONDS   bound on the whole journey (default 900)
 //
 // Prints one line per check and ends with "N passed, M failed"; exits 1 when a check failed.
+// A check that fails in the browser leaves, under .run/browser/, a screenshot of the page
+// (<check>.png) and its console messages and failed requests, request errors and answers of 400
+// and more, since the page opened (<check>.log).
 
 import { chromium } from 'playwright-core';
 import { execFile } from 'node:child_process';
 import { randomBytes, randomInt } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -32,9 +37,13 @@ const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '..', '..');
 const SCREENSHOT = path.join(ROOT, '.run', 'portal.png');
+const ARTEFACTS = path.join(ROOT, '.run', 'browser');
 
 const WARM_UP_TIMEOUT_MS = 300_000; // `cargo lambda watch` builds a function on its first request
-const STEP_TIMEOUT_MS = Number(process.env.JOURNEY_STEP_TIMEOUT_MS) || 20_000;
+// The portal gives up on an API request after 20 s (REQUEST_TIMEOUT_MS in portal.js).
+const PORTAL_REQUEST_TIMEOUT_MS = 20_000;
+const STEP_TIMEOUT_MS = Math.max(Number(process.env.JOURNEY_STEP_TIMEOUT_MS) || 45_000,
+  PORTAL_REQUEST_TIMEOUT_MS + 5_000);
 const NAVIGATION_TIMEOUT_MS = 60_000;
 const MAIL_TIMEOUT_MS = 60_000;
 const SEED_TIMEOUT_MS = 600_000;
@@ -43,8 +52,40 @@ const OVERALL_TIMEOUT_MS = (Number(process.env.JOURNEY_TIMEOUT_SECONDS) || 900) 
 const results = [];
 let blocked = null;
 
+// The browser page once it exists, and what it reported: console messages, failed requests and
+// answers of 400 and more, in order.
+let journeyPage = null;
+const pageEvents = [];
+
 function log(line) {
   process.stdout.write(line + '\n');
+}
+
+function recordPageEvent(kind, text) {
+  pageEvents.push(`${new Date().toISOString()} ${kind} ${text}`);
+}
+
+// Saves a screenshot and the page's events for the check NAME that failed with ERROR; returns
+// where, or null when there is no page yet.
+async function saveFailure(name, error, started) {
+  if (!journeyPage) return null;
+  const slug = `${String(results.length).padStart(2, '0')}-${name.toLowerCase().normalize('NFD')
+    .replace(/[\u0300-\u036f]/g, '').replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 60)}`;
+  const base = path.join(ARTEFACTS, slug);
+  await mkdir(ARTEFACTS, { recursive: true });
+  const lines = [
+    `check: ${name}`,
+    `error: ${error && error.stack ? error.stack : error}`,
+    `started: ${new Date(started).toISOString()}, failed: ${new Date().toISOString()}`,
+    `page: ${journeyPage.url()}`,
+    '',
+    `console messages and failed requests since the page opened (${pageEvents.length}):`,
+    ...pageEvents,
+  ];
+  await writeFile(`${base}.log`, lines.join('\n') + '\n');
+  await journeyPage.screenshot({ path: `${base}.png`, fullPage: true, timeout: 15_000 })
+    .catch((e) => writeFile(`${base}.log`, `${lines.join('\n')}\nscreenshot failed: ${e.message}\n`));
+  return path.relative(ROOT, base);
 }
 
 // A check that later checks depend on: once one fails, the rest are reported as not run.
@@ -64,6 +105,11 @@ async function step(name, body) {
     results.push({ name, ok: false });
     blocked = name;
     log(`FAIL ${name}: ${error && error.message ? error.message.split('\n')[0] : error}`);
+    const saved = await saveFailure(name, error, started).catch((e) => {
+      log(`     could not save the page: ${e.message}`);
+      return null;
+    });
+    if (saved) log(`     page saved: ${saved}.png, ${saved}.log`);
     return undefined;
   }
 }
@@ -265,10 +311,18 @@ async function main() {
     }));
     const page = context ? (context.pages()[0] || await context.newPage()) : null;
     if (page) {
+      journeyPage = page;
       page.setDefaultTimeout(STEP_TIMEOUT_MS);
       page.setDefaultNavigationTimeout(NAVIGATION_TIMEOUT_MS);
+      page.on('pageerror', (error) => recordPageEvent('script-error', error.message));
+      page.on('requestfailed', (r) => recordPageEvent('request-failed',
+        `${r.method()} ${r.url()}: ${(r.failure() && r.failure().errorText) || 'failed'}`));
+      page.on('response', (r) => {
+        if (r.status() >= 400) recordPageEvent('response', `${r.status()} ${r.request().method()} ${r.url()}`);
+      });
       page.on('pageerror', (error) => pageErrors.push(`script error: ${error.message}`));
       page.on('console', (message) => {
+        recordPageEvent(`console.${message.type()}`, message.text());
         const text = message.text();
         // 4xx answers of the API are expected (no session yet, ...); blocked content is not.
         if (message.type() === 'error' && !text.startsWith('Failed to load resource')) {
@@ -432,6 +486,7 @@ async function main() {
       assert(pageErrors.length === 0, pageErrors.join(' | '));
     });
   } finally {
+    journeyPage = null;
     if (context) await context.close().catch(() => {});
     await rm(userDataDir, { recursive: true, force: true }).catch(() => {});
   }
