@@ -66,10 +66,10 @@ pub fn error_response(e: &DomainError) -> Response<Body> {
     with_common_headers(resp)
 }
 
-/// Parses a JSON body: right content type, bounded size, exact fields. The body may come as text
-/// or, when API Gateway judged it binary (bytes that are not UTF-8, for one), base64-decoded as
-/// `Body::Binary`: either way these bytes are parsed, and bytes that are not JSON get 400
-/// `invalid_request`.
+/// Parses a JSON body: right content type, bounded size, exact fields, no NUL character in any
+/// string. The body may come as text or, when API Gateway judged it binary (bytes that are not
+/// UTF-8, for one), base64-decoded as `Body::Binary`: either way these bytes are parsed, and bytes
+/// that are not JSON get 400 `invalid_request`.
 pub fn json_body<T: DeserializeOwned>(req: &Request) -> Result<T, DomainError> {
     let content_type =
         req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
@@ -86,7 +86,7 @@ pub fn json_body<T: DeserializeOwned>(req: &Request) -> Result<T, DomainError> {
     if mime != "application/json" {
         return Err(DomainError::UnsupportedMediaType);
     }
-    serde_json::from_slice(bytes).map_err(|e| {
+    let parsed = serde_json::from_slice(bytes).map_err(|e| {
         use serde_json::error::Category;
         let what = match e.classify() {
             Category::Syntax | Category::Eof | Category::Io => {
@@ -95,7 +95,23 @@ pub fn json_body<T: DeserializeOwned>(req: &Request) -> Result<T, DomainError> {
             Category::Data => format!("champ manquant, inconnu ou de mauvais type ({e})"),
         };
         DomainError::InvalidRequest(what)
-    })
+    })?;
+    // JSON may spell U+0000 (`\u0000`), but no field of the API holds one: a field that would drop
+    // it in normalising (a secret answer) must not take it for another character.
+    if serde_json::from_slice::<Value>(bytes).is_ok_and(|v| holds_nul(&v)) {
+        return Err(DomainError::InvalidRequest("un texte contient le caractère nul".into()));
+    }
+    Ok(parsed)
+}
+
+/// Whether a key or a string anywhere in `value` holds U+0000.
+fn holds_nul(value: &Value) -> bool {
+    match value {
+        Value::String(s) => s.contains('\0'),
+        Value::Array(items) => items.iter().any(holds_nul),
+        Value::Object(map) => map.iter().any(|(k, v)| k.contains('\0') || holds_nul(v)),
+        _ => false,
+    }
 }
 
 pub fn query_param(req: &Request, name: &str) -> Option<String> {
@@ -358,6 +374,28 @@ mod tests {
         assert_eq!((e.method.as_str(), e.path.as_str()), ("POST", "/api/activate"));
         let bad_base64 = event(serde_json::json!({}), Some("not base64!"), true);
         assert!(read_event(bad_base64).is_err());
+    }
+
+    #[test]
+    fn a_nul_in_any_string_of_the_body_is_refused() {
+        for body in [r#"{"a":"x\u0000"}"#, r#"{"a":["\u0000"]}"#, r#"{"a\u0000":1}"#] {
+            let req = read_event(event(
+                serde_json::json!({ "content-type": "application/json" }),
+                Some(body),
+                false,
+            ))
+            .unwrap();
+            let e = json_body::<Value>(&req).unwrap_err();
+            assert_eq!((e.status(), e.code()), (400, "invalid_request"), "{body}");
+        }
+        // The six characters `\u0000`, escaped, are text like any other.
+        let req = read_event(event(
+            serde_json::json!({ "content-type": "application/json" }),
+            Some(r#"{"a":"\\u0000"}"#),
+            false,
+        ))
+        .unwrap();
+        assert_eq!(json_body::<Value>(&req).unwrap()["a"], "\\u0000");
     }
 
     #[test]
