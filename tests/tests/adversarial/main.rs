@@ -2,3 +2,4 @@
 //! per rule of `docs/security.md`, each test written to fail if its rule is broken.
 
 mod guessing;
+mod malformed;
