@@ -183,6 +183,41 @@ fn expect_error_code(what: &str, reply: &Reply, codes: &[&str]) {
     );
 }
 
+/// What the local emulator answers when it fails by itself, before or after the function; no
+/// function of the portal answers this.
+const EMULATOR_500: &str =
+    r#"{"type":"https://httpstatuses.com/500","status":500,"title":"Internal Server Error"}"#;
+
+/// `GET path` of a page, checked like every reply (no 5xx, the contract). The emulator now and then
+/// fails to read back a page reply (17 and 30 KiB) from the function and answers its own 500
+/// instead: that reply, and only that one, is asked again, up to three times.
+async fn get_page(api: &Api, path: &str, headers: &[(&str, &str)]) -> (u16, String) {
+    let client = reqwest::Client::new();
+    for _ in 0..3 {
+        let mut request = client.get(format!("{}{path}", api.base()));
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let response = request.send().await.unwrap_or_else(|e| panic!("GET {path}: {e}"));
+        let status = response.status().as_u16();
+        let content_type = response
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        let body = response.text().await.unwrap_or_default();
+        if status == 500 && body == EMULATOR_500 {
+            continue;
+        }
+        assert!(status < 500, "GET {path} answered {status}\nbody: {body}");
+        if let Err(e) = contract().check("GET", path, status, content_type.as_deref(), &body) {
+            panic!("GET {path} → {status}: {e}\nbody: {body}");
+        }
+        return (status, body);
+    }
+    panic!("GET {path}: the emulator failed three times in a row");
+}
+
 // ---------------------------------------------------------------------------------------------
 // The Lambda invoke API of the emulator: the event as API Gateway builds it, to the function.
 // ---------------------------------------------------------------------------------------------
@@ -560,8 +595,8 @@ async fn bad_percent_encoding_in_queries_and_paths_is_answered_without_a_5xx() {
         expect_error_code(&format!("GET {path}"), &reply, &["not_found"]);
     }
     for path in ["/?%ff", "/activation?token=%ff&electeurId=%zz", "/reassort?%"] {
-        let reply = api.get(path).send().await;
-        assert_eq!(reply.status, 200, "GET {path}: the page is served: {}", reply.status);
+        let (status, _) = get_page(&api, path, &[]).await;
+        assert_eq!(status, 200, "GET {path}: the page is served");
     }
 }
 
@@ -578,6 +613,10 @@ async fn overlong_headers_get_a_json_4xx() {
         let content_type = route.has_body.then_some("application/json");
 
         // A long header the API does not read.
+        if !route.is_api() {
+            get_page(&api, &path, &[("x-padding", &long)]).await;
+            continue;
+        }
         let mut call = api.call(route.method.parse().unwrap(), &path).header("x-padding", &long);
         for (name, value) in route_headers(&route, &session) {
             call = call.header(&name, &value);
