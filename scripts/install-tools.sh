@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs the pinned local stand-ins for AWS (moto for DynamoDB, aws-ses-v2-local for SES v2),
-# cargo-lambda, and the OpenAPI validator of docs/openapi.yaml into .tools/ of the project, from
-# PyPI and npm only. Idempotent: a set of tools already installed at these versions, for this
-# folder, is kept (a Python venv cannot move, so a moved checkout installs again).
+# cargo-lambda, the OpenAPI validator of docs/openapi.yaml and the API fuzzer (schemathesis, with
+# the hypothesis it draws its cases from) into .tools/ of the project, from PyPI and npm only.
+# Idempotent: a set of tools already installed at these versions, for this folder, is kept (a
+# Python venv cannot move, so a moved checkout installs again).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,11 +13,13 @@ FLASK_CORS_VERSION=6.0.5
 CARGO_LAMBDA_VERSION=1.9.2
 SES_LOCAL_VERSION=2.10.2
 OPENAPI_SPEC_VALIDATOR_VERSION=0.9.0
+SCHEMATHESIS_VERSION=4.32.5
+HYPOTHESIS_VERSION=6.170.17
 
 TOOLS=.tools
 mkdir -p "$TOOLS"
 
-pins="moto=$MOTO_VERSION flask=$FLASK_VERSION flask-cors=$FLASK_CORS_VERSION cargo-lambda=$CARGO_LAMBDA_VERSION aws-ses-v2-local=$SES_LOCAL_VERSION openapi-spec-validator=$OPENAPI_SPEC_VALIDATOR_VERSION in $PWD"
+pins="moto=$MOTO_VERSION flask=$FLASK_VERSION flask-cors=$FLASK_CORS_VERSION cargo-lambda=$CARGO_LAMBDA_VERSION aws-ses-v2-local=$SES_LOCAL_VERSION openapi-spec-validator=$OPENAPI_SPEC_VALIDATOR_VERSION schemathesis=$SCHEMATHESIS_VERSION hypothesis=$HYPOTHESIS_VERSION in $PWD"
 stamp="$TOOLS/.installed"
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$pins" ]; then
   exit 0
@@ -53,6 +56,10 @@ ln -sf ../venv/bin/cargo-lambda "$TOOLS/bin/cargo-lambda"
 
 echo "==> installing openapi-spec-validator $OPENAPI_SPEC_VALIDATOR_VERSION (PyPI)"
 pip_install "$TOOLS/openapi-venv" "openapi-spec-validator==$OPENAPI_SPEC_VALIDATOR_VERSION"
+
+echo "==> installing schemathesis $SCHEMATHESIS_VERSION (PyPI)"
+pip_install "$TOOLS/schemathesis-venv" \
+  "schemathesis==$SCHEMATHESIS_VERSION" "hypothesis==$HYPOTHESIS_VERSION"
 
 echo "==> installing aws-ses-v2-local $SES_LOCAL_VERSION (npm)"
 mkdir -p "$TOOLS/node"

@@ -5,10 +5,14 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use lambda_http::http::{header, HeaderName, HeaderValue, Method, StatusCode};
+use lambda_http::aws_lambda_events::apigw::{ApiGatewayV2httpRequest, ApiGatewayV2httpResponse};
+use lambda_http::http::{header, HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
+use lambda_http::lambda_runtime::{self, LambdaEvent};
+use lambda_http::request::LambdaRequest;
 use lambda_http::{service_fn, Body, RequestExt, Response};
 use serde::de::DeserializeOwned;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 use shared::error::DomainError;
 use shared::services::OpenedSession;
@@ -106,7 +110,10 @@ pub fn error_response(e: &DomainError) -> Response<Body> {
     with_common_headers(resp)
 }
 
-/// Parses a JSON body: right content type, bounded size, exact fields.
+/// Parses a JSON body: right content type, bounded size, exact fields, no NUL character in any
+/// string. The body may come as text or, when API Gateway judged it binary (bytes that are not
+/// UTF-8, for one), base64-decoded as `Body::Binary`: either way these bytes are parsed, and bytes
+/// that are not JSON get 400 `invalid_request`.
 pub fn json_body<T: DeserializeOwned>(req: &Request) -> Result<T, DomainError> {
     let content_type =
         req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
@@ -123,7 +130,7 @@ pub fn json_body<T: DeserializeOwned>(req: &Request) -> Result<T, DomainError> {
     if mime != "application/json" {
         return Err(DomainError::UnsupportedMediaType);
     }
-    serde_json::from_slice(bytes).map_err(|e| {
+    let parsed = serde_json::from_slice(bytes).map_err(|e| {
         use serde_json::error::Category;
         let what = match e.classify() {
             Category::Syntax | Category::Eof | Category::Io => {
@@ -132,7 +139,23 @@ pub fn json_body<T: DeserializeOwned>(req: &Request) -> Result<T, DomainError> {
             Category::Data => format!("champ manquant, inconnu ou de mauvais type ({e})"),
         };
         DomainError::InvalidRequest(what)
-    })
+    })?;
+    // JSON may spell U+0000 (`\u0000`), but no field of the API holds one: a field that would drop
+    // it in normalising (a secret answer) must not take it for another character.
+    if serde_json::from_slice::<Value>(bytes).is_ok_and(|v| holds_nul(&v)) {
+        return Err(DomainError::InvalidRequest("un texte contient le caractère nul".into()));
+    }
+    Ok(parsed)
+}
+
+/// Whether a key or a string anywhere in `value` holds U+0000.
+fn holds_nul(value: &Value) -> bool {
+    match value {
+        Value::String(s) => s.contains('\0'),
+        Value::Array(items) => items.iter().any(holds_nul),
+        Value::Object(map) => map.iter().any(|(k, v)| k.contains('\0') || holds_nul(v)),
+        _ => false,
+    }
 }
 
 pub fn query_param(req: &Request, name: &str) -> Option<String> {
@@ -202,9 +225,12 @@ pub fn route(req: &Request) -> (Method, String) {
     (req.method().clone(), req.raw_http_path().trim_end_matches('/').to_string())
 }
 
-/// The request loop: every request gets a reply (domain errors become JSON errors, never a bare
-/// Lambda failure) and one log line with function, method, route, status and latency. Query
-/// strings (which may carry a token) and bodies are never logged.
+/// The request loop: every event gets an HTTP reply and one log line with function, method,
+/// route, status and latency. Domain errors become JSON errors, never a bare Lambda failure; an
+/// event that `lambda_http` cannot turn into a request (a header value `http` refuses, a body
+/// that claims base64 and is not) gets 400 `invalid_request` rather than failing the invocation,
+/// which API Gateway would answer with a 500 of its own. Query strings (which may carry a token)
+/// and bodies are never logged.
 pub async fn serve<S, H, F>(
     function: &'static str,
     portal_origin: String,
@@ -218,27 +244,37 @@ where
 {
     let handler = Arc::new(handler);
     let portal_origin = Arc::new(portal_origin);
-    lambda_http::run(service_fn(move |req: Request| {
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| {
         let service = service.clone();
         let handler = handler.clone();
         let portal_origin = portal_origin.clone();
         async move {
             let start = Instant::now();
-            let method = req.method().to_string();
-            let path = req.raw_http_path().to_string();
-            let outcome = if from_another_site(&req, &portal_origin) {
-                tracing::warn!(function, method = %method, route = %path, "request from another site refused");
-                Err(DomainError::CrossOrigin)
-            } else {
-                handler(service, req).await
-            };
-            let resp = match outcome {
-                Ok(resp) => resp,
-                Err(e) => {
-                    if e.status() >= 500 {
-                        tracing::error!(function, error = ?e, "request failed on a dependency");
-                    }
-                    error_response(&e)
+            let (method, path, resp) = match read_event(event) {
+                Ok(req) => {
+                    let method = req.method().to_string();
+                    let path = req.raw_http_path().to_string();
+                    let outcome = if from_another_site(&req, &portal_origin) {
+                        tracing::warn!(function, method = %method, route = %path, "request from another site refused");
+                        Err(DomainError::CrossOrigin)
+                    } else {
+                        handler(service, req).await
+                    };
+                    let resp = match outcome {
+                        Ok(resp) => resp,
+                        Err(e) => {
+                            if e.status() >= 500 {
+                                tracing::error!(function, error = ?e, "request failed on a dependency");
+                            }
+                            error_response(&e)
+                        }
+                    };
+                    (method, path, resp)
+                }
+                Err(unreadable) => {
+                    tracing::warn!(function, error = %unreadable.error, "unreadable request event");
+                    let e = DomainError::InvalidRequest("en-têtes ou corps illisibles".into());
+                    (unreadable.method, unreadable.path, error_response(&e))
                 }
             };
             tracing::info!(
@@ -249,10 +285,66 @@ where
                 latency_ms = start.elapsed().as_millis() as u64,
                 "request"
             );
-            Ok::<_, std::convert::Infallible>(resp)
+            Ok::<_, std::convert::Infallible>(api_gateway_response(resp))
         }
     }))
     .await
+}
+
+/// An event that is not a request `lambda_http` can build, with what the log line may show of it
+/// (never a header value nor the body).
+#[derive(Debug)]
+struct UnreadableEvent {
+    method: String,
+    path: String,
+    error: &'static str,
+}
+
+/// Turns an API Gateway HTTP API event (payload format 2.0, the only one these functions are
+/// behind) into the request `lambda_http` would have built from it.
+fn read_event(event: LambdaEvent<Value>) -> Result<Request, UnreadableEvent> {
+    let LambdaEvent { payload, context } = event;
+    let text = |pointer: &str| payload.pointer(pointer).and_then(Value::as_str).unwrap_or("-");
+    let unreadable = |error: &'static str| UnreadableEvent {
+        method: text("/requestContext/http/method").chars().take(16).collect(),
+        path: text("/rawPath").chars().take(256).collect(),
+        error,
+    };
+    // The error would quote the value it refused, which may be a cookie: it is not logged.
+    let event = ApiGatewayV2httpRequest::deserialize(&payload)
+        .map_err(|_| unreadable("not an API Gateway HTTP API request"))?;
+    // `lambda_http` decodes a base64 body with `expect`: a body that is not base64 would panic.
+    let request = std::panic::catch_unwind(|| Request::from(LambdaRequest::ApiGatewayV2(event)))
+        .map_err(|_| unreadable("body marked base64 that does not decode"))?;
+    Ok(request.with_lambda_context(context))
+}
+
+/// The API Gateway HTTP API response for a reply, as `lambda_http` builds it: cookies apart, a
+/// `Body::Binary` base64-encoded.
+fn api_gateway_response(resp: Response<Body>) -> ApiGatewayV2httpResponse {
+    let (parts, body) = resp.into_parts();
+    let mut headers = parts.headers;
+    let cookies = headers
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .map(str::to_string)
+        .collect();
+    headers.remove(header::SET_COOKIE);
+    let (is_base64_encoded, body) = match body {
+        Body::Empty => (false, None),
+        b @ Body::Text(_) => (false, Some(b)),
+        b @ Body::Binary(_) => (true, Some(b)),
+        _ => (false, None),
+    };
+    let mut out = ApiGatewayV2httpResponse::default();
+    out.status_code = i64::from(parts.status.as_u16());
+    out.headers = headers;
+    out.multi_value_headers = HeaderMap::new();
+    out.body = body;
+    out.is_base64_encoded = is_base64_encoded;
+    out.cookies = cookies;
+    out
 }
 
 /// Body of the steps that end a mailed link: `{"voter_id", "token"}`.
@@ -346,5 +438,86 @@ mod tests {
             }
             assert_eq!(resp.headers().get(header::CACHE_CONTROL).unwrap(), "no-store");
         }
+    }
+
+    use lambda_http::Context;
+
+    fn event(headers: Value, body: Option<&str>, base64: bool) -> LambdaEvent<Value> {
+        let payload = serde_json::json!({
+            "version": "2.0",
+            "routeKey": "POST /api/activate",
+            "rawPath": "/api/activate",
+            "rawQueryString": "token=secret",
+            "headers": headers,
+            "requestContext": {
+                "http": { "method": "POST", "path": "/api/activate", "protocol": "HTTP/1.1",
+                          "sourceIp": "127.0.0.1", "userAgent": "test" },
+                "requestId": "r", "routeKey": "POST /api/activate", "stage": "$default",
+                "time": "01/Dec/2026:10:00:00 +0000", "timeEpoch": 0,
+            },
+            "body": body,
+            "isBase64Encoded": base64,
+        });
+        LambdaEvent::new(payload, Context::default())
+    }
+
+    #[test]
+    fn a_base64_body_that_is_not_utf8_is_read_as_bytes_and_refused_as_json() {
+        let req = read_event(event(
+            serde_json::json!({ "content-type": "application/json" }),
+            Some("//4A"),
+            true,
+        ))
+        .unwrap();
+        assert!(matches!(req.body(), Body::Binary(b) if b == &[0xff, 0xfe, 0x00]));
+        let e = json_body::<Value>(&req).unwrap_err();
+        assert_eq!((e.status(), e.code()), (400, "invalid_request"));
+    }
+
+    #[test]
+    fn an_event_lambda_http_cannot_read_is_unreadable_not_a_panic() {
+        let bad_header = event(serde_json::json!({ "x-test": "a\u{7f}b" }), None, false);
+        let e = read_event(bad_header).unwrap_err();
+        assert_eq!((e.method.as_str(), e.path.as_str()), ("POST", "/api/activate"));
+        let bad_base64 = event(serde_json::json!({}), Some("not base64!"), true);
+        assert!(read_event(bad_base64).is_err());
+    }
+
+    #[test]
+    fn a_nul_in_any_string_of_the_body_is_refused() {
+        for body in [r#"{"a":"x\u0000"}"#, r#"{"a":["\u0000"]}"#, r#"{"a\u0000":1}"#] {
+            let req = read_event(event(
+                serde_json::json!({ "content-type": "application/json" }),
+                Some(body),
+                false,
+            ))
+            .unwrap();
+            let e = json_body::<Value>(&req).unwrap_err();
+            assert_eq!((e.status(), e.code()), (400, "invalid_request"), "{body}");
+        }
+        // The six characters `\u0000`, escaped, are text like any other.
+        let req = read_event(event(
+            serde_json::json!({ "content-type": "application/json" }),
+            Some(r#"{"a":"\\u0000"}"#),
+            false,
+        ))
+        .unwrap();
+        assert_eq!(json_body::<Value>(&req).unwrap()["a"], "\\u0000");
+    }
+
+    #[test]
+    fn replies_keep_status_headers_cookies_and_body() {
+        let reply = json(400, &serde_json::json!({ "code": "x" })).unwrap();
+        let reply = clearing_session_cookie(reply);
+        let out = api_gateway_response(reply);
+        assert_eq!(out.status_code, 400);
+        assert_eq!(out.cookies.len(), 1);
+        assert!(out.cookies[0].starts_with(SESSION_COOKIE));
+        assert!(out.headers.get(header::SET_COOKIE).is_none());
+        assert_eq!(out.headers[header::CONTENT_TYPE], "application/json; charset=utf-8");
+        assert!(!out.is_base64_encoded);
+        assert!(matches!(out.body, Some(Body::Text(ref t)) if t == r#"{"code":"x"}"#));
+        let empty = api_gateway_response(no_content().unwrap());
+        assert_eq!((empty.status_code, empty.body.is_none()), (204, true));
     }
 }

@@ -6,3 +6,4 @@ mod claims_cap;
 mod cross_site;
 mod guessing;
 mod headers;
+mod malformed;
