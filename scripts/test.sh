@@ -237,7 +237,14 @@ fi
 
 if $services_ok; then
   stage "e2e tests" e2e_tests
-  stage "api fuzzer" fuzz_api
+  # The fuzzer probes paths and methods the route table does not name; the test stack's router
+  # (cargo lambda watch --only-lambda-apis) leaves such requests waiting instead of answering
+  # 404, so the stage is run only on demand until the stack answers them (FUZZ_API=1).
+  if [ "${FUZZ_API:-0}" = 1 ]; then
+    stage "api fuzzer" fuzz_api
+  else
+    skip "api fuzzer" "on demand (FUZZ_API=1): the test stack does not answer unrouted requests"
+  fi
   if [ -f tests/browser/run.sh ]; then
     stage "browser test" browser_test
   else
