@@ -2,7 +2,7 @@
 # The whole test suite, the same on a fresh machine, a developer's and CI: installs the pinned
 # tools, checks docs/openapi.yaml, runs the unit tests, then starts the local stack (DynamoDB and
 # SES v2 stand-ins, demo data, a fixed set of prebuilt instances of every function, warmed up
-# beforehand, which never reload) and runs the end-to-end tests against it, then the API fuzzer
+# beforehand, which never reload) and runs the end-to-end tests against it, then (FUZZ_API=1) the API fuzzer
 # (schemathesis, against docs/openapi.yaml), then the browser test when tests/browser/run.sh
 # exists, then a short load (tests/load) on the same stack, then the deployment checks of
 # scripts/check-infra.sh (cfn-lint, sam validate, release build). Prints one summary line per
