@@ -303,15 +303,8 @@ async fn an_interrupted_import_resumes_where_it_stopped() {
     assert_same(&done, &env.snapshot().await);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_calendar_is_set_in_paris_time_and_read_by_the_functions_store() {
-    let env = Env::new("calendar");
-    assert!(env.admin(&["calendar", "show"]).ok().stdout.contains("Aucun calendrier"));
-    assert_eq!(
-        env.admin(&["calendar", "set", "--voting-opens", "2026-12-01T09:00"]).code,
-        1,
-        "a first calendar needs every date"
-    );
+/// Sets a whole calendar, in Paris time, as an administrator would.
+fn set_the_example_calendar(env: &Env) {
     env.admin(&[
         "calendar",
         "set",
@@ -325,6 +318,18 @@ async fn the_calendar_is_set_in_paris_time_and_read_by_the_functions_store() {
         "2026-12-08T17:00",
     ])
     .ok();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_calendar_is_set_in_paris_time_and_read_by_the_functions_store() {
+    let env = Env::new("calendar");
+    assert!(env.admin(&["calendar", "show"]).ok().stdout.contains("Aucun calendrier"));
+    assert_eq!(
+        env.admin(&["calendar", "set", "--voting-opens", "2026-12-01T09:00"]).code,
+        1,
+        "a first calendar needs every date"
+    );
+    set_the_example_calendar(&env);
     let utc = |m, d, h| Utc.with_ymd_and_hms(2026, m, d, h, 0, 0).unwrap();
     let expected = Calendar {
         activation_opens_at: utc(10, 13, 7),
@@ -632,20 +637,7 @@ async fn the_demo_never_overwrites_a_real_election_unless_told() {
 
     // A table holding only a calendar is not the demo's either; told explicitly, the demo goes in.
     let other = Env::new("demo-force");
-    other
-        .admin(&[
-            "calendar",
-            "set",
-            "--activation-opens",
-            "2026-10-13T09:00",
-            "--claim-deadline",
-            "2026-11-20 17:00",
-            "--voting-opens",
-            "2026-12-01T09:00",
-            "--voting-closes",
-            "2026-12-08T17:00",
-        ])
-        .ok();
+    set_the_example_calendar(&other);
     assert_eq!(other.admin(&["demo", "--voters", "5"]).code, 1);
     let forced = other.admin(&["demo", "--voters", "5", "--force"]).ok();
     assert!(forced.stdout.contains("demo identifier:"), "{}", forced.stdout);
