@@ -10,6 +10,7 @@ use lambda_http::http::{header, HeaderMap, HeaderName, HeaderValue, Method, Stat
 use lambda_http::lambda_runtime::{self, LambdaEvent};
 use lambda_http::request::LambdaRequest;
 use lambda_http::{service_fn, Body, RequestExt, Response};
+use secrecy::SecretString;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -22,6 +23,9 @@ pub use lambda_http::Request;
 pub type Reply = Result<Response<Body>, DomainError>;
 
 pub const SESSION_COOKIE: &str = "__Host-ee-session";
+/// The cookie of a browser the voter has shown to be theirs: it gives that browser a failure
+/// budget of its own at login and réassort.
+pub const DEVICE_COOKIE: &str = "__Host-ee-appareil";
 pub const MAX_BODY_BYTES: usize = 16 * 1024;
 
 /// Only the portal's own origin, and nothing inline: no inline script, no inline style, no frames.
@@ -171,34 +175,63 @@ pub fn path_param(req: &Request, name: &str) -> Option<String> {
     req.path_parameters_ref().and_then(|p| p.first(name).map(str::to_string))
 }
 
-/// The session id sent in the cookie, if any.
-pub fn session_secret(req: &Request) -> Option<String> {
+/// The value of a cookie of the request, if any.
+fn cookie(req: &Request, name: &str) -> Option<String> {
     req.headers()
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(k, _)| *k == SESSION_COOKIE)
+        .find(|(k, _)| *k == name)
         .map(|(_, v)| v.trim().to_string())
 }
 
-/// Sets the session cookie on a reply.
-pub fn with_session_cookie(
+/// The session id sent in the cookie, if any.
+pub fn session_secret(req: &Request) -> Option<String> {
+    cookie(req, SESSION_COOKIE)
+}
+
+/// The device cookie's secret, if the browser sent one.
+pub fn device_secret(req: &Request) -> Option<String> {
+    cookie(req, DEVICE_COOKIE)
+}
+
+/// Sets the device cookie of a browser just trusted on a reply.
+pub fn with_device_cookie(
+    resp: Response<Body>,
+    secret: &SecretString,
+    max_age: Duration,
+) -> Response<Body> {
+    set_cookie(resp, DEVICE_COOKIE, secret, max_age)
+}
+
+/// Sets a host-only, script-proof, same-site cookie on a reply.
+fn set_cookie(
     mut resp: Response<Body>,
-    session: &OpenedSession,
+    name: &str,
+    secret: &SecretString,
     max_age: Duration,
 ) -> Response<Body> {
     use secrecy::ExposeSecret;
     let cookie = format!(
-        "{SESSION_COOKIE}={}; Path=/; Max-Age={}; Secure; HttpOnly; SameSite=Strict",
-        session.secret.expose_secret(),
+        "{name}={}; Path=/; Max-Age={}; Secure; HttpOnly; SameSite=Strict",
+        secret.expose_secret(),
         max_age.as_secs()
     );
     if let Ok(v) = HeaderValue::from_str(&cookie) {
         resp.headers_mut().append(header::SET_COOKIE, v);
     }
     resp
+}
+
+/// Sets the session cookie on a reply.
+pub fn with_session_cookie(
+    resp: Response<Body>,
+    session: &OpenedSession,
+    max_age: Duration,
+) -> Response<Body> {
+    set_cookie(resp, SESSION_COOKIE, &session.secret, max_age)
 }
 
 pub fn clearing_session_cookie(mut resp: Response<Body>) -> Response<Body> {

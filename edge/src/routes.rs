@@ -11,6 +11,8 @@ pub const SKIP_ACTIVATION: &str = "/api/skip-activation";
 pub const QUESTIONS: &str = "/api/questions";
 pub const REASSORT: &str = "/api/reassort";
 pub const REASSORT_CONFIRM: &str = "/api/reassort/confirm";
+pub const UNLOCK: &str = "/api/unlock";
+pub const UNLOCK_CONFIRM: &str = "/api/unlock/confirm";
 pub const SCRUTINS: &str = "/api/scrutins";
 /// `/api/scrutins/{id}/electeurs`
 pub const ELECTORAL_LIST_SUFFIX: &str = "/electeurs";
@@ -30,6 +32,8 @@ pub const API: &[(&str, &str, &str)] = &[
     ("GET", QUESTIONS, "reassort"),
     ("POST", REASSORT, "reassort"),
     ("POST", REASSORT_CONFIRM, "reassort"),
+    ("POST", UNLOCK, "reassort"),
+    ("POST", UNLOCK_CONFIRM, "reassort"),
     ("GET", SCRUTINS, "list-scrutins"),
     ("GET", "/api/scrutins/{id}/electeurs", "list-scrutins"),
     ("POST", CLAIMS, "submit-claim"),

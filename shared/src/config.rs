@@ -35,6 +35,17 @@ pub struct Config {
     pub claim_cap: u32,
     /// Failures allowed before delays start, for logins and for secret answers (`FREE_ATTEMPTS`).
     pub free_attempts: u32,
+    /// One failure of a budget is forgiven for each such period without a failure
+    /// (`FAILURE_DECAY_SECS`).
+    pub failure_decay: Duration,
+    /// How long a browser stays trusted after the login or unlock link that made it so
+    /// (`DEVICE_TTL_SECS`).
+    pub device_ttl: Duration,
+    /// Validity of an unlock link (`UNLOCK_TOKEN_TTL_SECS`).
+    pub unlock_token_ttl: Duration,
+    /// Unlock mails one voter may receive in a 24-hour window opened by the first of them
+    /// (`UNLOCK_MAIL_CAP_PER_DAY`), counted apart from the other mails.
+    pub unlock_mail_cap_per_day: u32,
     /// Minimum duration of the answers that must not reveal whether an identifier exists
     /// (`RESPONSE_FLOOR_MS`).
     pub response_floor: Duration,
@@ -96,6 +107,24 @@ const MAIL_CAP_PER_DAY: Number =
 const CLAIM_CAP: Number = Number { variable: "CLAIM_CAP", default: 10, min: 1, max: 100, unit: "" };
 const FREE_ATTEMPTS: Number =
     Number { variable: "FREE_ATTEMPTS", default: 3, min: 0, max: 20, unit: "" };
+const FAILURE_DECAY_SECS: Number =
+    Number { variable: "FAILURE_DECAY_SECS", default: 6 * 3600, min: 1, max: DAY, unit: "seconds" };
+const DEVICE_TTL_SECS: Number = Number {
+    variable: "DEVICE_TTL_SECS",
+    default: 90 * DAY,
+    min: 60,
+    max: 400 * DAY,
+    unit: "seconds",
+};
+const UNLOCK_TOKEN_TTL_SECS: Number = Number {
+    variable: "UNLOCK_TOKEN_TTL_SECS",
+    default: 24 * 3600,
+    min: 1,
+    max: 7 * DAY,
+    unit: "seconds",
+};
+const UNLOCK_MAIL_CAP_PER_DAY: Number =
+    Number { variable: "UNLOCK_MAIL_CAP_PER_DAY", default: 3, min: 1, max: 20, unit: "" };
 const RESPONSE_FLOOR_MS: Number = Number {
     variable: "RESPONSE_FLOOR_MS",
     default: 400,
@@ -108,7 +137,7 @@ const DAY: u64 = 24 * 3600;
 
 /// Every whole-number setting, for the tests.
 #[cfg(test)]
-const NUMBERS: [&Number; 10] = [
+const NUMBERS: [&Number; 14] = [
     &CALENDAR_CACHE_SECS,
     &BALLOT_CACHE_SECS,
     &ACTIVATION_TOKEN_TTL_SECS,
@@ -118,6 +147,10 @@ const NUMBERS: [&Number; 10] = [
     &MAIL_CAP_PER_DAY,
     &CLAIM_CAP,
     &FREE_ATTEMPTS,
+    &FAILURE_DECAY_SECS,
+    &DEVICE_TTL_SECS,
+    &UNLOCK_TOKEN_TTL_SECS,
+    &UNLOCK_MAIL_CAP_PER_DAY,
     &RESPONSE_FLOOR_MS,
 ];
 
@@ -181,6 +214,10 @@ impl Config {
             mail_cap_per_day: MAIL_CAP_PER_DAY.count(&get)?,
             claim_cap: CLAIM_CAP.count(&get)?,
             free_attempts: FREE_ATTEMPTS.count(&get)?,
+            failure_decay: FAILURE_DECAY_SECS.secs(&get)?,
+            device_ttl: DEVICE_TTL_SECS.secs(&get)?,
+            unlock_token_ttl: UNLOCK_TOKEN_TTL_SECS.secs(&get)?,
+            unlock_mail_cap_per_day: UNLOCK_MAIL_CAP_PER_DAY.count(&get)?,
             response_floor: Duration::from_millis(RESPONSE_FLOOR_MS.read(&get)?),
         })
     }

@@ -7,6 +7,7 @@ use crate::ports::Mail;
 /// Portal pages that mail links lead to.
 pub const ACTIVATION_PAGE: &str = "/activation";
 pub const REASSORT_PAGE: &str = "/reassort";
+pub const UNLOCK_PAGE: &str = "/deblocage";
 
 fn html_escape(s: &str) -> String {
     s.replace('&', "&amp;")
@@ -25,6 +26,7 @@ pub fn link(portal_base_url: &str, purpose: TokenPurpose, token: &str, voter_id:
     let page = match purpose {
         TokenPurpose::Activation => ACTIVATION_PAGE,
         TokenPurpose::Reassort => REASSORT_PAGE,
+        TokenPurpose::Unlock => UNLOCK_PAGE,
     };
     format!("{portal_base_url}{page}?token={token}&electeurId={voter_id}")
 }
@@ -72,6 +74,20 @@ pub fn reassort(voter: &RollVoter, link: &str, valid_hours: u64) -> Mail {
             "Vous avez demandé un réassort de votre mot de passe Élections. Pour choisir un nouveau mot de passe, veuillez cliquer sur le lien ci-dessous :".into(),
             format!("Ce lien est personnel, utilisable une seule fois et valable {valid_hours} heures. Une fois le nouveau mot de passe confirmé, vos autres sessions seront fermées."),
             "Si vous n'êtes pas à l'origine de cette demande, ignorez ce courriel : votre mot de passe actuel reste valable.".into(),
+        ],
+        Some(link),
+    )
+}
+
+pub fn unlock(voter: &RollVoter, link: &str, valid_hours: u64) -> Mail {
+    render(
+        &voter.email,
+        "Reconnaître votre navigateur sur le portail Élections",
+        &[
+            greeting(voter),
+            "Vous avez demandé à débloquer la connexion à votre espace électeur. Ouvrez le lien ci-dessous dans le navigateur que vous utilisez : il sera reconnu comme le vôtre et vous pourrez vous y connecter avec votre mot de passe, même si d'autres tentatives de connexion ont bloqué votre compte ailleurs :".into(),
+            format!("Ce lien est personnel, utilisable une seule fois et valable {valid_hours} heures. Il ne change pas votre mot de passe."),
+            "Si vous n'êtes pas à l'origine de cette demande, ignorez ce courriel. Des tentatives de connexion répétées sur votre compte peuvent en être la cause : votre mot de passe reste valable et personne ne peut se connecter sans lui.".into(),
         ],
         Some(link),
     )

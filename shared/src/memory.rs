@@ -9,13 +9,13 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use crate::model::{
-    AccountStatus, Calendar, Claim, RollEntry, RollVoter, Scrutin, SessionRecord, TokenPurpose,
-    TokenRecord, Voter,
+    AccountStatus, Calendar, Claim, DeviceRecord, Failures, RollEntry, RollVoter, Scrutin,
+    SessionRecord, TokenPurpose, TokenRecord, Voter,
 };
 use crate::ports::{
-    AccountOpening, Activation, Attempt, Ballots, Calendars, ClaimOutcome, Claims, Clock,
-    FailureCounters, FailureKind, LinkTokens, Mail, MailError, Mailer, Roll, RollCursor,
-    SessionStore, StoreError, StoreResult, Voters,
+    AccountOpening, Activation, Attempt, Ballots, Budget, Calendars, ClaimOutcome, Claims, Clock,
+    DeviceTrust, Devices, FailureCounters, FailureKind, LinkTokens, Mail, MailError, Mailer, Roll,
+    RollCursor, SessionStore, StoreError, StoreResult, Voters,
 };
 use crate::roll::{order_key as roll_sk, roll_shard, ROLL_SHARDS};
 
@@ -24,6 +24,7 @@ struct State {
     voters: HashMap<String, Voter>,
     emails: HashMap<String, String>,
     tokens: HashMap<String, TokenRecord>,
+    devices: HashMap<String, DeviceRecord>,
     sessions: HashMap<String, SessionRecord>,
     scrutins: HashMap<String, Scrutin>,
     rolls: HashMap<String, BTreeMap<String, RollEntry>>,
@@ -198,43 +199,132 @@ impl AccountOpening for MemoryStore {
 impl FailureCounters for MemoryStore {
     async fn reserve_attempt(
         &self,
-        voter_id: &str,
+        budget: &Budget,
         kind: FailureKind,
         attempt: &Attempt,
     ) -> StoreResult<()> {
         self.with(|s| {
-            let v = s.voters.get_mut(voter_id).ok_or(StoreError::ConditionFailed)?;
-            let (count, until) = match kind {
-                FailureKind::Login => (&mut v.failed_logins, &mut v.login_locked_until),
-                FailureKind::Answer => (&mut v.failed_answers, &mut v.answer_locked_until),
-            };
-            if *count != attempt.seen || *until > attempt.now {
+            let f = s.failures_of(budget, kind).ok_or(StoreError::ConditionFailed)?;
+            if f.count != attempt.seen || f.locked_until > attempt.now {
                 return Err(StoreError::ConditionFailed);
             }
-            *count = attempt.seen + 1;
-            *until = attempt.locked_until;
+            let f = Failures {
+                count: attempt.next,
+                locked_until: attempt.locked_until,
+                last_at: attempt.now,
+            };
+            s.write_back(budget, kind, f);
             Ok(())
         })
     }
 
     async fn release_attempt(
         &self,
-        voter_id: &str,
+        budget: &Budget,
         kind: FailureKind,
         attempt: &Attempt,
         lock_before: i64,
     ) -> StoreResult<()> {
         self.with(|s| {
-            let v = s.voters.get_mut(voter_id).ok_or(StoreError::ConditionFailed)?;
-            let (count, until) = match kind {
-                FailureKind::Login => (&mut v.failed_logins, &mut v.login_locked_until),
-                FailureKind::Answer => (&mut v.failed_answers, &mut v.answer_locked_until),
-            };
-            if *count != attempt.seen + 1 {
+            let f = s.failures_of(budget, kind).ok_or(StoreError::ConditionFailed)?;
+            if f.count != attempt.next {
                 return Err(StoreError::ConditionFailed);
             }
-            *count = attempt.seen;
-            *until = lock_before;
+            let f = Failures {
+                count: attempt.seen,
+                locked_until: lock_before,
+                last_at: attempt.seen_at,
+            };
+            s.write_back(budget, kind, f);
+            Ok(())
+        })
+    }
+}
+
+impl State {
+    /// The failures of `kind` on `budget`, as stored (a copy), if the budget exists.
+    fn failures_of(&self, budget: &Budget, kind: FailureKind) -> Option<Failures> {
+        match budget {
+            Budget::Account { voter_id } => self.voters.get(voter_id).map(|v| v.failures(kind)),
+            Budget::Device { hash } => self.devices.get(hash).map(|d| d.failures(kind)),
+        }
+    }
+
+    fn write_back(&mut self, budget: &Budget, kind: FailureKind, f: Failures) {
+        match budget {
+            Budget::Account { voter_id } => {
+                if let Some(v) = self.voters.get_mut(voter_id) {
+                    match kind {
+                        FailureKind::Login => {
+                            (v.failed_logins, v.login_locked_until, v.failed_logins_at) =
+                                (f.count, f.locked_until, f.last_at)
+                        }
+                        FailureKind::Answer => {
+                            (v.failed_answers, v.answer_locked_until, v.failed_answers_at) =
+                                (f.count, f.locked_until, f.last_at)
+                        }
+                    }
+                }
+            }
+            Budget::Device { hash } => {
+                if let Some(d) = self.devices.get_mut(hash) {
+                    match kind {
+                        FailureKind::Login => d.login = f,
+                        FailureKind::Answer => d.answer = f,
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[async_trait]
+impl Devices for MemoryStore {
+    async fn device(&self, hash: &str) -> StoreResult<Option<DeviceRecord>> {
+        Ok(self.with(|s| s.devices.get(hash).cloned()))
+    }
+}
+
+#[async_trait]
+impl DeviceTrust for MemoryStore {
+    async fn issue_unlock_token(
+        &self,
+        voter: &Voter,
+        unlock_count_seen: u32,
+        window_start: i64,
+        unlock_count: u32,
+        token: &TokenRecord,
+    ) -> StoreResult<()> {
+        self.with(|s| {
+            let v = s.voters.get_mut(&voter.roll.voter_id).ok_or(StoreError::ConditionFailed)?;
+            if v.token_generation != token.generation
+                || v.unlock_count != unlock_count_seen
+                || s.tokens.contains_key(&token.hash)
+            {
+                return Err(StoreError::ConditionFailed);
+            }
+            v.unlock_window_start = window_start;
+            v.unlock_count = unlock_count;
+            s.tokens.insert(token.hash.clone(), token.clone());
+            Ok(())
+        })
+    }
+
+    async fn trust_device(
+        &self,
+        token: &TokenRecord,
+        device: &DeviceRecord,
+        now: i64,
+    ) -> StoreResult<()> {
+        self.with(|s| {
+            let ok_voter = matches!(s.voters.get(&token.voter_id), Some(v) if v.token_generation == token.generation && v.status == AccountStatus::Active);
+            let ok_token = matches!(s.tokens.get(&token.hash), Some(t) if t.consumed_at.is_none() && t.expires_at > now
+                && t.voter_id == token.voter_id && t.purpose == TokenPurpose::Unlock);
+            if !ok_voter || !ok_token || s.devices.contains_key(&device.hash) {
+                return Err(StoreError::ConditionFailed);
+            }
+            s.tokens.get_mut(&token.hash).expect("checked").consumed_at = Some(now);
+            s.devices.insert(device.hash.clone(), device.clone());
             Ok(())
         })
     }
@@ -242,17 +332,28 @@ impl FailureCounters for MemoryStore {
 
 #[async_trait]
 impl SessionStore for MemoryStore {
-    async fn open_login_session(&self, voter: &Voter, session: &SessionRecord) -> StoreResult<()> {
+    async fn open_login_session(
+        &self,
+        voter: &Voter,
+        session: &SessionRecord,
+        budget: &Budget,
+        new_device: Option<&DeviceRecord>,
+    ) -> StoreResult<()> {
         self.with(|s| {
-            let v = s.voters.get_mut(&voter.roll.voter_id).ok_or(StoreError::ConditionFailed)?;
+            let v = s.voters.get(&voter.roll.voter_id).ok_or(StoreError::ConditionFailed)?;
             if v.credentials_version != session.credentials_version
                 || v.status != AccountStatus::Active
                 || s.sessions.contains_key(&session.hash)
+                || s.failures_of(budget, FailureKind::Login).is_none()
+                || matches!(budget, Budget::Device { hash } if s.devices.get(hash).is_some_and(|d| d.voter_id != voter.roll.voter_id))
+                || new_device.is_some_and(|d| s.devices.contains_key(&d.hash))
             {
                 return Err(StoreError::ConditionFailed);
             }
-            v.failed_logins = 0;
-            v.login_locked_until = 0;
+            s.write_back(budget, FailureKind::Login, Failures::default());
+            if let Some(d) = new_device {
+                s.devices.insert(d.hash.clone(), d.clone());
+            }
             s.sessions.insert(session.hash.clone(), session.clone());
             Ok(())
         })

@@ -85,16 +85,41 @@ pub struct Voter {
     /// Start (epoch s) of the current one-day mail window and the mails sent in it.
     pub mail_window_start: i64,
     pub mail_count: u32,
+    /// Failed logins counted on the account's shared budget (browsers it does not trust), the lock
+    /// they set, and when the last of them was counted (epoch s).
     pub failed_logins: u32,
     pub login_locked_until: i64,
+    pub failed_logins_at: i64,
+    /// The same for wrong secret answers.
     pub failed_answers: u32,
     pub answer_locked_until: i64,
+    pub failed_answers_at: i64,
+    /// Start (epoch s) of the current one-day window of unlock mails and the mails sent in it; a
+    /// count apart from `mail_count`, so that unlock requests cannot spend the réassort's mails.
+    pub unlock_window_start: i64,
+    pub unlock_count: u32,
     pub accesses_without_activation: u32,
     /// Claims the voter has filed, held under the per-voter cap.
     pub claims_filed: u32,
 }
 
 impl Voter {
+    /// The failures of `kind` counted on the account's shared budget.
+    pub fn failures(&self, kind: FailureKind) -> Failures {
+        match kind {
+            FailureKind::Login => Failures {
+                count: self.failed_logins,
+                locked_until: self.login_locked_until,
+                last_at: self.failed_logins_at,
+            },
+            FailureKind::Answer => Failures {
+                count: self.failed_answers,
+                locked_until: self.answer_locked_until,
+                last_at: self.failed_answers_at,
+            },
+        }
+    }
+
     /// What a new address on the roll does to the account: the links mailed to the old address
     /// and every session die (the generation and the credentials version move on), and an account
     /// opened from the old address goes back to "not activated", its credentials forgotten; the
@@ -125,10 +150,67 @@ impl Voter {
             mail_count: 0,
             failed_logins: 0,
             login_locked_until: 0,
+            failed_logins_at: 0,
             failed_answers: 0,
             answer_locked_until: 0,
+            failed_answers_at: 0,
+            unlock_window_start: 0,
+            unlock_count: 0,
             accesses_without_activation: 0,
             claims_filed: 0,
+        }
+    }
+}
+
+/// A failure to count (a login or a secret answer).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailureKind {
+    Login,
+    Answer,
+}
+
+/// The failures of one kind counted on one budget (an account's shared budget, or a trusted
+/// browser's own).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Failures {
+    /// Failures as stored, before decay.
+    pub count: u32,
+    /// Epoch seconds until which attempts are refused unchecked.
+    pub locked_until: i64,
+    /// When the last failure was counted (epoch seconds).
+    pub last_at: i64,
+}
+
+impl Failures {
+    /// The failures still held against the budget at `now`: one is forgiven for each whole
+    /// `decay_secs` since the last one, so that an occasional wrong guess never adds up to a lock.
+    pub fn effective(&self, now: i64, decay_secs: i64) -> u32 {
+        if decay_secs <= 0 || now <= self.last_at {
+            return self.count;
+        }
+        let forgiven = (now - self.last_at) / decay_secs;
+        self.count.saturating_sub(forgiven.min(u32::MAX as i64) as u32)
+    }
+}
+
+/// A browser the voter has shown to be theirs (a login with the right password, or an unlock link
+/// from their mailbox): its cookie gives it a failure budget of its own, which guesses from
+/// elsewhere do not spend. Known to the store only by the hash of its cookie.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceRecord {
+    pub hash: String,
+    pub voter_id: String,
+    pub created_at: i64,
+    pub expires_at: i64,
+    pub login: Failures,
+    pub answer: Failures,
+}
+
+impl DeviceRecord {
+    pub fn failures(&self, kind: FailureKind) -> Failures {
+        match kind {
+            FailureKind::Login => self.login,
+            FailureKind::Answer => self.answer,
         }
     }
 }
@@ -138,6 +220,8 @@ impl Voter {
 pub enum TokenPurpose {
     Activation,
     Reassort,
+    /// Trusting the browser that opens it, for a voter whose account is locked by guesses.
+    Unlock,
 }
 
 impl TokenPurpose {
@@ -145,12 +229,14 @@ impl TokenPurpose {
         match self {
             TokenPurpose::Activation => "activation",
             TokenPurpose::Reassort => "reassort",
+            TokenPurpose::Unlock => "unlock",
         }
     }
     pub fn parse(s: &str) -> Option<Self> {
         match s {
             "activation" => Some(TokenPurpose::Activation),
             "reassort" => Some(TokenPurpose::Reassort),
+            "unlock" => Some(TokenPurpose::Unlock),
             _ => None,
         }
     }

@@ -4,8 +4,9 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
+pub use crate::model::FailureKind;
 use crate::model::{
-    Calendar, Claim, RollEntry, RollVoter, Scrutin, SessionRecord, TokenRecord, Voter,
+    Calendar, Claim, DeviceRecord, RollEntry, RollVoter, Scrutin, SessionRecord, TokenRecord, Voter,
 };
 
 #[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
@@ -33,13 +34,6 @@ pub struct Activation {
     pub password_hash: String,
     pub question_id: u8,
     pub answer_hash: String,
-}
-
-/// A failure to count on an account (login or secret answer).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FailureKind {
-    Login,
-    Answer,
 }
 
 // The accounts, one small port per capability, so that each service (and so each function)
@@ -107,11 +101,23 @@ pub trait AccountOpening: Send + Sync {
     ) -> StoreResult<()>;
 }
 
+/// Where an attempt is counted: the account's budget, shared by every browser it does not trust,
+/// or the budget of one trusted browser (by the hash of its cookie).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Budget {
+    Account { voter_id: String },
+    Device { hash: String },
+}
+
 /// One guess at a secret (a password or a secret answer), taken before the secret is checked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Attempt {
-    /// The failure counter as read with the profile; the attempt raises it to `seen + 1`.
+    /// The failure counter as stored when read; the write holds only if it still is.
     pub seen: u32,
+    /// The time of the last failure as stored when read (given back by `release_attempt`).
+    pub seen_at: i64,
+    /// The counter the attempt writes: the failures still in force after decay, plus this one.
+    pub next: u32,
     /// Now, in epoch seconds: the attempt is refused while a lock runs past it.
     pub now: i64,
     /// The lock the attempt sets, as if it failed (epoch seconds; `now` or less for none).
@@ -123,40 +129,91 @@ pub struct Attempt {
 /// with the same count, one is checked and the others are refused unchecked.
 #[async_trait]
 pub trait FailureCounters: Send + Sync {
-    /// Raises the counter of `kind` from `attempt.seen` to `attempt.seen + 1` and sets
-    /// `attempt.locked_until`, if the counter still holds `seen` and no lock runs past
-    /// `attempt.now`; else `ConditionFailed` and nothing written.
+    /// Sets the counter of `kind` on `budget` to `attempt.next`, its last failure to `attempt.now`
+    /// and its lock to `attempt.locked_until`, if the counter still holds `attempt.seen` and no
+    /// lock runs past `attempt.now`; else `ConditionFailed` and nothing written.
     async fn reserve_attempt(
         &self,
-        voter_id: &str,
+        budget: &Budget,
         kind: FailureKind,
         attempt: &Attempt,
     ) -> StoreResult<()>;
 
-    /// Gives back an attempt whose secret was right: the counter returns to `attempt.seen` and the
-    /// lock to `lock_before`, if nothing was counted since; else `ConditionFailed`.
+    /// Gives back an attempt whose secret was right: the counter returns to `attempt.seen`, the
+    /// last failure to `attempt.seen_at` and the lock to `lock_before`, if nothing was counted
+    /// since; else `ConditionFailed`.
     async fn release_attempt(
         &self,
-        voter_id: &str,
+        budget: &Budget,
         kind: FailureKind,
         attempt: &Attempt,
         lock_before: i64,
     ) -> StoreResult<()>;
 }
 
+/// Browsers that voters have shown to be theirs.
+#[async_trait]
+pub trait Devices: Send + Sync {
+    async fn device(&self, hash: &str) -> StoreResult<Option<DeviceRecord>>;
+}
+
+/// The mailbox's way around a lock: a link that makes the browser opening it trusted.
+#[async_trait]
+pub trait DeviceTrust: Send + Sync {
+    /// Records the unlock mail window and stores the token, if the voter's token generation is
+    /// still `token.generation` and the unlock count still `unlock_count_seen`: one transaction.
+    /// Other links stay valid.
+    async fn issue_unlock_token(
+        &self,
+        voter: &Voter,
+        unlock_count_seen: u32,
+        window_start: i64,
+        unlock_count: u32,
+        token: &TokenRecord,
+    ) -> StoreResult<()>;
+    /// Consumes the unlock token and stores the trusted browser, if the voter is still active
+    /// and the token's generation still current: one transaction.
+    async fn trust_device(
+        &self,
+        token: &TokenRecord,
+        device: &DeviceRecord,
+        now: i64,
+    ) -> StoreResult<()>;
+}
+
 /// Sessions of voters.
 #[async_trait]
 pub trait SessionStore: Send + Sync {
-    /// Opens a session after a good password, clearing the login failure counter: one transaction.
-    async fn open_login_session(&self, voter: &Voter, session: &SessionRecord) -> StoreResult<()>;
+    /// Opens a session after a good password, clearing the login failures of the budget the
+    /// attempt was counted on and storing `new_device`, the browser now trusted, if any: one
+    /// transaction.
+    async fn open_login_session(
+        &self,
+        voter: &Voter,
+        session: &SessionRecord,
+        budget: &Budget,
+        new_device: Option<&DeviceRecord>,
+    ) -> StoreResult<()>;
     async fn session(&self, hash: &str) -> StoreResult<Option<SessionRecord>>;
     async fn touch_session(&self, hash: &str, now: i64) -> StoreResult<()>;
     async fn delete_session(&self, hash: &str) -> StoreResult<()>;
 }
 
 /// Every account port at once (the administration, the tests and the adapters' contract suite).
-pub trait Accounts: Voters + LinkTokens + AccountOpening + FailureCounters + SessionStore {}
-impl<T: Voters + LinkTokens + AccountOpening + FailureCounters + SessionStore> Accounts for T {}
+pub trait Accounts:
+    Voters + LinkTokens + AccountOpening + FailureCounters + Devices + DeviceTrust + SessionStore
+{
+}
+impl<T> Accounts for T where
+    T: Voters
+        + LinkTokens
+        + AccountOpening
+        + FailureCounters
+        + Devices
+        + DeviceTrust
+        + SessionStore
+{
+}
 
 /// A position in a ballot's electoral list, opaque to clients.
 #[derive(Debug, Clone, PartialEq, Eq)]

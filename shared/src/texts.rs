@@ -87,6 +87,14 @@ pub fn claims_closed_since(date: &str) -> String {
 pub const ACTIVATION_ACCEPTED: &str = "Si votre identifiant figure sur la liste électorale et que votre espace n'est pas encore activé, \
 un courriel « Création de votre mot de passe Élections » vient de vous être envoyé. Connectez-vous à votre messagerie \
 académique pour finaliser l'ouverture de votre espace électeur.";
+pub const UNLOCK_ACCEPTED: &str = "Si cet identifiant correspond à un compte activé, un courriel vient d'être envoyé à \
+votre messagerie académique : ouvrez son lien dans ce navigateur pour qu'il soit reconnu, puis connectez-vous avec votre \
+mot de passe. Si votre espace n'était pas encore activé, vous recevez à la place le courriel de création de votre mot de \
+passe Élections.";
+
+pub const DEVICE_TRUSTED: &str = "Ce navigateur est maintenant reconnu comme le vôtre : connectez-vous avec votre \
+identifiant et votre mot de passe. Les tentatives faites ailleurs ne bloquent plus vos connexions depuis ce navigateur.";
+
 pub const REASSORT_ACCEPTED: &str = "Si les informations saisies correspondent à un compte activé, un courriel de réassort vient \
 d'être envoyé à votre messagerie académique. Si votre espace n'était pas encore activé, vous recevez à la place le \
 courriel de création de votre mot de passe Élections.";

@@ -7,8 +7,8 @@ use std::sync::Arc;
 use chrono::{Duration, TimeZone, Utc};
 use shared::config::Config;
 use shared::memory::{ManualClock, MemoryMailer, MemoryStore};
-use shared::model::{Calendar, Civility, RollVoter, SessionKind};
-use shared::ports::{Roll, Voters};
+use shared::model::{Calendar, Civility, Failures, RollVoter, SessionKind};
+use shared::ports::{Clock, Roll, Voters};
 use shared::services::{
     lock_delay, AccountOpening, ActivationRequests, ClaimFiling, Login, PasswordChoice, Reassort,
     Wiring, ANSWER_MAX_DELAY, LOGIN_MAX_DELAY,
@@ -199,7 +199,7 @@ async fn skipping_activation_saves_nothing() {
     let voter = w.store.voter("1099584").await.unwrap().unwrap();
     assert!(voter.password_hash.is_none());
     assert_eq!(voter.accesses_without_activation, 1);
-    let login = w.portal.login.login(&id(), &LoginPassword::parse(PASSWORD).unwrap()).await;
+    let login = w.portal.login.login(&id(), &LoginPassword::parse(PASSWORD).unwrap(), None).await;
     assert!(matches!(login, Err(DomainError::InvalidCredentials)));
 }
 
@@ -207,11 +207,16 @@ async fn skipping_activation_saves_nothing() {
 async fn login_works_after_activation_and_fails_alike_otherwise() {
     let w = world().await;
     activated(&w).await;
-    assert!(w.portal.login.login(&id(), &LoginPassword::parse(PASSWORD).unwrap()).await.is_ok());
+    assert!(w
+        .portal
+        .login
+        .login(&id(), &LoginPassword::parse(PASSWORD).unwrap(), None)
+        .await
+        .is_ok());
     let wrong = w
         .portal
         .login
-        .login(&id(), &LoginPassword::parse("pas le bon mot de passe").unwrap())
+        .login(&id(), &LoginPassword::parse("pas le bon mot de passe").unwrap(), None)
         .await;
     let unknown = w
         .portal
@@ -219,6 +224,7 @@ async fn login_works_after_activation_and_fails_alike_otherwise() {
         .login(
             &Identifier::parse("x@ac-lyon.fr").unwrap(),
             &LoginPassword::parse(PASSWORD).unwrap(),
+            None,
         )
         .await;
     assert_eq!(wrong.err().unwrap().message(), unknown.err().unwrap().message());
@@ -230,17 +236,20 @@ async fn repeated_login_failures_lock_until_a_delay_and_reassort_unlocks() {
     activated(&w).await;
     let bad = LoginPassword::parse("pas le bon mot de passe").unwrap();
     for _ in 0..3 {
-        let _ = w.portal.login.login(&id(), &bad).await;
+        let _ = w.portal.login.login(&id(), &bad, None).await;
     }
     let good = LoginPassword::parse(PASSWORD).unwrap();
     assert!(
-        matches!(w.portal.login.login(&id(), &good).await, Err(DomainError::InvalidCredentials)),
+        matches!(
+            w.portal.login.login(&id(), &good, None).await,
+            Err(DomainError::InvalidCredentials)
+        ),
         "locked"
     );
     // réassort through the mailbox still works and unlocks
     w.portal
         .reassort
-        .request_reassort(&id(), 1, &SecretAnswer::parse("medor").unwrap())
+        .request_reassort(&id(), 1, &SecretAnswer::parse("medor").unwrap(), None)
         .await
         .unwrap();
     let (v, t) = last_link(&w);
@@ -249,48 +258,144 @@ async fn repeated_login_failures_lock_until_a_delay_and_reassort_unlocks() {
     assert!(w
         .portal
         .login
-        .login(&id(), &LoginPassword::parse("un tout autre mot de passe").unwrap())
+        .login(&id(), &LoginPassword::parse("un tout autre mot de passe").unwrap(), None)
         .await
         .is_ok());
 }
 
+/// Guesses one budget allows from `start` to `end` (seconds) to a client that guesses again as
+/// soon as each lock runs out, failures decaying by one per `decay` seconds.
+fn guesses_allowed(max: i64, decay: i64, span: i64) -> u32 {
+    let (mut t, mut tries, mut f) = (0i64, 0u32, Failures::default());
+    while t < span {
+        tries += 1;
+        let next = f.effective(t, decay) + 1;
+        let lock = lock_delay(next, 3, max);
+        f = Failures { count: next, locked_until: t + lock, last_at: t };
+        t += lock.max(1);
+    }
+    tries
+}
+
 #[tokio::test]
-async fn lock_delays_grow_and_stay_far_below_a_hundred_tries() {
+async fn lock_delays_grow_and_bound_the_guesses_of_the_whole_election() {
     assert_eq!(lock_delay(2, 3, LOGIN_MAX_DELAY), 0);
     assert_eq!(lock_delay(3, 3, LOGIN_MAX_DELAY), 60);
     assert_eq!(lock_delay(4, 3, LOGIN_MAX_DELAY), 120);
     assert_eq!(lock_delay(40, 3, LOGIN_MAX_DELAY), 86_400);
     assert_eq!(lock_delay(40, 3, ANSWER_MAX_DELAY), 3600);
-    // password guesses possible from the opening of activation to the close of voting (8 weeks)
-    let (mut t, mut tries, mut failures) = (0i64, 0u32, 0u32);
-    while t < 56 * 86_400 {
-        tries += 1;
-        failures += 1;
-        t += lock_delay(failures, 3, LOGIN_MAX_DELAY).max(1);
+    let decay = 6 * 3600;
+    // Password guesses on one budget from the opening of activation to the close of voting
+    // (8 weeks): the decay lets about four a day through, far too few against a password that
+    // scores 3 or more.
+    let eight_weeks = guesses_allowed(LOGIN_MAX_DELAY, decay, 56 * 86_400);
+    assert!(eight_weeks < 300, "{eight_weeks} password guesses in 8 weeks");
+    // Secret-answer guesses in one day.
+    let one_day = guesses_allowed(ANSWER_MAX_DELAY, decay, 86_400);
+    assert!(one_day < 40, "{one_day} answer guesses in a day");
+}
+
+#[tokio::test]
+async fn an_occasional_wrong_password_never_adds_up_to_a_lock() {
+    let w = world().await;
+    activated(&w).await;
+    let bad = LoginPassword::parse("pas le bon mot de passe").unwrap();
+    let good = LoginPassword::parse(PASSWORD).unwrap();
+    // Escalated first: twelve failures in a row.
+    for _ in 0..12 {
+        let _ = w.portal.login.login(&id(), &bad, None).await;
+        let until = w.store.voter("1099584").await.unwrap().unwrap().login_locked_until;
+        w.clock.advance((until - w.clock.now().timestamp()).max(0));
     }
-    assert!(tries < 80, "{tries} tries");
-    // secret-answer guesses in one day: the delay tops out at an hour
-    let (mut t, mut tries, mut failures) = (0i64, 0u32, 0u32);
-    while t < 86_400 {
-        tries += 1;
-        failures += 1;
-        t += lock_delay(failures, 3, ANSWER_MAX_DELAY).max(1);
+    // Then one wrong password a day, from elsewhere, for two weeks: the voter still logs in.
+    for _ in 0..14 {
+        w.clock.advance(86_400);
+        let _ = w.portal.login.login(&id(), &bad, None).await;
     }
-    assert!(tries < 40, "{tries} tries");
+    w.clock.advance(60);
+    assert!(
+        w.portal.login.login(&id(), &good, None).await.is_ok(),
+        "one wrong password a day keeps the voter out"
+    );
+}
+
+#[tokio::test]
+async fn guesses_from_elsewhere_do_not_lock_out_the_voters_own_browser() {
+    let w = world().await;
+    activated(&w).await;
+    let good = LoginPassword::parse(PASSWORD).unwrap();
+    let first = w.portal.login.login(&id(), &good, None).await.unwrap();
+    use secrecy::ExposeSecret;
+    let device = first.new_device.expect("a first login trusts the browser");
+    let cookie = device.secret.expose_secret().to_string();
+    let bad = LoginPassword::parse("pas le bon mot de passe").unwrap();
+    for _ in 0..12 {
+        let _ = w.portal.login.login(&id(), &bad, None).await;
+    }
+    assert!(
+        matches!(
+            w.portal.login.login(&id(), &good, None).await,
+            Err(DomainError::InvalidCredentials)
+        ),
+        "the account's shared budget is locked"
+    );
+    let again = w.portal.login.login(&id(), &good, Some(&cookie)).await.unwrap();
+    assert!(again.new_device.is_none(), "the browser was trusted already");
+    // The device's own failures lock the device only.
+    for _ in 0..3 {
+        let _ = w.portal.login.login(&id(), &bad, Some(&cookie)).await;
+    }
+    assert!(w.portal.login.login(&id(), &good, Some(&cookie)).await.is_err());
+    // A cookie of another account's browser, or made up, counts on the shared budget.
+    assert!(w.portal.login.login(&id(), &good, Some(&"x".repeat(43))).await.is_err());
+}
+
+#[tokio::test]
+async fn the_mailbox_trusts_a_browser_while_the_account_is_locked() {
+    let w = world().await;
+    activated(&w).await;
+    let bad = LoginPassword::parse("pas le bon mot de passe").unwrap();
+    let good = LoginPassword::parse(PASSWORD).unwrap();
+    for _ in 0..12 {
+        let _ = w.portal.login.login(&id(), &bad, None).await;
+    }
+    assert!(w.portal.login.login(&id(), &good, None).await.is_err(), "locked");
+    let reassort_links = w.mailer.sent_to(EMAIL).len();
+    w.portal.reassort.request_unlock(&id()).await.unwrap();
+    let mail = w.mailer.sent_to(EMAIL).last().unwrap().clone();
+    assert_eq!(w.mailer.sent_to(EMAIL).len(), reassort_links + 1);
+    assert!(mail.text.contains("https://elections.example.fr/deblocage?token="), "{}", mail.text);
+    let (v, t) = last_link(&w);
+    // An unlock link sets no password, and opens no session by itself.
+    assert!(matches!(
+        w.portal.password.set_password(&v, &t, "un tout autre mot de passe").await,
+        Err(DomainError::TokenInvalid)
+    ));
+    let device = w.portal.reassort.confirm_unlock(&v, &t).await.unwrap();
+    use secrecy::ExposeSecret;
+    let cookie = device.secret.expose_secret().to_string();
+    assert!(w.portal.login.login(&id(), &good, Some(&cookie)).await.is_ok());
+    assert!(w.portal.login.login(&id(), &good, None).await.is_err(), "still locked elsewhere");
+    assert!(matches!(w.portal.reassort.confirm_unlock(&v, &t).await, Err(DomainError::TokenUsed)));
+    // Capped apart from the other mails: three a day.
+    for _ in 0..5 {
+        w.portal.reassort.request_unlock(&id()).await.unwrap();
+    }
+    assert_eq!(w.mailer.sent_to(EMAIL).len(), reassort_links + 3);
+    w.portal.activation.request_activation(&id()).await.unwrap();
 }
 
 #[tokio::test]
 async fn reassort_ends_every_other_session() {
     let w = world().await;
     activated(&w).await;
-    let (old, _) =
-        w.portal.login.login(&id(), &LoginPassword::parse(PASSWORD).unwrap()).await.unwrap();
+    let old = w.portal.login.login(&id(), &LoginPassword::parse(PASSWORD).unwrap(), None).await;
     use secrecy::ExposeSecret;
-    let old_secret = old.secret.expose_secret().to_string();
+    let old_secret = old.unwrap().session.secret.expose_secret().to_string();
     assert!(w.portal.login.sessions.authenticate(Some(&old_secret)).await.is_ok());
     w.portal
         .reassort
-        .request_reassort(&id(), 1, &SecretAnswer::parse("MÉDOR ").unwrap())
+        .request_reassort(&id(), 1, &SecretAnswer::parse("MÉDOR ").unwrap(), None)
         .await
         .unwrap();
     let (v, t) = last_link(&w);
@@ -311,12 +416,12 @@ async fn wrong_answers_send_nothing_and_are_counted() {
     let before = w.mailer.sent_to(EMAIL).len();
     w.portal
         .reassort
-        .request_reassort(&id(), 1, &SecretAnswer::parse("rex").unwrap())
+        .request_reassort(&id(), 1, &SecretAnswer::parse("rex").unwrap(), None)
         .await
         .unwrap();
     w.portal
         .reassort
-        .request_reassort(&id(), 2, &SecretAnswer::parse("medor").unwrap())
+        .request_reassort(&id(), 2, &SecretAnswer::parse("medor").unwrap(), None)
         .await
         .unwrap();
     assert_eq!(w.mailer.sent_to(EMAIL).len(), before);
@@ -346,8 +451,8 @@ async fn a_failing_mailer_does_not_change_the_reply() {
 async fn sessions_expire_when_idle() {
     let w = world().await;
     activated(&w).await;
-    let (s, _) =
-        w.portal.login.login(&id(), &LoginPassword::parse(PASSWORD).unwrap()).await.unwrap();
+    let s = w.portal.login.login(&id(), &LoginPassword::parse(PASSWORD).unwrap(), None).await;
+    let s = s.unwrap().session;
     use secrecy::ExposeSecret;
     w.clock.advance(31 * 60);
     assert!(matches!(
@@ -506,7 +611,7 @@ async fn an_answer_chosen_before_the_rules_still_opens_reassort() {
     let before = w.mailer.sent_to(EMAIL).len();
     w.portal
         .reassort
-        .request_reassort(&id(), 1, &SecretAnswer::parse("Marie").unwrap())
+        .request_reassort(&id(), 1, &SecretAnswer::parse("Marie").unwrap(), None)
         .await
         .unwrap();
     assert_eq!(w.mailer.sent_to(EMAIL).len(), before + 1, "the réassort mail is sent");

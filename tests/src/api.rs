@@ -11,6 +11,8 @@ use crate::contract::contract;
 
 /// Name of the session cookie (the `__Host-` prefix pins it to the portal's own origin).
 pub const SESSION_COOKIE: &str = "__Host-ee-session";
+/// Name of the cookie of a browser the voter has shown to be theirs.
+pub const DEVICE_COOKIE: &str = "__Host-ee-appareil";
 
 pub fn api_base_url() -> String {
     std::env::var("API_BASE_URL")
@@ -234,6 +236,18 @@ impl Reply {
             .iter()
             .filter_map(|c| SetCookie::parse(c))
             .find(|c| c.name == SESSION_COOKIE)
+    }
+
+    /// The device cookie this reply sets, checked for every protective attribute, if any.
+    #[track_caller]
+    pub fn device_cookie(&self) -> Option<String> {
+        let cookie = self
+            .set_cookies()
+            .iter()
+            .filter_map(|c| SetCookie::parse(c))
+            .find(|c| c.name == DEVICE_COOKIE)?;
+        cookie.assert_protected();
+        Some(format!("{DEVICE_COOKIE}={}", cookie.value))
     }
 
     /// The session this reply opens: the cookie must be there with every protective attribute.

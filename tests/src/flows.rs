@@ -80,6 +80,32 @@ pub async fn login(api: &Api, identifier: &str, password: &str) -> Reply {
     api.post_json("/api/login", json!({ "identifier": identifier, "password": password })).await
 }
 
+/// `POST /api/login` from a browser holding `device`, a device cookie (`name=value`).
+pub async fn login_from(api: &Api, device: &str, identifier: &str, password: &str) -> Reply {
+    api.post("/api/login")
+        .header("cookie", device)
+        .json(&json!({ "identifier": identifier, "password": password }))
+        .send()
+        .await
+}
+
+/// `POST /api/unlock`, and the link of the mail that arrives.
+pub async fn request_unlock(api: &Api, voter: &Voter) -> Link {
+    let before = voter.mails().await.len();
+    api.post_json("/api/unlock", json!({ "identifier": voter.email })).await.expect(202);
+    let mail = voter.mail_number(before + 1).await;
+    let link = link_in(&mail);
+    assert_eq!(link.page, "deblocage", "an unlock mail links to /deblocage: {}", link.url);
+    assert_eq!(link.voter_id, voter.voter_id, "the link carries the voter's id");
+    link
+}
+
+/// `POST /api/unlock/confirm` for a link.
+pub async fn confirm_unlock(api: &Api, link: &Link) -> Reply {
+    api.post_json("/api/unlock/confirm", json!({ "voter_id": link.voter_id, "token": link.token }))
+        .await
+}
+
 /// `POST /api/reassort`.
 pub async fn ask_reassort(api: &Api, identifier: &str, question_id: i64, answer: &str) -> Reply {
     api.post_json(

@@ -20,6 +20,15 @@ pub fn token_key(hash: &str) -> (String, String) {
     (format!("TOKEN#{hash}"), "TOKEN".into())
 }
 
+/// A trusted browser, by the hash of its device cookie.
+pub fn device_key(hash: &str) -> (String, String) {
+    (format!("DEVICE#{hash}"), "DEVICE".into())
+}
+
+pub fn device_hash_of(pk: &str) -> &str {
+    pk.trim_start_matches("DEVICE#")
+}
+
 pub fn session_key(hash: &str) -> (String, String) {
     (format!("SESSION#{hash}"), "SESSION".into())
 }

@@ -9,6 +9,7 @@ pub mod admin;
 mod ballots;
 mod calendar;
 mod claims;
+mod devices;
 mod item;
 pub mod keys;
 mod links;

@@ -30,6 +30,20 @@ impl DynamoStore {
         )
     }
 
+    /// The put of a new token item; it must not exist.
+    pub(crate) fn put_token(&self, token: &TokenRecord) -> StoreResult<TransactWriteItem> {
+        let mut item = key(keys::token_key(&token.hash));
+        item.insert("type".into(), s("token"));
+        item.insert("voter_id".into(), s(&token.voter_id));
+        item.insert("purpose".into(), s(token.purpose.as_str()));
+        item.insert("generation".into(), n(token.generation));
+        item.insert("created_at".into(), n(token.created_at));
+        item.insert("expires_at".into(), n(token.expires_at));
+        item.insert(TTL.into(), n(token.expires_at + KEEP_AFTER_EXPIRY));
+        let put = self.put(item, Some("attribute_not_exists(pk)"))?;
+        Ok(TransactWriteItem::builder().put(put).build())
+    }
+
     /// The transaction that ends a mailed link: consumes the token, changes the voter, opens a
     /// session. Nothing of it is written unless every condition holds.
     pub(crate) async fn consume_token_with(
@@ -87,18 +101,9 @@ impl LinkTokens for DynamoStore {
                 .expression_attribute_values(":mc", n(mail_count))
                 .build(),
         )?;
-        let mut item = key(keys::token_key(&token.hash));
-        item.insert("type".into(), s("token"));
-        item.insert("voter_id".into(), s(&token.voter_id));
-        item.insert("purpose".into(), s(token.purpose.as_str()));
-        item.insert("generation".into(), n(token.generation));
-        item.insert("created_at".into(), n(token.created_at));
-        item.insert("expires_at".into(), n(token.expires_at));
-        item.insert(TTL.into(), n(token.expires_at + KEEP_AFTER_EXPIRY));
-        let put = self.put(item, Some("attribute_not_exists(pk)"))?;
         self.transact(vec![
             TransactWriteItem::builder().update(update).build(),
-            TransactWriteItem::builder().put(put).build(),
+            self.put_token(token)?,
         ])
         .await
     }

@@ -4,8 +4,9 @@ use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{TransactWriteItem, Update};
 
 use crate::keys::{self, PK, TTL};
-use shared::model::{AccountStatus, SessionKind, SessionRecord, Voter};
-use shared::ports::{SessionStore, StoreError, StoreResult};
+use crate::voters::failure_attributes;
+use shared::model::{AccountStatus, DeviceRecord, FailureKind, SessionKind, SessionRecord, Voter};
+use shared::ports::{Budget, SessionStore, StoreError, StoreResult};
 
 use crate::item::*;
 use crate::DynamoStore;
@@ -47,27 +48,51 @@ pub(crate) fn session_from(item: &Item) -> StoreResult<SessionRecord> {
 
 #[async_trait]
 impl SessionStore for DynamoStore {
-    async fn open_login_session(&self, voter: &Voter, session: &SessionRecord) -> StoreResult<()> {
-        let update = built(
-            Update::builder()
-                .table_name(&self.table)
-                .set_key(Some(key(keys::voter_key(&voter.roll.voter_id))))
-                .update_expression(
-                    "SET failed_logins = :zero, login_locked_until = :zero, last_login_at = :now",
-                )
-                .condition_expression("cred_version = :cv AND #status = :active")
-                .expression_attribute_names("#status", "status")
-                .expression_attribute_values(":zero", n(0))
-                .expression_attribute_values(":now", n(session.created_at))
-                .expression_attribute_values(":cv", n(session.credentials_version))
-                .expression_attribute_values(":active", s(AccountStatus::Active.as_str()))
-                .build(),
-        )?;
-        self.transact(vec![
-            TransactWriteItem::builder().update(update).build(),
-            self.put_session(session)?,
-        ])
-        .await
+    async fn open_login_session(
+        &self,
+        voter: &Voter,
+        session: &SessionRecord,
+        budget: &Budget,
+        new_device: Option<&DeviceRecord>,
+    ) -> StoreResult<()> {
+        let (count, until, at) = failure_attributes(FailureKind::Login);
+        let clears = format!("{count} = :zero, {until} = :zero, {at} = :zero");
+        let profile = match budget {
+            Budget::Account { .. } => format!("SET {clears}, last_login_at = :now"),
+            Budget::Device { .. } => "SET last_login_at = :now".to_string(),
+        };
+        let mut update = Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(key(keys::voter_key(&voter.roll.voter_id))))
+            .update_expression(profile)
+            .condition_expression("cred_version = :cv AND #status = :active")
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":now", n(session.created_at))
+            .expression_attribute_values(":cv", n(session.credentials_version))
+            .expression_attribute_values(":active", s(AccountStatus::Active.as_str()));
+        if let Budget::Account { .. } = budget {
+            update = update.expression_attribute_values(":zero", n(0));
+        }
+        let update = built(update.build())?;
+        let mut items = vec![TransactWriteItem::builder().update(update).build()];
+        if let Budget::Device { hash } = budget {
+            let device = built(
+                Update::builder()
+                    .table_name(&self.table)
+                    .set_key(Some(key(keys::device_key(hash))))
+                    .update_expression(format!("SET {clears}"))
+                    .condition_expression("attribute_exists(pk) AND voter_id = :vid")
+                    .expression_attribute_values(":zero", n(0))
+                    .expression_attribute_values(":vid", s(&voter.roll.voter_id))
+                    .build(),
+            )?;
+            items.push(TransactWriteItem::builder().update(device).build());
+        }
+        if let Some(device) = new_device {
+            items.push(self.put_device(device)?);
+        }
+        items.push(self.put_session(session)?);
+        self.transact(items).await
     }
 
     async fn session(&self, hash: &str) -> StoreResult<Option<SessionRecord>> {

@@ -14,10 +14,11 @@ use local_emulator::Emulator;
 use shared::memory::MemoryStore;
 use shared::model::{
     AccountStatus, Calendar, Candidate, CandidateList, Civility, Claim, ClaimCategory, ClaimStatus,
-    RollEntry, RollVoter, Scrutin, SessionKind, SessionRecord, TokenPurpose, TokenRecord, Voter,
+    DeviceRecord, Failures, RollEntry, RollVoter, Scrutin, SessionKind, SessionRecord,
+    TokenPurpose, TokenRecord, Voter,
 };
 use shared::ports::{
-    Activation, Attempt, ClaimOutcome, FailureKind, RollCursor, Store, StoreError,
+    Activation, Attempt, Budget, ClaimOutcome, FailureKind, RollCursor, Store, StoreError,
 };
 use shared::roll::ROLL_SHARDS;
 use store_dynamodb::DynamoStore;
@@ -607,7 +608,11 @@ async fn opening_a_session_refuses_a_session_hash_in_use<S: Store>(store: S) {
     let a = voter(&store, &a.roll.voter_id).await;
 
     let login = session_for(&a, "sess-a", SessionKind::Activated, a.credentials_version, t + 1);
-    assert_eq!(store.open_login_session(&a, &login).await, CONDITION, "login");
+    assert_eq!(
+        store.open_login_session(&a, &login, &account("1000001"), None).await,
+        CONDITION,
+        "login"
+    );
     assert_eq!(voter(&store, "1000001").await, a);
 
     let link =
@@ -642,13 +647,24 @@ async fn opening_a_session_refuses_a_session_hash_in_use<S: Store>(store: S) {
 /// Counts one failure of `kind` as the services do: an attempt reserved on the count read and
 /// not given back.
 async fn fail<S: Store>(store: &S, voter_id: &str, kind: FailureKind, locked_until: i64) {
-    let v = voter(store, voter_id).await;
-    let (seen, lock) = match kind {
-        FailureKind::Login => (v.failed_logins, v.login_locked_until),
-        FailureKind::Answer => (v.failed_answers, v.answer_locked_until),
+    let f = voter(store, voter_id).await.failures(kind);
+    let attempt = Attempt {
+        seen: f.count,
+        seen_at: f.last_at,
+        next: f.count + 1,
+        now: f.locked_until.max(now()),
+        locked_until,
     };
-    let attempt = Attempt { seen, now: lock.max(now()), locked_until };
-    store.reserve_attempt(voter_id, kind, &attempt).await.unwrap();
+    store.reserve_attempt(&account(voter_id), kind, &attempt).await.unwrap();
+}
+
+fn account(voter_id: &str) -> Budget {
+    Budget::Account { voter_id: voter_id.into() }
+}
+
+/// A first attempt on a budget that has counted nothing, at `now`.
+fn first_attempt(now: i64, locked_until: i64) -> Attempt {
+    Attempt { seen: 0, seen_at: 0, next: 1, now, locked_until }
 }
 
 async fn reserve_attempt_counts_each_attempt_and_sets_the_lock<S: Store>(store: S) {
@@ -659,47 +675,59 @@ async fn reserve_attempt_counts_each_attempt_and_sets_the_lock<S: Store>(store: 
     fail(&store, "1000001", FailureKind::Login, t + 30).await;
     fail(&store, "1000001", FailureKind::Answer, t + 300).await;
 
+    let after = voter(&store, "1000001").await;
+    assert_eq!(after.failed_logins_at, t + 60, "the second failure waited for the first lock");
+    assert!(after.failed_answers_at >= t);
     assert_eq!(
-        voter(&store, "1000001").await,
+        after,
         Voter {
             failed_logins: 2,
             login_locked_until: t + 30,
+            failed_logins_at: t + 60,
             failed_answers: 1,
             answer_locked_until: t + 300,
+            failed_answers_at: after.failed_answers_at,
             ..before
         }
     );
-    let attempt = Attempt { seen: 0, now: t, locked_until: t };
-    assert_eq!(store.reserve_attempt("1000009", FailureKind::Login, &attempt).await, CONDITION);
+    let attempt = first_attempt(t, t);
+    assert_eq!(
+        store.reserve_attempt(&account("1000009"), FailureKind::Login, &attempt).await,
+        CONDITION
+    );
+    let device = Budget::Device { hash: "no-such-device".into() };
+    assert_eq!(store.reserve_attempt(&device, FailureKind::Login, &attempt).await, CONDITION);
     assert_eq!(store.voter("1000009").await.unwrap(), None);
 }
 
 async fn reserve_attempt_refuses_a_count_changed_since_read_or_a_running_lock<S: Store>(store: S) {
     let t = now();
     put(&store, &alice()).await;
-    let first = Attempt { seen: 0, now: t, locked_until: t + 60 };
-    store.reserve_attempt("1000001", FailureKind::Login, &first).await.unwrap();
+    let alice = account("1000001");
+    let first = first_attempt(t, t + 60);
+    store.reserve_attempt(&alice, FailureKind::Login, &first).await.unwrap();
     let counted = voter(&store, "1000001").await;
 
     // A guess read with the same count as the first: refused, nothing written.
-    assert_eq!(store.reserve_attempt("1000001", FailureKind::Login, &first).await, CONDITION);
+    assert_eq!(store.reserve_attempt(&alice, FailureKind::Login, &first).await, CONDITION);
     // The right count, but the lock of the first runs past now.
-    let locked = Attempt { seen: 1, now: t + 59, locked_until: t + 120 };
-    assert_eq!(store.reserve_attempt("1000001", FailureKind::Login, &locked).await, CONDITION);
+    let locked = Attempt { seen: 1, seen_at: t, next: 2, now: t + 59, locked_until: t + 120 };
+    assert_eq!(store.reserve_attempt(&alice, FailureKind::Login, &locked).await, CONDITION);
     assert_eq!(voter(&store, "1000001").await, counted);
     // Answers are counted apart from logins.
-    let answer = Attempt { seen: 0, now: t, locked_until: t };
-    store.reserve_attempt("1000001", FailureKind::Answer, &answer).await.unwrap();
-    // Once the lock has run out, the next attempt is taken.
-    let later = Attempt { seen: 1, now: t + 60, locked_until: t + 180 };
-    store.reserve_attempt("1000001", FailureKind::Login, &later).await.unwrap();
+    store.reserve_attempt(&alice, FailureKind::Answer, &first_attempt(t, t)).await.unwrap();
+    // Once the lock has run out, the next attempt is taken; it writes the count after decay.
+    let later = Attempt { seen: 1, seen_at: t, next: 1, now: t + 60, locked_until: t + 180 };
+    store.reserve_attempt(&alice, FailureKind::Login, &later).await.unwrap();
     assert_eq!(
         voter(&store, "1000001").await,
         Voter {
-            failed_logins: 2,
+            failed_logins: 1,
             login_locked_until: t + 180,
+            failed_logins_at: t + 60,
             failed_answers: 1,
             answer_locked_until: t,
+            failed_answers_at: t,
             ..counted
         }
     );
@@ -710,14 +738,21 @@ async fn release_attempt_gives_the_attempt_back_once<S: Store>(store: S) {
     let before = put(&store, &alice()).await;
     fail(&store, "1000001", FailureKind::Answer, t + 5).await;
     let counted = voter(&store, "1000001").await;
-    let attempt = Attempt { seen: 1, now: t + 5, locked_until: t + 60 };
-    store.reserve_attempt("1000001", FailureKind::Answer, &attempt).await.unwrap();
+    let attempt = Attempt {
+        seen: 1,
+        seen_at: counted.failed_answers_at,
+        next: 2,
+        now: t + 5,
+        locked_until: t + 60,
+    };
+    let alice = account("1000001");
+    store.reserve_attempt(&alice, FailureKind::Answer, &attempt).await.unwrap();
 
-    store.release_attempt("1000001", FailureKind::Answer, &attempt, t + 5).await.unwrap();
+    store.release_attempt(&alice, FailureKind::Answer, &attempt, t + 5).await.unwrap();
     assert_eq!(voter(&store, "1000001").await, counted);
     // Given back already: the count no longer holds the attempt.
     assert_eq!(
-        store.release_attempt("1000001", FailureKind::Answer, &attempt, t + 5).await,
+        store.release_attempt(&alice, FailureKind::Answer, &attempt, t + 5).await,
         CONDITION
     );
     assert_eq!(voter(&store, "1000001").await, counted);
@@ -732,11 +767,11 @@ async fn open_login_session_clears_login_failures_and_opens_a_session<S: Store>(
     let before = voter(&store, "1000001").await;
     let s = session_for(&before, "sess-1", SessionKind::Activated, before.credentials_version, t);
 
-    store.open_login_session(&before, &s).await.unwrap();
+    store.open_login_session(&before, &s, &account("1000001"), None).await.unwrap();
 
     assert_eq!(
         voter(&store, "1000001").await,
-        Voter { failed_logins: 0, login_locked_until: 0, ..before }
+        Voter { failed_logins: 0, login_locked_until: 0, failed_logins_at: 0, ..before }
     );
     assert_eq!(store.session("sess-1").await.unwrap(), Some(s));
 }
@@ -745,23 +780,124 @@ async fn open_login_session_refuses_a_stale_session_or_an_account_not_active<S: 
     let t = now();
     let b = put(&store, &bob()).await;
     let s = session_for(&b, "sess-b", SessionKind::Activated, b.credentials_version, t);
-    assert_eq!(store.open_login_session(&b, &s).await, CONDITION, "not activated");
+    assert_eq!(
+        store.open_login_session(&b, &s, &account("1000002"), None).await,
+        CONDITION,
+        "not activated"
+    );
     assert_eq!(store.session("sess-b").await.unwrap(), None);
 
     active(&store, &alice(), "sess-0", t).await;
     fail(&store, "1000001", FailureKind::Login, t + 60).await;
     let a = voter(&store, "1000001").await;
     let s = session_for(&a, "sess-a", SessionKind::Activated, a.credentials_version - 1, t);
-    assert_eq!(store.open_login_session(&a, &s).await, CONDITION, "stale credentials");
+    assert_eq!(
+        store.open_login_session(&a, &s, &account("1000001"), None).await,
+        CONDITION,
+        "stale credentials"
+    );
     assert_eq!(voter(&store, "1000001").await, a);
     assert_eq!(store.session("sess-a").await.unwrap(), None);
+}
+
+fn device_for(voter_id: &str, hash: &str, now: i64) -> DeviceRecord {
+    DeviceRecord {
+        hash: hash.into(),
+        voter_id: voter_id.into(),
+        created_at: now,
+        expires_at: now + 86_400,
+        login: Failures::default(),
+        answer: Failures::default(),
+    }
+}
+
+async fn a_login_trusts_a_device_whose_budget_is_apart_from_the_account<S: Store>(store: S) {
+    let t = now();
+    active(&store, &alice(), "sess-0", t).await;
+    fail(&store, "1000001", FailureKind::Login, t + 60).await;
+    let a = voter(&store, "1000001").await;
+    let device = device_for("1000001", "dev-1", t);
+    let s = session_for(&a, "sess-1", SessionKind::Activated, a.credentials_version, t);
+    store.open_login_session(&a, &s, &account("1000001"), Some(&device)).await.unwrap();
+    assert_eq!(store.device("dev-1").await.unwrap(), Some(device.clone()));
+    assert_eq!(store.device("dev-2").await.unwrap(), None);
+
+    // Failures on the device leave the account's budget alone, and the reverse.
+    let on_device = Budget::Device { hash: "dev-1".into() };
+    store.reserve_attempt(&on_device, FailureKind::Login, &first_attempt(t, t + 60)).await.unwrap();
+    fail(&store, "1000001", FailureKind::Login, t + 90).await;
+    let counted = store.device("dev-1").await.unwrap().unwrap();
+    assert_eq!(counted.login, Failures { count: 1, locked_until: t + 60, last_at: t });
+    assert_eq!(counted.answer, Failures::default());
+    let a = voter(&store, "1000001").await;
+    assert_eq!((a.failed_logins, a.login_locked_until), (1, t + 90));
+
+    // A login from the device clears the device's failures, not the account's.
+    let s = session_for(&a, "sess-2", SessionKind::Activated, a.credentials_version, t);
+    store.open_login_session(&a, &s, &on_device, None).await.unwrap();
+    assert_eq!(store.device("dev-1").await.unwrap(), Some(device.clone()));
+    assert_eq!(voter(&store, "1000001").await.failed_logins, 1);
+
+    // The same device is never stored twice, and another voter's device is no budget of Bob's.
+    let s = session_for(&a, "sess-3", SessionKind::Activated, a.credentials_version, t);
+    let again = DeviceRecord { created_at: t + 1, ..device.clone() };
+    assert_eq!(
+        store.open_login_session(&a, &s, &account("1000001"), Some(&again)).await,
+        CONDITION
+    );
+    let b = active(&store, &bob(), "sess-b", t).await;
+    let s = session_for(&b, "sess-4", SessionKind::Activated, b.credentials_version, t);
+    assert_eq!(store.open_login_session(&b, &s, &on_device, None).await, CONDITION);
+    assert_eq!(store.session("sess-3").await.unwrap(), None);
+    assert_eq!(store.session("sess-4").await.unwrap(), None);
+}
+
+async fn an_unlock_link_keeps_other_links_and_trusts_one_device_once<S: Store>(store: S) {
+    let t = now();
+    active(&store, &alice(), "sess-0", t).await;
+    let reassort = issue(&store, "1000001", "tok-r", TokenPurpose::Reassort, t).await;
+    let before = voter(&store, "1000001").await;
+    let unlock = TokenRecord {
+        generation: before.token_generation,
+        ..link_for(&before, "tok-u", TokenPurpose::Unlock, t)
+    };
+
+    assert_eq!(store.issue_unlock_token(&before, 1, t, 1, &unlock).await, CONDITION, "count");
+    store.issue_unlock_token(&before, 0, t, 1, &unlock).await.unwrap();
+    let after = voter(&store, "1000001").await;
+    assert_eq!(after, Voter { unlock_window_start: t, unlock_count: 1, ..before.clone() });
+    assert_eq!(token(&store, "tok-u").await, unlock);
+    assert_eq!(token(&store, "tok-r").await, reassort, "the réassort link stays valid");
+    let second = TokenRecord { hash: "tok-u2".into(), ..unlock.clone() };
+    assert_eq!(store.issue_unlock_token(&after, 0, t, 1, &second).await, CONDITION, "raced");
+
+    // Only an unlock token trusts a device, once.
+    let device = device_for("1000001", "dev-u", t);
+    assert_eq!(store.trust_device(&reassort, &device, t + 1).await, CONDITION, "not an unlock");
+    store.trust_device(&unlock, &device, t + 1).await.unwrap();
+    assert_eq!(store.device("dev-u").await.unwrap(), Some(device.clone()));
+    assert_eq!(token(&store, "tok-u").await.consumed_at, Some(t + 1));
+    let other = device_for("1000001", "dev-v", t);
+    assert_eq!(store.trust_device(&unlock, &other, t + 2).await, CONDITION, "used");
+    assert_eq!(store.device("dev-v").await.unwrap(), None);
+
+    // A newer link (a new generation) voids an unlock link not yet used.
+    let a = voter(&store, "1000001").await;
+    let late = TokenRecord {
+        generation: a.token_generation,
+        ..link_for(&a, "tok-u3", TokenPurpose::Unlock, t)
+    };
+    store.issue_unlock_token(&a, 1, t, 2, &late).await.unwrap();
+    issue(&store, "1000001", "tok-r2", TokenPurpose::Reassort, t).await;
+    assert_eq!(store.trust_device(&late, &other, t + 3).await, CONDITION, "voided");
+    assert_eq!(store.device("dev-v").await.unwrap(), None);
 }
 
 async fn a_session_reads_back_is_touched_and_deleted<S: Store>(store: S) {
     let t = now();
     let a = active(&store, &alice(), "sess-0", t).await;
     let s = session_for(&a, "sess-1", SessionKind::Activated, a.credentials_version, t);
-    store.open_login_session(&a, &s).await.unwrap();
+    store.open_login_session(&a, &s, &account("1000001"), None).await.unwrap();
     assert_eq!(store.session("sess-1").await.unwrap(), Some(s.clone()));
 
     store.touch_session("sess-1", t + 90).await.unwrap();
@@ -1002,6 +1138,8 @@ async fn the_calendar_reads_back_as_written<S: Store>(store: S) {
 }
 
 contract! {
+    a_login_trusts_a_device_whose_budget_is_apart_from_the_account,
+    an_unlock_link_keeps_other_links_and_trusts_one_device_once,
     a_new_voter_reads_back_by_id_and_by_identifier,
     the_same_roll_voter_again_changes_nothing_and_keeps_the_account,
     a_changed_roll_voter_keeps_the_account_and_follows_the_new_data,

@@ -26,17 +26,25 @@ async fn handle(service: Arc<Login>, req: Request) -> Reply {
             let body: LoginRequest = http::json_body(&req)?;
             let identifier = Identifier::parse(&body.identifier)?;
             let password = LoginPassword::parse(&body.password)?;
-            let (session, voter) =
-                http::uniform(service.config.response_floor, service.login(&identifier, &password))
-                    .await?;
+            let device = http::device_secret(&req);
+            let done = http::uniform(
+                service.config.response_floor,
+                service.login(&identifier, &password, device.as_deref()),
+            )
+            .await?;
             let reply = http::json(
                 200,
                 &serde_json::json!({
-                    "session": SessionView::of(&session.record, &service.config),
-                    "voter": VoterView::of(&voter),
+                    "session": SessionView::of(&done.session.record, &service.config),
+                    "voter": VoterView::of(&done.voter),
                 }),
             )?;
-            Ok(http::with_session_cookie(reply, &session, service.config.session_absolute))
+            let reply =
+                http::with_session_cookie(reply, &done.session, service.config.session_absolute);
+            Ok(match &done.new_device {
+                Some(d) => http::with_device_cookie(reply, &d.secret, service.config.device_ttl),
+                None => reply,
+            })
         }
         (Method::GET, p) if p == routes::SESSION => {
             let me = service.sessions.authenticate(http::session_secret(&req).as_deref()).await?;

@@ -461,6 +461,57 @@
   }
 
   // ---------------------------------------------------------------------------------------------
+  // Connexion bloquée : un lien reçu par courriel fait reconnaître ce navigateur
+
+  function showUnlockRequest() {
+    byId('form-deblocage').hidden = false;
+    byId('deblocage-envoye').hidden = true;
+    show('ecran-deblocage', { focus: false });
+  }
+
+  async function openUnlockLink(token, voterId) {
+    if (!token || !voterId) {
+      showLinkProblem('Ce lien est incomplet. Ouvrez à nouveau le lien reçu par courriel, en entier.');
+      return;
+    }
+    try {
+      const query = '?voter_id=' + encodeURIComponent(voterId) + '&token=' + encodeURIComponent(token);
+      const info = await api('GET', '/api/token' + query);
+      if (info.purpose !== 'unlock') throw new Error('Ce lien ne sert pas à reconnaître un navigateur.');
+    } catch (error) {
+      showLinkProblem(error.message);
+      return;
+    }
+    state.link = { token, voterId, purpose: 'unlock' };
+    byId('form-navigateur').hidden = false;
+    byId('navigateur-reconnu').hidden = true;
+    show('ecran-navigateur', { focus: false });
+  }
+
+  function wireUnlock() {
+    onSubmit('form-deblocage', async (form) => {
+      const identifier = checkIdentifier(form);
+      const result = await api('POST', '/api/unlock', { identifier });
+      byId('deblocage-message').textContent = (result && result.message) || '';
+      form.reset();
+      form.hidden = true;
+      const done = byId('deblocage-envoye');
+      done.hidden = false;
+      done.focus();
+    });
+
+    onSubmit('form-navigateur', async (form) => {
+      const result = await api('POST', '/api/unlock/confirm', linkBody());
+      state.link = null;
+      byId('navigateur-message').textContent = (result && result.message) || '';
+      form.hidden = true;
+      const done = byId('navigateur-reconnu');
+      done.hidden = false;
+      done.focus();
+    });
+  }
+
+  // ---------------------------------------------------------------------------------------------
   // Portail : informations, scrutins, listes électorales, réclamation
 
   async function enterPortal(note, warning) {
@@ -753,6 +804,7 @@
     wireHome();
     wireLink();
     wireReassort();
+    wireUnlock();
     wirePortal();
 
     const url = new URL(window.location.href);
@@ -769,6 +821,10 @@
       await openLink('reassort', token, voterId);
     } else if (path === '/reassort') {
       await showReassortRequest();
+    } else if (path === '/deblocage' && (token || voterId)) {
+      await openUnlockLink(token, voterId);
+    } else if (path === '/deblocage') {
+      showUnlockRequest();
     } else {
       try {
         await api('GET', '/api/session');

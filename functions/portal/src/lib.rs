@@ -72,7 +72,7 @@ pub enum Resource {
 /// Maps a request path (without query) to what it serves.
 pub fn resolve(path: &str) -> Resource {
     match path {
-        "/" | "/activation" | "/reassort" => Resource::Page,
+        "/" | "/activation" | "/reassort" | "/deblocage" => Resource::Page,
         "/assets/portal.js" => {
             Resource::Asset { content_type: "text/javascript; charset=utf-8", body: PORTAL_JS }
         }
@@ -171,7 +171,7 @@ mod tests {
 
     #[test]
     fn the_three_page_paths_serve_the_same_uncached_page() {
-        for path in ["/", "/activation", "/reassort"] {
+        for path in ["/", "/activation", "/reassort", "/deblocage"] {
             let response = respond(&Method::GET, path, None);
             assert_eq!(response.status(), StatusCode::OK, "{path}");
             assert_eq!(header(&response, "content-type"), "text/html; charset=utf-8");

@@ -20,6 +20,12 @@ struct ReassortRequest {
     answer: String,
 }
 
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct UnlockRequest {
+    identifier: String,
+}
+
 async fn handle(service: Arc<Reassort>, req: Request) -> Reply {
     match http::route(&req) {
         (Method::GET, p) if p == routes::QUESTIONS => {
@@ -31,7 +37,12 @@ async fn handle(service: Arc<Reassort>, req: Request) -> Reply {
             let answer = SecretAnswer::parse(&body.answer)?;
             http::uniform(
                 service.config.response_floor,
-                service.request_reassort(&identifier, body.question_id, &answer),
+                service.request_reassort(
+                    &identifier,
+                    body.question_id,
+                    &answer,
+                    http::device_secret(&req).as_deref(),
+                ),
             )
             .await?;
             http::json(
@@ -43,6 +54,25 @@ async fn handle(service: Arc<Reassort>, req: Request) -> Reply {
             let (voter_id, token) = http::json_body::<http::LinkBody>(&req)?.parse()?;
             let session = service.confirm_reassort(&voter_id, &token).await?;
             http::session_opened(200, "password_changed", &session, &service.config)
+        }
+        (Method::POST, p) if p == routes::UNLOCK => {
+            let body: UnlockRequest = http::json_body(&req)?;
+            let identifier = Identifier::parse(&body.identifier)?;
+            http::uniform(service.config.response_floor, service.request_unlock(&identifier))
+                .await?;
+            http::json(
+                202,
+                &serde_json::json!({ "status": "accepted", "message": shared::texts::UNLOCK_ACCEPTED }),
+            )
+        }
+        (Method::POST, p) if p == routes::UNLOCK_CONFIRM => {
+            let (voter_id, token) = http::json_body::<http::LinkBody>(&req)?.parse()?;
+            let device = service.confirm_unlock(&voter_id, &token).await?;
+            let reply = http::json(
+                200,
+                &serde_json::json!({ "status": "device_trusted", "message": shared::texts::DEVICE_TRUSTED }),
+            )?;
+            Ok(http::with_device_cookie(reply, &device.secret, service.config.device_ttl))
         }
         _ => Err(DomainError::NotFound),
     }

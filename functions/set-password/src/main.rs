@@ -41,6 +41,8 @@ async fn handle(service: Arc<PasswordChoice>, req: Request) -> Reply {
             let next = match purpose {
                 TokenPurpose::Activation => "choose_challenge",
                 TokenPurpose::Reassort => "confirm_reassort",
+                // Refused by the service: an unlock link never sets a password.
+                TokenPurpose::Unlock => return Err(DomainError::TokenInvalid),
             };
             http::json(
                 200,

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use secrecy::ExposeSecret;
+use secrecy::{ExposeSecret, SecretString};
 
 use super::{epoch, Wiring, DAY};
 use crate::config::Config;
@@ -32,39 +32,39 @@ impl LinkMail {
         }
     }
 
-    /// Issues a token for `purpose` and mails its link, within the per-account mail cap. Never
-    /// fails for reasons the voter could learn anything from: a cap or a lost race is silent, and
-    /// a mail failure is logged loudly for operators.
+    /// Issues a token for `purpose` (an activation or a réassort) and mails its link, within the
+    /// per-account mail cap; the new link voids older ones. Never fails for reasons the voter
+    /// could learn anything from: a cap or a lost race is silent, and a mail failure is logged
+    /// loudly for operators.
     pub async fn send(&self, voter: &Voter, purpose: TokenPurpose) -> Result<(), DomainError> {
         let now = epoch(self.clock.now());
-        let (window_start, count) = if now - voter.mail_window_start >= DAY {
-            (now, 1)
-        } else if voter.mail_count >= self.config.mail_cap_per_day {
+        let Some((window_start, count)) = within_cap(
+            voter.mail_window_start,
+            voter.mail_count,
+            self.config.mail_cap_per_day,
+            now,
+        ) else {
             tracing::info!(voter_id = %voter.roll.voter_id, purpose = purpose.as_str(), "mail cap reached, nothing sent");
             return Ok(());
-        } else {
-            (voter.mail_window_start, voter.mail_count + 1)
         };
-        let ttl = match purpose {
-            TokenPurpose::Activation => self.config.activation_token_ttl,
-            TokenPurpose::Reassort => self.config.reassort_token_ttl,
-        };
-        let secret = tokens::new_secret();
-        let record = TokenRecord {
-            hash: tokens::hash_secret(&secret),
-            voter_id: voter.roll.voter_id.clone(),
-            purpose,
-            generation: voter.token_generation + 1,
-            created_at: now,
-            expires_at: now + ttl.as_secs() as i64,
-            consumed_at: None,
-            pending_password_hash: None,
-        };
-        match self
+        let (secret, record) =
+            new_token(voter, purpose, voter.token_generation + 1, now, &self.config);
+        let written = self
             .tokens
             .issue_token(voter, voter.token_generation, window_start, count, &record)
-            .await
-        {
+            .await;
+        self.deliver(voter, purpose, &secret, written).await
+    }
+
+    /// Mails the link of a token just issued, once its write succeeded.
+    pub(crate) async fn deliver(
+        &self,
+        voter: &Voter,
+        purpose: TokenPurpose,
+        secret: &SecretString,
+        written: StoreResult<()>,
+    ) -> Result<(), DomainError> {
+        match written {
             Ok(()) => {}
             Err(StoreError::ConditionFailed | StoreError::TransactionConflict) => {
                 tracing::info!(voter_id = %voter.roll.voter_id, "concurrent mail request, this one dropped");
@@ -78,10 +78,11 @@ impl LinkMail {
             secret.expose_secret(),
             &voter.roll.voter_id,
         );
-        let hours = ttl.as_secs() / 3600;
+        let hours = token_ttl(purpose, &self.config).as_secs() / 3600;
         let message = match purpose {
             TokenPurpose::Activation => mail::activation(&voter.roll, &link, hours),
             TokenPurpose::Reassort => mail::reassort(&voter.roll, &link, hours),
+            TokenPurpose::Unlock => mail::unlock(&voter.roll, &link, hours),
         };
         match self.mailer.send(&message).await {
             Ok(()) => {
@@ -93,6 +94,48 @@ impl LinkMail {
         }
         Ok(())
     }
+}
+
+/// The mail window and count after one more mail, or `None` when the cap of the window is
+/// reached. A window opens with the first mail and lasts a day.
+pub(crate) fn within_cap(window_start: i64, count: u32, cap: u32, now: i64) -> Option<(i64, u32)> {
+    if now - window_start >= DAY {
+        Some((now, 1))
+    } else if count >= cap {
+        None
+    } else {
+        Some((window_start, count + 1))
+    }
+}
+
+fn token_ttl(purpose: TokenPurpose, config: &Config) -> std::time::Duration {
+    match purpose {
+        TokenPurpose::Activation => config.activation_token_ttl,
+        TokenPurpose::Reassort => config.reassort_token_ttl,
+        TokenPurpose::Unlock => config.unlock_token_ttl,
+    }
+}
+
+/// A new token of `purpose` for `voter` at `generation`, not yet stored, and its secret.
+pub(crate) fn new_token(
+    voter: &Voter,
+    purpose: TokenPurpose,
+    generation: u64,
+    now: i64,
+    config: &Config,
+) -> (SecretString, TokenRecord) {
+    let secret = tokens::new_secret();
+    let record = TokenRecord {
+        hash: tokens::hash_secret(&secret),
+        voter_id: voter.roll.voter_id.clone(),
+        purpose,
+        generation,
+        created_at: now,
+        expires_at: now + token_ttl(purpose, config).as_secs() as i64,
+        consumed_at: None,
+        pending_password_hash: None,
+    };
+    (secret, record)
 }
 
 /// What a step that ends a link expects of it.
@@ -148,7 +191,7 @@ impl Links {
         }
         let fits = match token.purpose {
             TokenPurpose::Activation => voter.status == AccountStatus::NotActivated,
-            TokenPurpose::Reassort => voter.status == AccountStatus::Active,
+            TokenPurpose::Reassort | TokenPurpose::Unlock => voter.status == AccountStatus::Active,
         };
         if !fits {
             return Err(DomainError::TokenInvalid);

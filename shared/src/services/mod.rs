@@ -17,6 +17,7 @@ use crate::ports::{Clock, Mailer};
 
 pub mod account;
 pub mod activation;
+pub mod attempts;
 pub mod ballots;
 pub mod cache;
 pub mod claims;
@@ -29,11 +30,12 @@ pub mod sessions;
 
 pub use account::AccountOpening;
 pub use activation::ActivationRequests;
+pub use attempts::{lock_delay, Guesses, NewDevice, ANSWER_MAX_DELAY, LOGIN_MAX_DELAY};
 pub use ballots::{BallotCatalog, BallotReading, ElectoralListPage};
 pub use claims::{ClaimFiling, FiledClaim, MailStatus};
 pub use election::Election;
 pub use links::{LinkMail, Links};
-pub use login::{lock_delay, Login, ANSWER_MAX_DELAY, LOGIN_MAX_DELAY};
+pub use login::{LoggedIn, Login};
 pub use password::PasswordChoice;
 pub use reassort::Reassort;
 pub use sessions::{Authenticated, OpenedSession, Sessions};

@@ -52,6 +52,10 @@ impl PasswordChoice {
     ) -> Result<TokenPurpose, DomainError> {
         self.election.require(Need::PortalOpen).await?;
         let (token, voter) = self.links.live(voter_id, raw, Expect::Any).await?;
+        if token.purpose == TokenPurpose::Unlock {
+            // An unlock link trusts a browser; it never changes a password.
+            return Err(DomainError::TokenInvalid);
+        }
         let password = NewPassword::parse(password, &voter.roll.personal_data())?;
         let hash = secrets::hash(password.expose().to_string()).await?;
         self.links.keep_password(&token, &hash).await?;

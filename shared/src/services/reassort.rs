@@ -2,17 +2,16 @@
 
 use std::sync::Arc;
 
-use super::links::Expect;
-use super::login::{lock_delay, ANSWER_MAX_DELAY};
+use super::attempts::{new_device, Guesses, NewDevice, Reservation};
+use super::links::{new_token, within_cap, Expect};
 use super::sessions::new_session;
 use super::{epoch, Election, LinkMail, Links, OpenedSession, Wiring};
 use crate::calendar::Need;
 use crate::config::Config;
 use crate::error::DomainError;
-use crate::model::{AccountStatus, SessionKind, TokenPurpose};
+use crate::model::{AccountStatus, FailureKind, SessionKind, TokenPurpose};
 use crate::ports::{
-    AccountOpening, Attempt, Calendars, FailureCounters, FailureKind, LinkTokens, StoreError,
-    Voters,
+    AccountOpening, Calendars, DeviceTrust, Devices, FailureCounters, LinkTokens, Voters,
 };
 use crate::questions;
 use crate::secrets;
@@ -21,7 +20,8 @@ use crate::validate::{Identifier, RawToken, SecretAnswer, VoterId};
 pub struct Reassort {
     election: Election,
     voters: Arc<dyn Voters>,
-    failures: Arc<dyn FailureCounters>,
+    guesses: Guesses,
+    trust: Arc<dyn DeviceTrust>,
     accounts: Arc<dyn AccountOpening>,
     links: Links,
     link_mail: LinkMail,
@@ -31,12 +31,20 @@ pub struct Reassort {
 impl Reassort {
     pub fn new<S>(w: &Wiring<S>) -> Self
     where
-        S: Calendars + Voters + LinkTokens + FailureCounters + AccountOpening + 'static,
+        S: Calendars
+            + Voters
+            + LinkTokens
+            + FailureCounters
+            + Devices
+            + DeviceTrust
+            + AccountOpening
+            + 'static,
     {
         Reassort {
             election: Election::new(w),
             voters: w.store.clone(),
-            failures: w.store.clone(),
+            guesses: Guesses::new(w),
+            trust: w.store.clone(),
             accounts: w.store.clone(),
             links: Links::new(w),
             link_mail: LinkMail::new(w),
@@ -51,6 +59,7 @@ impl Reassort {
         identifier: &Identifier,
         question_id: i64,
         answer: &SecretAnswer,
+        device_cookie: Option<&str>,
     ) -> Result<(), DomainError> {
         self.election.require(Need::PortalOpen).await?;
         if questions::find(question_id).is_none() {
@@ -69,52 +78,82 @@ impl Reassort {
             return self.link_mail.send(&voter, TokenPurpose::Activation).await;
         }
         let now = epoch(self.election.now());
-        if voter.answer_locked_until > now {
-            secrets::verify(answer.expose().to_string(), secrets::dummy_hash()).await;
-            tracing::info!(voter_id = %voter.roll.voter_id, "réassort while answers are locked, nothing sent");
-            return Ok(());
-        }
+        let counted = self.guesses.budget(&voter, device_cookie, FailureKind::Answer, now).await?;
+        let trusted = counted.device.is_some();
         // The attempt is counted before the answer is checked, on the count just read: of guesses
         // sent together, one is checked and the others are refused unchecked. A right answer
         // gives its attempt back.
-        let failures = voter.failed_answers + 1;
-        let attempt = Attempt {
-            seen: voter.failed_answers,
-            now,
-            locked_until: now + lock_delay(failures, self.config.free_attempts, ANSWER_MAX_DELAY),
+        let Reservation::Check(attempt) =
+            self.guesses.reserve(&counted, FailureKind::Answer, now).await?
+        else {
+            secrets::verify(answer.expose().to_string(), secrets::dummy_hash()).await;
+            tracing::info!(voter_id = %voter.roll.voter_id, trusted, "réassort refused unchecked: locked, or another attempt was counted first");
+            return Ok(());
         };
-        match self
-            .failures
-            .reserve_attempt(&voter.roll.voter_id, FailureKind::Answer, &attempt)
-            .await
-        {
-            Ok(()) => {}
-            Err(StoreError::ConditionFailed | StoreError::TransactionConflict) => {
-                secrets::verify(answer.expose().to_string(), secrets::dummy_hash()).await;
-                tracing::info!(voter_id = %voter.roll.voter_id, "réassort refused: another attempt was counted first");
-                return Ok(());
-            }
-            Err(e) => return Err(e.into()),
-        }
         let stored = voter.answer_hash.clone().unwrap_or_else(secrets::dummy_hash);
         let answer_ok = secrets::verify(answer.expose().to_string(), stored).await;
         if answer_ok && voter.question_id == Some(question_id as u8) {
-            let given_back = self
-                .failures
-                .release_attempt(
-                    &voter.roll.voter_id,
-                    FailureKind::Answer,
-                    &attempt,
-                    voter.answer_locked_until,
-                )
-                .await;
-            if let Err(e) = given_back {
-                tracing::info!(voter_id = %voter.roll.voter_id, error = %e, "right answer, attempt not given back");
-            }
+            self.guesses.give_back(&counted, FailureKind::Answer, &attempt).await;
             return self.link_mail.send(&voter, TokenPurpose::Reassort).await;
         }
-        tracing::info!(voter_id = %voter.roll.voter_id, failures, "réassort with a wrong answer");
+        tracing::info!(voter_id = %voter.roll.voter_id, trusted, "réassort with a wrong answer");
         Ok(())
+    }
+
+    /// `POST /api/unlock`: mails an active account's holder a link that makes the browser opening
+    /// it trusted, so that guesses from elsewhere cannot keep them out. No lock blocks it; it has
+    /// its own daily cap, apart from the other mails, and voids no other link. An account never
+    /// activated gets its activation mail instead; an unknown identifier, nothing. Same outcome
+    /// for all.
+    pub async fn request_unlock(&self, identifier: &Identifier) -> Result<(), DomainError> {
+        self.election.require(Need::PortalOpen).await?;
+        let Some(voter) = super::voter_by_identifier(self.voters.as_ref(), identifier).await?
+        else {
+            tracing::info!("unlock asked for an identifier not on the roll");
+            return Ok(());
+        };
+        if voter.status == AccountStatus::NotActivated {
+            return self.link_mail.send(&voter, TokenPurpose::Activation).await;
+        }
+        let now = epoch(self.election.now());
+        let Some((window_start, count)) = within_cap(
+            voter.unlock_window_start,
+            voter.unlock_count,
+            self.config.unlock_mail_cap_per_day,
+            now,
+        ) else {
+            tracing::info!(voter_id = %voter.roll.voter_id, "unlock mail cap reached, nothing sent");
+            return Ok(());
+        };
+        // The link carries the current generation: a newer activation or réassort link, or a new
+        // address, voids it; it voids nothing itself.
+        let (secret, record) =
+            new_token(&voter, TokenPurpose::Unlock, voter.token_generation, now, &self.config);
+        let written = self
+            .trust
+            .issue_unlock_token(&voter, voter.unlock_count, window_start, count, &record)
+            .await;
+        self.link_mail.deliver(&voter, TokenPurpose::Unlock, &secret, written).await
+    }
+
+    /// `POST /api/unlock/confirm`: the unlock link opened; the browser becomes trusted and gets
+    /// its device cookie. It then logs in with the password on a budget of its own.
+    pub async fn confirm_unlock(
+        &self,
+        voter_id: &VoterId,
+        raw: &RawToken,
+    ) -> Result<NewDevice, DomainError> {
+        self.election.require(Need::PortalOpen).await?;
+        let (token, voter) = self.links.live(voter_id, raw, Expect::Any).await?;
+        if token.purpose != TokenPurpose::Unlock {
+            return Err(DomainError::TokenInvalid);
+        }
+        let now = epoch(self.election.now());
+        let device = new_device(&voter.roll.voter_id, now, &self.config);
+        let written = self.trust.trust_device(&token, &device.record, now).await;
+        self.links.settle(&token, written).await?;
+        tracing::info!(voter_id = %voter.roll.voter_id, "browser trusted through an unlock link");
+        Ok(device)
     }
 
     /// Confirms the password chosen through a réassort link: it replaces the old one and every

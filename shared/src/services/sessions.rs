@@ -8,8 +8,8 @@ use secrecy::SecretString;
 use super::{epoch, Wiring};
 use crate::config::Config;
 use crate::error::DomainError;
-use crate::model::{SessionKind, SessionRecord, Voter};
-use crate::ports::{Clock, SessionStore, StoreError, Voters};
+use crate::model::{DeviceRecord, SessionKind, SessionRecord, Voter};
+use crate::ports::{Budget, Clock, SessionStore, StoreError, Voters};
 use crate::tokens;
 use crate::validate::RawToken;
 
@@ -82,8 +82,14 @@ impl Sessions {
         epoch(self.clock.now())
     }
 
-    /// Opens a session after a good password, clearing the login failure counter.
-    pub async fn open_after_login(&self, voter: &Voter) -> Result<OpenedSession, DomainError> {
+    /// Opens a session after a good password, clearing the login failures of the budget the
+    /// attempt was counted on, and storing the browser now trusted, if any.
+    pub async fn open_after_login(
+        &self,
+        voter: &Voter,
+        budget: &Budget,
+        new_device: Option<&DeviceRecord>,
+    ) -> Result<OpenedSession, DomainError> {
         let session = new_session(
             voter,
             SessionKind::Activated,
@@ -91,7 +97,7 @@ impl Sessions {
             self.now(),
             &self.config,
         );
-        match self.sessions.open_login_session(voter, &session.record).await {
+        match self.sessions.open_login_session(voter, &session.record, budget, new_device).await {
             Ok(()) => Ok(session),
             Err(StoreError::ConditionFailed | StoreError::TransactionConflict) => {
                 Err(DomainError::Conflict)

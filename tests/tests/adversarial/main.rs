@@ -6,4 +6,5 @@ mod claims_cap;
 mod cross_site;
 mod guessing;
 mod headers;
+mod lockout;
 mod malformed;

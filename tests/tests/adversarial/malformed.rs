@@ -88,14 +88,14 @@ fn valid_body(route: &Route) -> Value {
     let token = "A".repeat(43);
     let identifier = "dominique.martin@ac-versailles.fr";
     match route.template.as_str() {
-        "/api/activate" => json!({ "identifier": identifier }),
+        "/api/activate" | "/api/unlock" => json!({ "identifier": identifier }),
         "/api/password" => {
             json!({ "voter_id": "A1", "token": token, "password": "Hibou-Tramway-Velo-2026" })
         }
         "/api/activate-account" => {
             json!({ "voter_id": "A1", "token": token, "question_id": 1, "answer": "Medor" })
         }
-        "/api/skip-activation" | "/api/reassort/confirm" => {
+        "/api/skip-activation" | "/api/reassort/confirm" | "/api/unlock/confirm" => {
             json!({ "voter_id": "A1", "token": token })
         }
         "/api/reassort" => json!({ "identifier": identifier, "question_id": 1, "answer": "Medor" }),

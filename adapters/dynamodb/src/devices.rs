@@ -1,0 +1,117 @@
+//! Trusted browsers (device items), the unlock links that trust one, and their counters.
+
+use async_trait::async_trait;
+use aws_sdk_dynamodb::types::{ConditionCheck, TransactWriteItem, Update};
+
+use crate::keys::{self, PK, TTL};
+use crate::voters::failures_from;
+use shared::model::{AccountStatus, DeviceRecord, FailureKind, TokenPurpose, TokenRecord, Voter};
+use shared::ports::{DeviceTrust, Devices, StoreResult};
+
+use crate::item::*;
+use crate::DynamoStore;
+
+impl DynamoStore {
+    /// The put of a new trusted browser, with fresh budgets; it expires with its cookie.
+    pub(crate) fn put_device(&self, device: &DeviceRecord) -> StoreResult<TransactWriteItem> {
+        let mut item = key(keys::device_key(&device.hash));
+        item.insert("type".into(), s("device"));
+        item.insert("voter_id".into(), s(&device.voter_id));
+        item.insert("created_at".into(), n(device.created_at));
+        item.insert("expires_at".into(), n(device.expires_at));
+        item.insert(TTL.into(), n(device.expires_at));
+        let put = self.put(item, Some("attribute_not_exists(pk)"))?;
+        Ok(TransactWriteItem::builder().put(put).build())
+    }
+}
+
+pub(crate) fn device_from(item: &Item) -> StoreResult<DeviceRecord> {
+    let pk = req_s(item, PK)?;
+    Ok(DeviceRecord {
+        hash: keys::device_hash_of(&pk).to_string(),
+        voter_id: req_s(item, "voter_id")?,
+        created_at: get_n(item, "created_at").unwrap_or(0),
+        expires_at: get_n(item, "expires_at").unwrap_or(0),
+        login: failures_from(item, FailureKind::Login),
+        answer: failures_from(item, FailureKind::Answer),
+    })
+}
+
+#[async_trait]
+impl Devices for DynamoStore {
+    async fn device(&self, hash: &str) -> StoreResult<Option<DeviceRecord>> {
+        self.get(keys::device_key(hash), true).await?.map(|i| device_from(&i)).transpose()
+    }
+}
+
+#[async_trait]
+impl DeviceTrust for DynamoStore {
+    async fn issue_unlock_token(
+        &self,
+        voter: &Voter,
+        unlock_count_seen: u32,
+        window_start: i64,
+        unlock_count: u32,
+        token: &TokenRecord,
+    ) -> StoreResult<()> {
+        let seen = if unlock_count_seen == 0 {
+            "(attribute_not_exists(unlock_count) OR unlock_count = :seen)"
+        } else {
+            "unlock_count = :seen"
+        };
+        let update = built(
+            Update::builder()
+                .table_name(&self.table)
+                .set_key(Some(key(keys::voter_key(&voter.roll.voter_id))))
+                .update_expression("SET unlock_window_start = :ws, unlock_count = :uc")
+                .condition_expression(format!("token_gen = :gen AND {seen}"))
+                .expression_attribute_values(":gen", n(token.generation))
+                .expression_attribute_values(":seen", n(unlock_count_seen))
+                .expression_attribute_values(":ws", n(window_start))
+                .expression_attribute_values(":uc", n(unlock_count))
+                .build(),
+        )?;
+        self.transact(vec![
+            TransactWriteItem::builder().update(update).build(),
+            self.put_token(token)?,
+        ])
+        .await
+    }
+
+    async fn trust_device(
+        &self,
+        token: &TokenRecord,
+        device: &DeviceRecord,
+        now: i64,
+    ) -> StoreResult<()> {
+        let consume = built(
+            Update::builder()
+                .table_name(&self.table)
+                .set_key(Some(key(keys::token_key(&token.hash))))
+                .update_expression("SET consumed_at = :now")
+                .condition_expression(
+                    "attribute_not_exists(consumed_at) AND expires_at > :now AND voter_id = :vid AND purpose = :purpose",
+                )
+                .expression_attribute_values(":now", n(now))
+                .expression_attribute_values(":vid", s(&token.voter_id))
+                .expression_attribute_values(":purpose", s(TokenPurpose::Unlock.as_str()))
+                .build(),
+        )?;
+        let voter = built(
+            ConditionCheck::builder()
+                .table_name(&self.table)
+                .set_key(Some(key(keys::voter_key(&token.voter_id))))
+                .condition_expression("token_gen = :gen AND #status = :active")
+                .expression_attribute_names("#status", "status")
+                .expression_attribute_values(":gen", n(token.generation))
+                .expression_attribute_values(":active", s(AccountStatus::Active.as_str()))
+                .build(),
+        )?;
+        self.transact(vec![
+            TransactWriteItem::builder().update(consume).build(),
+            TransactWriteItem::builder().condition_check(voter).build(),
+            self.put_device(device)?,
+        ])
+        .await
+    }
+}
