@@ -498,3 +498,160 @@ fn iam_policies_grant_no_wildcard() {
     }
     assert!(checked > 0, "no IAM statement found in the template");
 }
+
+// ---- table access ----------------------------------------------------------------------------
+
+/// The DynamoDB actions a function may be granted: single items and one partition at a time,
+/// each naming its partition key, so that `dynamodb:LeadingKeys` applies to every call. Scan and
+/// the batch calls are the administration's.
+const ITEM_ACTIONS: [&str; 5] = [
+    "dynamodb:GetItem",
+    "dynamodb:PutItem",
+    "dynamodb:UpdateItem",
+    "dynamodb:DeleteItem",
+    "dynamodb:Query",
+];
+
+/// What a partition key of `adapters/dynamodb/src/keys.rs` may be: a family `X#` (written
+/// `format!("X#{..}")`) or a fixed key (`("X".into(), ..)`).
+fn key_families() -> (BTreeSet<String>, BTreeSet<String>) {
+    let keys = or_fail(read("adapters/dynamodb/src/keys.rs"));
+    let upper = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_uppercase() || c == '_');
+    let mut families = BTreeSet::new();
+    for piece in keys.split("format!(\"").skip(1) {
+        if let Some((family, _)) = piece.split_once('#') {
+            if upper(family) {
+                families.insert(format!("{family}#"));
+            }
+        }
+    }
+    let mut fixed = BTreeSet::new();
+    for piece in keys.split("(\"").skip(1) {
+        if let Some((name, rest)) = piece.split_once('"') {
+            if upper(name) && rest.starts_with(".into(),") {
+                fixed.insert(name.to_string());
+            }
+        }
+    }
+    assert!(families.contains("VOTER#") && fixed.contains("ELECTION"), "keys.rs not understood");
+    (families, fixed)
+}
+
+fn strings(value: &Value) -> Vec<String> {
+    match value.as_sequence() {
+        Some(items) => items.iter().filter_map(Value::as_str).map(str::to_string).collect(),
+        None => value.as_str().map(str::to_string).into_iter().collect(),
+    }
+}
+
+/// Function name -> the (DynamoDB action without `dynamodb:`, leading key pattern) its role is
+/// granted, checking on the way that every such statement names the table alone (no index) and
+/// holds the `ForAllValues:StringLike` condition on `dynamodb:LeadingKeys`.
+fn table_grants(template: &Template) -> BTreeMap<String, BTreeSet<(String, String)>> {
+    let (families, fixed) = key_families();
+    let mut grants = BTreeMap::new();
+    for (name, id) in template.functions() {
+        let role = template.resources[&id]["Properties"]
+            .get("Role")
+            .and_then(referenced_id)
+            .expect("a role of this template");
+        let mut granted = BTreeSet::new();
+        let policies = template.resources[&role]["Properties"]
+            .get("Policies")
+            .and_then(Value::as_sequence)
+            .cloned()
+            .unwrap_or_default();
+        for statement in policies.iter().flat_map(|p| {
+            p["PolicyDocument"]["Statement"].as_sequence().cloned().unwrap_or_default()
+        }) {
+            let actions = strings(&statement["Action"]);
+            if !actions.iter().any(|a| a.starts_with("dynamodb:")) {
+                continue;
+            }
+            for action in &actions {
+                assert!(
+                    ITEM_ACTIONS.contains(&action.as_str()),
+                    "{role}: {action} is not an item action that dynamodb:LeadingKeys restricts"
+                );
+            }
+            let resources = match statement["Resource"].as_sequence() {
+                Some(items) => items.clone(),
+                None => vec![statement["Resource"].clone()],
+            };
+            for resource in &resources {
+                assert_eq!(
+                    referenced_id(resource).as_deref(),
+                    Some("Table"),
+                    "{role}: a table statement names the table itself (!GetAtt Table.Arn) and no \
+                     index: no function queries one; got {resource:?}"
+                );
+            }
+            let leading = statement
+                .get("Condition")
+                .and_then(|c| c.get("ForAllValues:StringLike"))
+                .and_then(|c| c.get("dynamodb:LeadingKeys"))
+                .map(strings)
+                .unwrap_or_default();
+            assert!(
+                !leading.is_empty(),
+                "{role}: {actions:?} without a ForAllValues:StringLike dynamodb:LeadingKeys condition"
+            );
+            for pattern in &leading {
+                let known = match pattern.strip_suffix('*') {
+                    Some(prefix) => families.contains(prefix),
+                    None => fixed.contains(pattern),
+                };
+                assert!(
+                    known,
+                    "{role}: leading key {pattern:?} is neither a family of keys.rs (X#*) nor one of \
+                     its fixed keys ({families:?}, {fixed:?})"
+                );
+                for action in &actions {
+                    let action = action.trim_start_matches("dynamodb:").to_string();
+                    granted.insert((action, pattern.clone()));
+                }
+            }
+        }
+        grants.insert(name, granted);
+    }
+    grants
+}
+
+#[test]
+fn table_grants_are_limited_to_key_families_and_match_the_documented_table() {
+    let template = Template::load();
+    let grants = table_grants(&template);
+    // docs/security.md, "Each function reaches only its item families": one row per function,
+    // `| name | Action `KEY`, `KEY`; Action `KEY` | ... |`.
+    let security = or_fail(read("docs/security.md"));
+    let mut documented: BTreeMap<String, BTreeSet<(String, String)>> = BTreeMap::new();
+    for line in security.lines() {
+        let cells: Vec<&str> = line.trim().trim_matches('|').split('|').map(str::trim).collect();
+        let Some(name) = cells.first().map(|c| c.trim_matches('`')) else { continue };
+        if cells.len() < 2 || !grants.contains_key(name) {
+            continue;
+        }
+        let mut granted = BTreeSet::new();
+        for part in cells[1].split(';').map(str::trim).filter(|p| !p.is_empty() && *p != "none") {
+            let (action, keys) = part.split_once(' ').unwrap_or((part, ""));
+            for key in keys.split(',').map(|k| k.trim().trim_matches('`')).filter(|k| !k.is_empty())
+            {
+                granted.insert((action.to_string(), key.to_string()));
+            }
+        }
+        assert!(
+            documented.insert(name.to_string(), granted).is_none(),
+            "docs/security.md lists {name} twice"
+        );
+    }
+    let functions: BTreeSet<String> = grants.keys().cloned().collect();
+    let listed: BTreeSet<String> = documented.keys().cloned().collect();
+    assert_same("functions in the IAM table of docs/security.md", &functions, &listed);
+    for (name, granted) in &grants {
+        assert_same(
+            &format!("{name}: table grants of infra/template.yaml vs docs/security.md"),
+            &documented[name],
+            granted,
+        );
+    }
+}
