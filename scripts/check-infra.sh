@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Checks the deployment description without an AWS account:
-#   1. cfn-lint (pinned) on infra/template.yaml: no error, no warning;
+#   1. cfn-lint (pinned) on infra/template.yaml and infra/waf.yaml: no error, no warning;
 #   2. `sam validate --lint` (pinned AWS SAM CLI), which also transforms the template;
 #   3. `cargo lambda build --release` of every crate of functions/ (x86-64): each bootstrap's size,
 #      and that it runs on provided.al2023 (x86-64, glibc <= 2.34). Skip it with --no-build (or
@@ -41,8 +41,10 @@ fi
 failures=0
 step() { echo; echo "==> $*"; }
 
-step "cfn-lint $CFN_LINT_VERSION infra/template.yaml"
-if "$venv/bin/cfn-lint" --non-zero-exit-code warning infra/template.yaml; then
+# infra/waf.yaml is linted as the us-east-1 stack it must be (CloudFront's web ACLs live there).
+step "cfn-lint $CFN_LINT_VERSION infra/template.yaml infra/waf.yaml"
+if "$venv/bin/cfn-lint" --non-zero-exit-code warning infra/template.yaml \
+    && "$venv/bin/cfn-lint" --non-zero-exit-code warning infra/waf.yaml --regions us-east-1; then
   echo "cfn-lint: no error, no warning"
 else
   echo "cfn-lint: FAILED"; failures=$((failures + 1))

@@ -3,7 +3,10 @@
 //! by `docs/openapi.yaml`, and none of these names a function that does not exist. The template's
 //! HTTP API, the operations of `docs/openapi.yaml` and the `API` list of `edge/src/routes.rs` are
 //! exactly the route table, with a throttle per route and an operationId per operation, unique
-//! and named after its function; every function has a role, a log group and alarms of its own.
+//! and named after its function; every function has a role, a log group and alarms of its own,
+//! and reaches the table only through the key families its role names, as `docs/security.md`
+//! lists them. The API is reachable only through the CloudFront distribution and the web ACL of
+//! `infra/waf.yaml`, whose rules are the rate limits of `docs/deploy.md`.
 //! Reads files only: no service needs to run.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -497,4 +500,318 @@ fn iam_policies_grant_no_wildcard() {
         }
     }
     assert!(checked > 0, "no IAM statement found in the template");
+}
+
+// ---- table access ----------------------------------------------------------------------------
+
+/// The DynamoDB actions a function may be granted: single items and one partition at a time,
+/// each naming its partition key, so that `dynamodb:LeadingKeys` applies to every call. Scan and
+/// the batch calls are the administration's.
+const ITEM_ACTIONS: [&str; 5] = [
+    "dynamodb:GetItem",
+    "dynamodb:PutItem",
+    "dynamodb:UpdateItem",
+    "dynamodb:DeleteItem",
+    "dynamodb:Query",
+];
+
+/// What a partition key of `adapters/dynamodb/src/keys.rs` may be: a family `X#` (written
+/// `format!("X#{..}")`) or a fixed key (`("X".into(), ..)`).
+fn key_families() -> (BTreeSet<String>, BTreeSet<String>) {
+    let keys = or_fail(read("adapters/dynamodb/src/keys.rs"));
+    let upper = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_uppercase() || c == '_');
+    let mut families = BTreeSet::new();
+    for piece in keys.split("format!(\"").skip(1) {
+        if let Some((family, _)) = piece.split_once('#') {
+            if upper(family) {
+                families.insert(format!("{family}#"));
+            }
+        }
+    }
+    let mut fixed = BTreeSet::new();
+    for piece in keys.split("(\"").skip(1) {
+        if let Some((name, rest)) = piece.split_once('"') {
+            if upper(name) && rest.starts_with(".into(),") {
+                fixed.insert(name.to_string());
+            }
+        }
+    }
+    assert!(families.contains("VOTER#") && fixed.contains("ELECTION"), "keys.rs not understood");
+    (families, fixed)
+}
+
+fn strings(value: &Value) -> Vec<String> {
+    match value.as_sequence() {
+        Some(items) => items.iter().filter_map(Value::as_str).map(str::to_string).collect(),
+        None => value.as_str().map(str::to_string).into_iter().collect(),
+    }
+}
+
+/// Function name -> the (DynamoDB action without `dynamodb:`, leading key pattern) its role is
+/// granted, checking on the way that every such statement names the table alone (no index) and
+/// holds the `ForAllValues:StringLike` condition on `dynamodb:LeadingKeys`.
+fn table_grants(template: &Template) -> BTreeMap<String, BTreeSet<(String, String)>> {
+    let (families, fixed) = key_families();
+    let mut grants = BTreeMap::new();
+    for (name, id) in template.functions() {
+        let role = template.resources[&id]["Properties"]
+            .get("Role")
+            .and_then(referenced_id)
+            .expect("a role of this template");
+        let mut granted = BTreeSet::new();
+        let policies = template.resources[&role]["Properties"]
+            .get("Policies")
+            .and_then(Value::as_sequence)
+            .cloned()
+            .unwrap_or_default();
+        for statement in policies.iter().flat_map(|p| {
+            p["PolicyDocument"]["Statement"].as_sequence().cloned().unwrap_or_default()
+        }) {
+            let actions = strings(&statement["Action"]);
+            if !actions.iter().any(|a| a.starts_with("dynamodb:")) {
+                continue;
+            }
+            for action in &actions {
+                assert!(
+                    ITEM_ACTIONS.contains(&action.as_str()),
+                    "{role}: {action} is not an item action that dynamodb:LeadingKeys restricts"
+                );
+            }
+            let resources = match statement["Resource"].as_sequence() {
+                Some(items) => items.clone(),
+                None => vec![statement["Resource"].clone()],
+            };
+            for resource in &resources {
+                assert_eq!(
+                    referenced_id(resource).as_deref(),
+                    Some("Table"),
+                    "{role}: a table statement names the table itself (!GetAtt Table.Arn) and no \
+                     index: no function queries one; got {resource:?}"
+                );
+            }
+            let leading = statement
+                .get("Condition")
+                .and_then(|c| c.get("ForAllValues:StringLike"))
+                .and_then(|c| c.get("dynamodb:LeadingKeys"))
+                .map(strings)
+                .unwrap_or_default();
+            assert!(
+                !leading.is_empty(),
+                "{role}: {actions:?} without a ForAllValues:StringLike dynamodb:LeadingKeys condition"
+            );
+            for pattern in &leading {
+                let known = match pattern.strip_suffix('*') {
+                    Some(prefix) => families.contains(prefix),
+                    None => fixed.contains(pattern),
+                };
+                assert!(
+                    known,
+                    "{role}: leading key {pattern:?} is neither a family of keys.rs (X#*) nor one of \
+                     its fixed keys ({families:?}, {fixed:?})"
+                );
+                for action in &actions {
+                    let action = action.trim_start_matches("dynamodb:").to_string();
+                    granted.insert((action, pattern.clone()));
+                }
+            }
+        }
+        grants.insert(name, granted);
+    }
+    grants
+}
+
+#[test]
+fn table_grants_are_limited_to_key_families_and_match_the_documented_table() {
+    let template = Template::load();
+    let grants = table_grants(&template);
+    // docs/security.md, "Each function reaches only its item families": one row per function,
+    // `| name | Action `KEY`, `KEY`; Action `KEY` | ... |`.
+    let security = or_fail(read("docs/security.md"));
+    let mut documented: BTreeMap<String, BTreeSet<(String, String)>> = BTreeMap::new();
+    for line in security.lines() {
+        let cells: Vec<&str> = line.trim().trim_matches('|').split('|').map(str::trim).collect();
+        let Some(name) = cells.first().map(|c| c.trim_matches('`')) else { continue };
+        if cells.len() < 2 || !grants.contains_key(name) {
+            continue;
+        }
+        let mut granted = BTreeSet::new();
+        for part in cells[1].split(';').map(str::trim).filter(|p| !p.is_empty() && *p != "none") {
+            let (action, keys) = part.split_once(' ').unwrap_or((part, ""));
+            for key in keys.split(',').map(|k| k.trim().trim_matches('`')).filter(|k| !k.is_empty())
+            {
+                granted.insert((action.to_string(), key.to_string()));
+            }
+        }
+        assert!(
+            documented.insert(name.to_string(), granted).is_none(),
+            "docs/security.md lists {name} twice"
+        );
+    }
+    let functions: BTreeSet<String> = grants.keys().cloned().collect();
+    let listed: BTreeSet<String> = documented.keys().cloned().collect();
+    assert_same("functions in the IAM table of docs/security.md", &functions, &listed);
+    for (name, granted) in &grants {
+        assert_same(
+            &format!("{name}: table grants of infra/template.yaml vs docs/security.md"),
+            &documented[name],
+            granted,
+        );
+    }
+}
+
+// ---- the way in: CloudFront, its web ACL, the API's one endpoint ------------------------------
+
+#[test]
+fn the_api_is_reachable_only_through_cloudfront_and_its_web_acl() {
+    let template = Template::load();
+    let api = &template.resources["HttpApi"]["Properties"];
+    assert_eq!(
+        api.get("DisableExecuteApiEndpoint").and_then(Value::as_bool),
+        Some(true),
+        "the HTTP API's execute-api endpoint must be disabled: it would bypass CloudFront"
+    );
+    let mut domains = BTreeSet::new();
+    for (id, domain) in template.of_type("AWS::ApiGatewayV2::DomainName") {
+        assert!(domain.get("Condition").is_none(), "{id} must always exist");
+        let truststore = domain["Properties"]
+            .get("MutualTlsAuthentication")
+            .and_then(|m| m.get("TruststoreUri"));
+        assert!(truststore.is_some(), "{id}: every custom domain of the API requires mutual TLS");
+        domains.insert(id.clone());
+    }
+    let mappings: Vec<_> = template.of_type("AWS::ApiGatewayV2::ApiMapping").collect();
+    assert!(!mappings.is_empty(), "the API needs its custom domain");
+    for (id, mapping) in mappings {
+        let domain = mapping["Properties"].get("DomainName").and_then(referenced_id);
+        assert!(
+            domain.as_ref().is_some_and(|d| domains.contains(d)),
+            "{id} must map the API onto a mutual-TLS domain of this template"
+        );
+    }
+    let distributions: Vec<_> = template.of_type("AWS::CloudFront::Distribution").collect();
+    assert_eq!(distributions.len(), 1, "one CloudFront distribution in front of the API");
+    let (id, distribution) = distributions[0];
+    assert!(distribution.get("Condition").is_none(), "{id} must always exist");
+    let config = &distribution["Properties"]["DistributionConfig"];
+    assert_eq!(
+        config.get("WebACLId").and_then(referenced_id).as_deref(),
+        Some("WebAclArn"),
+        "{id} must carry the web ACL of infra/waf.yaml"
+    );
+    let origins = config.get("Origins").and_then(Value::as_sequence).expect("origins");
+    for origin in origins {
+        let custom = origin.get("CustomOriginConfig").expect("a custom origin (the API)");
+        assert!(
+            custom.get("OriginMtlsConfig").and_then(|m| m.get("ClientCertificateArn")).is_some(),
+            "{id}: each origin is the API's mutual-TLS domain, reached with the client certificate"
+        );
+        assert_eq!(custom.get("OriginProtocolPolicy").and_then(Value::as_str), Some("https-only"));
+    }
+}
+
+#[test]
+fn every_rule_of_the_web_acl_is_a_rate_limit_answered_with_429() {
+    let waf = yaml("infra/waf.yaml");
+    let acls: Vec<&Value> = waf["Resources"]
+        .as_mapping()
+        .expect("infra/waf.yaml has Resources")
+        .values()
+        .filter(|r| r.get("Type").and_then(Value::as_str) == Some("AWS::WAFv2::WebACL"))
+        .collect();
+    assert_eq!(acls.len(), 1, "infra/waf.yaml holds one web ACL");
+    let acl = &acls[0]["Properties"];
+    assert_eq!(acl.get("Scope").and_then(Value::as_str), Some("CLOUDFRONT"));
+    let bodies = acl.get("CustomResponseBodies").and_then(Value::as_mapping).expect("bodies");
+    let rules = acl.get("Rules").and_then(Value::as_sequence).expect("rules");
+    assert!(rules.len() >= 3, "limits on mail, login and everything at least");
+    let paths: BTreeSet<String> = route_table().into_keys().map(|(_, path)| path).collect();
+    let documented = documented_limits();
+    let mut priorities = BTreeSet::new();
+    for rule in rules {
+        let name = rule.get("Name").and_then(Value::as_str).expect("rule name");
+        assert!(
+            priorities.insert(rule["Priority"].as_u64().expect("priority")),
+            "{name}: priority"
+        );
+        let rate = &rule["Statement"]["RateBasedStatement"];
+        assert_eq!(
+            rate.get("EvaluationWindowSec").and_then(Value::as_u64),
+            Some(300),
+            "{name}: a rate-based rule over the 5-minute window the sizing uses"
+        );
+        assert!(rate.get("Limit").and_then(Value::as_u64).is_some_and(|l| l >= 10), "{name}");
+        let block = &rule["Action"]["Block"]["CustomResponse"];
+        assert_eq!(block.get("ResponseCode").and_then(Value::as_u64), Some(429), "{name}");
+        let key = block.get("CustomResponseBodyKey").and_then(Value::as_str).expect("body key");
+        assert!(bodies.contains_key(key), "{name}: body {key} is not defined");
+        assert_eq!(
+            rule["VisibilityConfig"].get("MetricName").and_then(Value::as_str),
+            Some(name),
+            "{name}: its metric bears its name"
+        );
+        for key in rate.get("CustomKeys").and_then(Value::as_sequence).into_iter().flatten() {
+            if let Some(cookie) = key.get("Cookie") {
+                assert_eq!(
+                    cookie.get("Name").and_then(Value::as_str),
+                    Some(lambda_edge::http::SESSION_COOKIE),
+                    "{name}: the session cookie is the one the functions set"
+                );
+            }
+        }
+        // A path written in a rule is a path of the route table: a renamed route cannot slip out
+        // of its limit unseen.
+        let regex = rate
+            .get("ScopeDownStatement")
+            .and_then(|s| s.get("RegexMatchStatement"))
+            .and_then(|r| r.get("RegexString"))
+            .and_then(Value::as_str);
+        if let Some(regex) = regex {
+            for path in regex_paths(regex) {
+                assert!(paths.contains(&path), "{name}: {path} is not a path of the route table");
+            }
+        }
+        let limit = rate["Limit"].as_u64().expect("limit");
+        assert_eq!(
+            documented.get(name),
+            Some(&limit),
+            "{name}: its limit in the table of docs/deploy.md (\"Limits per client\")"
+        );
+    }
+    let names: BTreeSet<String> = rules
+        .iter()
+        .filter_map(|r| r.get("Name").and_then(Value::as_str))
+        .map(String::from)
+        .collect();
+    let listed: BTreeSet<String> = documented.keys().cloned().collect();
+    assert_same("rules of infra/waf.yaml in docs/deploy.md", &names, &listed);
+}
+
+/// The paths a regex of the form `^/a/(b|c)$` (or `^/a/b$`) matches exactly.
+fn regex_paths(regex: &str) -> Vec<String> {
+    let body = regex
+        .strip_prefix('^')
+        .and_then(|r| r.strip_suffix('$'))
+        .unwrap_or_else(|| panic!("{regex}: anchored at both ends"));
+    match body.split_once('(') {
+        None => vec![body.to_string()],
+        Some((head, rest)) => {
+            let (alternatives, tail) = rest.split_once(')').expect("a closed group");
+            alternatives.split('|').map(|a| format!("{head}{a}{tail}")).collect()
+        }
+    }
+}
+
+/// Rule name -> limit, from the rows `| `name` (priority) | ... | **limit** | ... |` of
+/// docs/deploy.md.
+fn documented_limits() -> BTreeMap<String, u64> {
+    let deploy = or_fail(read("docs/deploy.md"));
+    let mut limits = BTreeMap::new();
+    for line in deploy.lines() {
+        let Some(rest) = line.strip_prefix("| `") else { continue };
+        let Some((name, rest)) = rest.split_once("` (") else { continue };
+        let Some(bold) = rest.split("**").nth(1) else { continue };
+        let limit: u64 = bold.replace(',', "").parse().expect("a limit in bold");
+        assert!(limits.insert(name.to_string(), limit).is_none(), "{name} twice in docs/deploy.md");
+    }
+    limits
 }
