@@ -507,8 +507,9 @@ fn iam_policies_grant_no_wildcard() {
 /// The DynamoDB actions a function may be granted: single items and one partition at a time,
 /// each naming its partition key, so that `dynamodb:LeadingKeys` applies to every call. Scan and
 /// the batch calls are the administration's.
-const ITEM_ACTIONS: [&str; 5] = [
+const ITEM_ACTIONS: [&str; 6] = [
     "dynamodb:GetItem",
+    "dynamodb:ConditionCheckItem",
     "dynamodb:PutItem",
     "dynamodb:UpdateItem",
     "dynamodb:DeleteItem",
