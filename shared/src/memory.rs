@@ -78,8 +78,7 @@ impl LinkTokens for MemoryStore {
         &self,
         voter: &Voter,
         expected_generation: u64,
-        mail_window_start: i64,
-        mail_count: u32,
+        mail_sent_at: &[i64],
         token: &TokenRecord,
     ) -> StoreResult<()> {
         self.with(|s| {
@@ -88,8 +87,7 @@ impl LinkTokens for MemoryStore {
                 return Err(StoreError::ConditionFailed);
             }
             v.token_generation = expected_generation + 1;
-            v.mail_window_start = mail_window_start;
-            v.mail_count = mail_count;
+            v.mail_sent_at = mail_sent_at.to_vec();
             s.tokens.insert(token.hash.clone(), token.clone());
             Ok(())
         })
@@ -291,8 +289,7 @@ impl DeviceTrust for MemoryStore {
         &self,
         voter: &Voter,
         unlock_count_seen: u32,
-        window_start: i64,
-        unlock_count: u32,
+        unlock_sent_at: &[i64],
         token: &TokenRecord,
     ) -> StoreResult<()> {
         self.with(|s| {
@@ -303,8 +300,8 @@ impl DeviceTrust for MemoryStore {
             {
                 return Err(StoreError::ConditionFailed);
             }
-            v.unlock_window_start = window_start;
-            v.unlock_count = unlock_count;
+            v.unlock_sent_at = unlock_sent_at.to_vec();
+            v.unlock_count = unlock_count_seen + 1;
             s.tokens.insert(token.hash.clone(), token.clone());
             Ok(())
         })

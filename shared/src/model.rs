@@ -82,9 +82,9 @@ pub struct Voter {
     pub token_generation: u64,
     /// Raised by every credential change; a session is valid only while it carries the current value.
     pub credentials_version: u64,
-    /// Start (epoch s) of the current one-day mail window and the mails sent in it.
-    pub mail_window_start: i64,
-    pub mail_count: u32,
+    /// When (epoch s) the activation and réassort mails of the last 24 hours were sent, oldest
+    /// first: the mail cap counts them over a sliding day.
+    pub mail_sent_at: Vec<i64>,
     /// Failed logins counted on the account's shared budget (browsers it does not trust), the lock
     /// they set, and when the last of them was counted (epoch s).
     pub failed_logins: u32,
@@ -94,9 +94,9 @@ pub struct Voter {
     pub failed_answers: u32,
     pub answer_locked_until: i64,
     pub failed_answers_at: i64,
-    /// Start (epoch s) of the current one-day window of unlock mails and the mails sent in it; a
-    /// count apart from `mail_count`, so that unlock requests cannot spend the réassort's mails.
-    pub unlock_window_start: i64,
+    /// The same for unlock mails, capped apart from `mail_sent_at`, so that unlock requests cannot
+    /// spend the réassort's mails; and how many unlock mails were ever sent (raised by each).
+    pub unlock_sent_at: Vec<i64>,
     pub unlock_count: u32,
     pub accesses_without_activation: u32,
     /// Claims the voter has filed, held under the per-voter cap.
@@ -146,15 +146,14 @@ impl Voter {
             answer_hash: None,
             token_generation: created_at.max(0) as u64,
             credentials_version: created_at.max(0) as u64,
-            mail_window_start: 0,
-            mail_count: 0,
+            mail_sent_at: Vec::new(),
             failed_logins: 0,
             login_locked_until: 0,
             failed_logins_at: 0,
             failed_answers: 0,
             answer_locked_until: 0,
             failed_answers_at: 0,
-            unlock_window_start: 0,
+            unlock_sent_at: Vec::new(),
             unlock_count: 0,
             accesses_without_activation: 0,
             claims_filed: 0,

@@ -51,13 +51,13 @@ pub trait Voters: Send + Sync {
 #[async_trait]
 pub trait LinkTokens: Send + Sync {
     /// Raises the voter's token generation from `expected_generation` (voiding older links), records
-    /// the mail window, and stores the new token: one transaction.
+    /// the times of the mails of the last day (`mail_sent_at`, this one included), and stores the
+    /// new token: one transaction.
     async fn issue_token(
         &self,
         voter: &Voter,
         expected_generation: u64,
-        mail_window_start: i64,
-        mail_count: u32,
+        mail_sent_at: &[i64],
         token: &TokenRecord,
     ) -> StoreResult<()>;
     async fn token(&self, hash: &str) -> StoreResult<Option<TokenRecord>>;
@@ -160,15 +160,15 @@ pub trait Devices: Send + Sync {
 /// The mailbox's way around a lock: a link that makes the browser opening it trusted.
 #[async_trait]
 pub trait DeviceTrust: Send + Sync {
-    /// Records the unlock mail window and stores the token, if the voter's token generation is
-    /// still `token.generation` and the unlock count still `unlock_count_seen`: one transaction.
-    /// Other links stay valid.
+    /// Records the times of the unlock mails of the last day (`unlock_sent_at`, this one included),
+    /// raises the unlock count from `unlock_count_seen`, and stores the token, if the voter's token
+    /// generation is still `token.generation` and the count still `unlock_count_seen`: one
+    /// transaction. Other links stay valid.
     async fn issue_unlock_token(
         &self,
         voter: &Voter,
         unlock_count_seen: u32,
-        window_start: i64,
-        unlock_count: u32,
+        unlock_sent_at: &[i64],
         token: &TokenRecord,
     ) -> StoreResult<()>;
     /// Consumes the unlock token and stores the trusted browser, if the voter is still active

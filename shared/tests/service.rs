@@ -278,6 +278,31 @@ fn guesses_allowed(max: i64, decay: i64, span: i64) -> u32 {
 }
 
 #[tokio::test]
+async fn the_mail_cap_slides_so_that_no_window_edge_doubles_it() {
+    let w = world().await;
+    let sent = || w.mailer.sent_to(EMAIL).len();
+    w.portal.activation.request_activation(&id()).await.unwrap();
+    // Four more just before the day of the first mail ends: the cap (5) is reached.
+    w.clock.advance(86_400 - 60);
+    for _ in 0..6 {
+        w.portal.activation.request_activation(&id()).await.unwrap();
+    }
+    assert_eq!(sent(), 5);
+    // Just after that day: only the first mail has left the last 24 hours, so one more goes.
+    w.clock.advance(61);
+    for _ in 0..6 {
+        w.portal.activation.request_activation(&id()).await.unwrap();
+    }
+    assert_eq!(sent(), 6, "at most the cap in any 24 hours, window edges included");
+    // A day after the burst, the cap is whole again.
+    w.clock.advance(86_400);
+    for _ in 0..6 {
+        w.portal.activation.request_activation(&id()).await.unwrap();
+    }
+    assert_eq!(sent(), 11);
+}
+
+#[tokio::test]
 async fn lock_delays_grow_and_bound_the_guesses_of_the_whole_election() {
     assert_eq!(lock_delay(2, 3, LOGIN_MAX_DELAY), 0);
     assert_eq!(lock_delay(3, 3, LOGIN_MAX_DELAY), 60);

@@ -50,8 +50,7 @@ impl DeviceTrust for DynamoStore {
         &self,
         voter: &Voter,
         unlock_count_seen: u32,
-        window_start: i64,
-        unlock_count: u32,
+        unlock_sent_at: &[i64],
         token: &TokenRecord,
     ) -> StoreResult<()> {
         let seen = if unlock_count_seen == 0 {
@@ -63,12 +62,12 @@ impl DeviceTrust for DynamoStore {
             Update::builder()
                 .table_name(&self.table)
                 .set_key(Some(key(keys::voter_key(&voter.roll.voter_id))))
-                .update_expression("SET unlock_window_start = :ws, unlock_count = :uc")
+                .update_expression("SET unlock_sent_at = :sent, unlock_count = :next")
                 .condition_expression(format!("token_gen = :gen AND {seen}"))
                 .expression_attribute_values(":gen", n(token.generation))
                 .expression_attribute_values(":seen", n(unlock_count_seen))
-                .expression_attribute_values(":ws", n(window_start))
-                .expression_attribute_values(":uc", n(unlock_count))
+                .expression_attribute_values(":sent", numbers(unlock_sent_at))
+                .expression_attribute_values(":next", n(unlock_count_seen + 1))
                 .build(),
         )?;
         self.transact(vec![

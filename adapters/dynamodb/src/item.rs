@@ -25,6 +25,19 @@ pub(crate) fn n(v: impl ToString) -> AttributeValue {
     AttributeValue::N(v.to_string())
 }
 
+/// A list of numbers (L of N).
+pub(crate) fn numbers(values: &[i64]) -> AttributeValue {
+    AttributeValue::L(values.iter().map(n).collect())
+}
+
+/// A list of numbers as [`numbers`] writes it; absent or unreadable entries read as none.
+pub(crate) fn get_numbers(item: &Item, name: &str) -> Vec<i64> {
+    item.get(name)
+        .and_then(|v| v.as_l().ok())
+        .map(|l| l.iter().filter_map(|x| x.as_n().ok()?.parse().ok()).collect())
+        .unwrap_or_default()
+}
+
 pub(crate) fn key((pk, sk): (String, String)) -> Item {
     HashMap::from([(PK.to_string(), s(pk)), (SK.to_string(), s(sk))])
 }

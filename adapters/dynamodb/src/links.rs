@@ -83,22 +83,18 @@ impl LinkTokens for DynamoStore {
         &self,
         voter: &Voter,
         expected_generation: u64,
-        mail_window_start: i64,
-        mail_count: u32,
+        mail_sent_at: &[i64],
         token: &TokenRecord,
     ) -> StoreResult<()> {
         let update = built(
             Update::builder()
                 .table_name(&self.table)
                 .set_key(Some(key(keys::voter_key(&voter.roll.voter_id))))
-                .update_expression(
-                    "SET token_gen = :new, mail_window_start = :ws, mail_count = :mc",
-                )
+                .update_expression("SET token_gen = :new, mail_sent_at = :sent")
                 .condition_expression("token_gen = :old")
                 .expression_attribute_values(":new", n(expected_generation + 1))
                 .expression_attribute_values(":old", n(expected_generation))
-                .expression_attribute_values(":ws", n(mail_window_start))
-                .expression_attribute_values(":mc", n(mail_count))
+                .expression_attribute_values(":sent", numbers(mail_sent_at))
                 .build(),
         )?;
         self.transact(vec![

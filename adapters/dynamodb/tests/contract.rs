@@ -126,7 +126,7 @@ async fn issue<S: Store>(
 ) -> TokenRecord {
     let v = voter(store, voter_id).await;
     let t = link_for(&v, hash, purpose, now);
-    store.issue_token(&v, v.token_generation, now, 1, &t).await.expect("issue the link");
+    store.issue_token(&v, v.token_generation, &[now], &t).await.expect("issue the link");
     t
 }
 
@@ -334,14 +334,13 @@ async fn issue_token_raises_the_generation_and_stores_the_link_and_mail_window<S
     let before = put(&store, &alice()).await;
     let link = link_for(&before, "tok-1", TokenPurpose::Activation, t);
 
-    store.issue_token(&before, before.token_generation, t - 10, 2, &link).await.unwrap();
+    store.issue_token(&before, before.token_generation, &[t - 10, t], &link).await.unwrap();
 
     assert_eq!(
         voter(&store, "1000001").await,
         Voter {
             token_generation: before.token_generation + 1,
-            mail_window_start: t - 10,
-            mail_count: 2,
+            mail_sent_at: vec![t - 10, t],
             ..before
         }
     );
@@ -356,13 +355,13 @@ async fn issue_token_with_a_stale_generation_writes_nothing<S: Store>(store: S) 
     let current = voter(&store, "1000001").await;
 
     let late = link_for(&stale, "tok-2", TokenPurpose::Activation, t);
-    assert_eq!(store.issue_token(&stale, stale.token_generation, t, 5, &late).await, CONDITION);
+    assert_eq!(store.issue_token(&stale, stale.token_generation, &[t], &late).await, CONDITION);
     assert_eq!(voter(&store, "1000001").await, current);
     assert_eq!(store.token("tok-2").await.unwrap(), None);
 
     let same_hash = link_for(&current, "tok-1", TokenPurpose::Reassort, t);
     assert_eq!(
-        store.issue_token(&current, current.token_generation, t, 5, &same_hash).await,
+        store.issue_token(&current, current.token_generation, &[t], &same_hash).await,
         CONDITION,
         "a hash already stored"
     );
@@ -372,7 +371,7 @@ async fn issue_token_with_a_stale_generation_writes_nothing<S: Store>(store: S) 
     let unknown = Voter::new(bob(), t);
     let orphan = link_for(&unknown, "tok-3", TokenPurpose::Activation, t);
     assert_eq!(
-        store.issue_token(&unknown, unknown.token_generation, t, 1, &orphan).await,
+        store.issue_token(&unknown, unknown.token_generation, &[t], &orphan).await,
         CONDITION,
         "a voter not on the roll"
     );
@@ -862,14 +861,14 @@ async fn an_unlock_link_keeps_other_links_and_trusts_one_device_once<S: Store>(s
         ..link_for(&before, "tok-u", TokenPurpose::Unlock, t)
     };
 
-    assert_eq!(store.issue_unlock_token(&before, 1, t, 1, &unlock).await, CONDITION, "count");
-    store.issue_unlock_token(&before, 0, t, 1, &unlock).await.unwrap();
+    assert_eq!(store.issue_unlock_token(&before, 1, &[t], &unlock).await, CONDITION, "count");
+    store.issue_unlock_token(&before, 0, &[t], &unlock).await.unwrap();
     let after = voter(&store, "1000001").await;
-    assert_eq!(after, Voter { unlock_window_start: t, unlock_count: 1, ..before.clone() });
+    assert_eq!(after, Voter { unlock_sent_at: vec![t], unlock_count: 1, ..before.clone() });
     assert_eq!(token(&store, "tok-u").await, unlock);
     assert_eq!(token(&store, "tok-r").await, reassort, "the réassort link stays valid");
     let second = TokenRecord { hash: "tok-u2".into(), ..unlock.clone() };
-    assert_eq!(store.issue_unlock_token(&after, 0, t, 1, &second).await, CONDITION, "raced");
+    assert_eq!(store.issue_unlock_token(&after, 0, &[t], &second).await, CONDITION, "raced");
 
     // Only an unlock token trusts a device, once.
     let device = device_for("1000001", "dev-u", t);
@@ -887,7 +886,7 @@ async fn an_unlock_link_keeps_other_links_and_trusts_one_device_once<S: Store>(s
         generation: a.token_generation,
         ..link_for(&a, "tok-u3", TokenPurpose::Unlock, t)
     };
-    store.issue_unlock_token(&a, 1, t, 2, &late).await.unwrap();
+    store.issue_unlock_token(&a, 1, &[t, t], &late).await.unwrap();
     issue(&store, "1000001", "tok-r2", TokenPurpose::Reassort, t).await;
     assert_eq!(store.trust_device(&late, &other, t + 3).await, CONDITION, "voided");
     assert_eq!(store.device("dev-v").await.unwrap(), None);

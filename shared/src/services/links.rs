@@ -38,21 +38,15 @@ impl LinkMail {
     /// loudly for operators.
     pub async fn send(&self, voter: &Voter, purpose: TokenPurpose) -> Result<(), DomainError> {
         let now = epoch(self.clock.now());
-        let Some((window_start, count)) = within_cap(
-            voter.mail_window_start,
-            voter.mail_count,
-            self.config.mail_cap_per_day,
-            now,
-        ) else {
+        let Some(sent_at) = within_cap(&voter.mail_sent_at, self.config.mail_cap_per_day, now)
+        else {
             tracing::info!(voter_id = %voter.roll.voter_id, purpose = purpose.as_str(), "mail cap reached, nothing sent");
             return Ok(());
         };
         let (secret, record) =
             new_token(voter, purpose, voter.token_generation + 1, now, &self.config);
-        let written = self
-            .tokens
-            .issue_token(voter, voter.token_generation, window_start, count, &record)
-            .await;
+        let written =
+            self.tokens.issue_token(voter, voter.token_generation, &sent_at, &record).await;
         self.deliver(voter, purpose, &secret, written).await
     }
 
@@ -96,16 +90,16 @@ impl LinkMail {
     }
 }
 
-/// The mail window and count after one more mail, or `None` when the cap of the window is
-/// reached. A window opens with the first mail and lasts a day.
-pub(crate) fn within_cap(window_start: i64, count: u32, cap: u32, now: i64) -> Option<(i64, u32)> {
-    if now - window_start >= DAY {
-        Some((now, 1))
-    } else if count >= cap {
-        None
-    } else {
-        Some((window_start, count + 1))
+/// The times of the mails of the last day once one more is sent now, or `None` when `cap` mails
+/// were sent in the last 24 hours: the day slides, so that no window edge lets twice the cap
+/// through.
+pub(crate) fn within_cap(sent_at: &[i64], cap: u32, now: i64) -> Option<Vec<i64>> {
+    let mut recent: Vec<i64> = sent_at.iter().copied().filter(|&t| t > now - DAY).collect();
+    if recent.len() >= cap as usize {
+        return None;
     }
+    recent.push(now);
+    Some(recent)
 }
 
 fn token_ttl(purpose: TokenPurpose, config: &Config) -> std::time::Duration {

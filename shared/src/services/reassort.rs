@@ -116,12 +116,9 @@ impl Reassort {
             return self.link_mail.send(&voter, TokenPurpose::Activation).await;
         }
         let now = epoch(self.election.now());
-        let Some((window_start, count)) = within_cap(
-            voter.unlock_window_start,
-            voter.unlock_count,
-            self.config.unlock_mail_cap_per_day,
-            now,
-        ) else {
+        let Some(sent_at) =
+            within_cap(&voter.unlock_sent_at, self.config.unlock_mail_cap_per_day, now)
+        else {
             tracing::info!(voter_id = %voter.roll.voter_id, "unlock mail cap reached, nothing sent");
             return Ok(());
         };
@@ -129,10 +126,8 @@ impl Reassort {
         // address, voids it; it voids nothing itself.
         let (secret, record) =
             new_token(&voter, TokenPurpose::Unlock, voter.token_generation, now, &self.config);
-        let written = self
-            .trust
-            .issue_unlock_token(&voter, voter.unlock_count, window_start, count, &record)
-            .await;
+        let written =
+            self.trust.issue_unlock_token(&voter, voter.unlock_count, &sent_at, &record).await;
         self.link_mail.deliver(&voter, TokenPurpose::Unlock, &secret, written).await
     }
 
