@@ -25,7 +25,7 @@ pub const LOGOUT: &str = "/api/logout";
 pub const API: &[(&str, &str, &str)] = &[
     ("GET", ELECTION, "activate"),
     ("POST", ACTIVATE, "activate"),
-    ("GET", TOKEN, "set-password"),
+    ("POST", TOKEN, "set-password"),
     ("POST", PASSWORD, "set-password"),
     ("POST", ACTIVATE_ACCOUNT, "activate-account"),
     ("POST", SKIP_ACTIVATION, "skip-activation"),

@@ -21,14 +21,16 @@ fn greeting(voter: &RollVoter) -> String {
     format!("Bonjour {} {},", voter.civility.as_str(), voter.last_name)
 }
 
-/// The link a mail carries: the page for `purpose`, the token and the voter id.
+/// The link a mail carries: the page for `purpose`, with the token and the voter id in the
+/// fragment, which browsers never send: the token stays out of every access log, of CDN and
+/// firewall logs, and of `Referer`. The page sends it to the API in a POST body.
 pub fn link(portal_base_url: &str, purpose: TokenPurpose, token: &str, voter_id: &str) -> String {
     let page = match purpose {
         TokenPurpose::Activation => ACTIVATION_PAGE,
         TokenPurpose::Reassort => REASSORT_PAGE,
         TokenPurpose::Unlock => UNLOCK_PAGE,
     };
-    format!("{portal_base_url}{page}?token={token}&electeurId={voter_id}")
+    format!("{portal_base_url}{page}#token={token}&electeurId={voter_id}")
 }
 
 fn render(to: &str, subject: &str, paragraphs: &[String], link: Option<&str>) -> Mail {
@@ -125,13 +127,13 @@ mod tests {
     #[test]
     fn activation_mail_carries_the_link_built_from_the_base_url() {
         let l = link("https://elections.example.fr", TokenPurpose::Activation, "tok", "1099584");
-        assert_eq!(l, "https://elections.example.fr/activation?token=tok&electeurId=1099584");
+        assert_eq!(l, "https://elections.example.fr/activation#token=tok&electeurId=1099584");
         let m = activation(&voter(), &l, 48);
         assert_eq!(m.subject, "Création de votre mot de passe Élections");
         assert!(m.text.starts_with("Bonjour Mme Dupont,"));
         assert!(m.text.contains(&l));
         assert!(m.html.contains(
-            "href=\"https://elections.example.fr/activation?token=tok&amp;electeurId=1099584\""
+            "href=\"https://elections.example.fr/activation#token=tok&amp;electeurId=1099584\""
         ));
     }
 }

@@ -140,7 +140,7 @@ async function warmUp() {
   const calls = [
     ['portal', 'GET', '/', undefined],
     ['activate', 'GET', '/api/election', undefined],
-    ['set-password', 'GET', '/api/token', undefined],
+    ['set-password', 'POST', '/api/token', {}],
     ['activate-account', 'POST', '/api/activate-account', {}],
     ['skip-activation', 'POST', '/api/skip-activation', {}],
     ['reassort', 'GET', '/api/questions', undefined],
@@ -254,7 +254,7 @@ async function demoIdentifier() {
 async function waitForMail(identifier, since, route) {
   const deadline = Date.now() + MAIL_TIMEOUT_MS;
   const wanted = identifier.toLowerCase();
-  const linkPattern = new RegExp(`https?://[^\\s"'<>]+${route}\\?[^\\s"'<>]+`);
+  const linkPattern = new RegExp(`https?://[^\\s"'<>]+${route}#[^\\s"'<>]+`);
   while (Date.now() < deadline) {
     const response = await request(`${SES}/store?since=${since}`).catch(() => null);
     if (response && response.ok) {
@@ -354,15 +354,17 @@ async function main() {
     const mail = await step('the activation mail arrives with its link', async () => {
       const found = await waitForMail(identifier, since, '/activation');
       const url = new URL(found.link);
-      assert(/^[A-Za-z0-9_-]{43}$/.test(url.searchParams.get('token') || ''), 'the link has no 43-character token');
-      assert(/^[0-9A-Za-z]{1,32}$/.test(url.searchParams.get('electeurId') || ''), 'the link has no voter id');
+      assert(url.search === '', `the link sends something to the server in its query: ${url.search}`);
+      const fragment = new URLSearchParams(url.hash.slice(1));
+      assert(/^[A-Za-z0-9_-]{43}$/.test(fragment.get('token') || ''), 'the link has no 43-character token in its fragment');
+      assert(/^[0-9A-Za-z]{1,32}$/.test(fragment.get('electeurId') || ''), 'the link has no voter id');
       if (url.origin !== new URL(API).origin) log(`     note: the link points to ${url.origin}; opened on ${API}`);
       log(`     subject: ${found.subject}`);
       return url;
     });
 
     await step('the link greets the voter and leaves no token in the address bar', async () => {
-      await page.goto(API + mail.pathname + mail.search);
+      await page.goto(API + mail.pathname + mail.hash);
       const greeting = page.locator('#salutation');
       await greeting.filter({ hasText: /^Bonjour (M\.|Mme) .+,$/ }).waitFor();
       await page.getByRole('heading', { level: 1, name: /Création du mot de passe/ }).waitFor();

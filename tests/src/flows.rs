@@ -28,9 +28,9 @@ pub async fn request_activation_mail(api: &Api, voter: &Voter) -> (Mail, Link) {
     (mail, link)
 }
 
-/// `GET /api/token` for a link.
+/// `POST /api/token` for a link.
 pub async fn check_token(api: &Api, link: &Link) -> Reply {
-    api.get(format!("/api/token?voter_id={}&token={}", link.voter_id, link.token)).send().await
+    api.post_json("/api/token", json!({ "voter_id": link.voter_id, "token": link.token })).await
 }
 
 /// `POST /api/password` for a link.

@@ -109,7 +109,7 @@ pub struct Link {
 #[track_caller]
 pub fn link_in(mail: &Mail) -> Link {
     let pattern =
-        Regex::new(r#"(https?://[^\s"'<>?]+)/(activation|reassort|deblocage)\?token=([^&\s"'<>]+)&(?:amp;)?electeurId=([^&\s"'<>]+)"#)
+        Regex::new(r#"(https?://[^\s"'<>?]+)/(activation|reassort|deblocage)#token=([^&\s"'<>]+)&(?:amp;)?electeurId=([^&\s"'<>]+)"#)
             .unwrap();
     let find = |body: &str| {
         pattern.captures(body).map(|c| {

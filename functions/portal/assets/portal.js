@@ -302,8 +302,7 @@
     state.link = { token, voterId, purpose };
     let info;
     try {
-      const query = '?voter_id=' + encodeURIComponent(voterId) + '&token=' + encodeURIComponent(token);
-      info = await api('GET', '/api/token' + query);
+      info = await api('POST', '/api/token', { voter_id: voterId, token });
     } catch (error) {
       state.link = null;
       showLinkProblem(error.message);
@@ -475,8 +474,7 @@
       return;
     }
     try {
-      const query = '?voter_id=' + encodeURIComponent(voterId) + '&token=' + encodeURIComponent(token);
-      const info = await api('GET', '/api/token' + query);
+      const info = await api('POST', '/api/token', { voter_id: voterId, token });
       if (info.purpose !== 'unlock') throw new Error('Ce lien ne sert pas à reconnaître un navigateur.');
     } catch (error) {
       showLinkProblem(error.message);
@@ -809,10 +807,13 @@
 
     const url = new URL(window.location.href);
     const path = url.pathname;
-    const token = url.searchParams.get('token');
-    const voterId = url.searchParams.get('electeurId');
+    // Les liens des courriels portent le jeton dans le fragment (#token=…&electeurId=…), que le
+    // navigateur n'envoie jamais au serveur ; la requête (?token=…) reste lue par précaution.
+    const fragment = new URLSearchParams(url.hash.replace(/^#/, ''));
+    const token = fragment.get('token') || url.searchParams.get('token');
+    const voterId = fragment.get('electeurId') || url.searchParams.get('electeurId');
     // Le jeton ne doit rester ni dans la barre d'adresse ni dans l'historique.
-    if (url.search) history.replaceState(null, '', path);
+    if (url.search || url.hash) history.replaceState(null, '', path);
 
     const election = loadElection();
     if (path === '/activation') {

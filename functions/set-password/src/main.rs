@@ -21,16 +21,10 @@ struct SetPasswordRequest {
     password: String,
 }
 
-fn required_query(req: &Request, name: &str) -> Result<String, DomainError> {
-    http::query_param(req, name)
-        .ok_or_else(|| DomainError::InvalidRequest(format!("paramètre « {name} » manquant")))
-}
-
 async fn handle(service: Arc<PasswordChoice>, req: Request) -> Reply {
     match http::route(&req) {
-        (Method::GET, p) if p == routes::TOKEN => {
-            let voter_id = VoterId::parse(&required_query(&req, "voter_id")?)?;
-            let token = RawToken::parse(&required_query(&req, "token")?)?;
+        (Method::POST, p) if p == routes::TOKEN => {
+            let (voter_id, token) = http::json_body::<http::LinkBody>(&req)?.parse()?;
             http::json(200, &service.check_token(&voter_id, &token).await?)
         }
         (Method::POST, p) if p == routes::PASSWORD => {

@@ -6,5 +6,6 @@ mod claims_cap;
 mod cross_site;
 mod guessing;
 mod headers;
+mod link_tokens;
 mod lockout;
 mod malformed;

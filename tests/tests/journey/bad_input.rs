@@ -208,10 +208,10 @@ async fn malformed_tokens_and_voter_ids_are_invalid_fields() {
         "invalid_field",
         "voter_id",
     );
-    let r = api.get(format!("/api/token?voter_id={}", voter.voter_id)).send().await;
+    let r = api.post_json("/api/token", serde_json::json!({ "voter_id": voter.voter_id })).await;
     assert!(
         r.status == 400 || r.status == 422,
-        "GET /api/token without token: {} {}",
+        "POST /api/token without token: {} {}",
         r.status,
         r.text
     );
