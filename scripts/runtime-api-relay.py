@@ -125,6 +125,9 @@ async def answer_unrouted(emulator_port, number):
             )
             req_id = request_id(head)
             if status != 200 or req_id is None:
+                print(f"runtime-api-relay: unrouted#{number}: next answered {status}", file=sys.stderr,
+                      flush=True)
+                await asyncio.sleep(0.5)
                 continue
             response_head = (
                 b"POST " + base + req_id + b"/response HTTP/1.1\r\nhost: 127.0.0.1\r\n"
@@ -170,11 +173,13 @@ def main():
     async def run():
         server = await asyncio.start_server(serve, HOST, listen_port)
         print(f"runtime-api-relay: 127.0.0.1:{listen_port} -> 127.0.0.1:{emulator_port}", flush=True)
-        pollers = [asyncio.create_task(answer_unrouted(emulator_port, n)) for n in range(1, UNROUTED_POLLERS + 1)]
+        # Kept referenced while the relay runs (the event loop holds its tasks weakly only).
+        pollers = [
+            asyncio.create_task(answer_unrouted(emulator_port, n)) for n in range(1, UNROUTED_POLLERS + 1)
+        ]
         async with server:
             await server.serve_forever()
-        for poller in pollers:
-            poller.cancel()
+        del pollers
 
     try:
         asyncio.run(run())
