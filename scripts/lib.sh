@@ -383,7 +383,8 @@ start_functions() {
   say "starting the functions (cargo lambda watch, up to $LAMBDA_CONCURRENCY instances each) on $API_BASE_URL"
   start_service functions "$log" cargo lambda watch -A 127.0.0.1 -P "$API_PORT" \
     --concurrency "$LAMBDA_CONCURRENCY" ${profile_args[@]+"${profile_args[@]}"} "$@"
-  # An unrouted path is answered (404) by the emulator itself, without starting any function.
+  # An unrouted path is answered (404) by the emulator itself, with a problem document of its own
+  # (not the body API Gateway sends), without starting any function.
   wait_http "cargo lambda watch" "$API_BASE_URL/.well-known/ready" "$LAST_PID" "$log" '[1-4][0-9][0-9]'
 }
 
@@ -420,7 +421,9 @@ INSTANCE_LOGS=()
 # compiled, started lazily or reloaded while the tests run, and the number of instances stays
 # fixed. Each instance runs in a session of its own and is stopped by the exit trap like every
 # service; the instances of one function share the log .run/functions/<function>.log, the router
-# logs to .run/functions.log.
+# logs to .run/functions.log. A request that matches no route (path or method) is queued by the
+# router for its default function: the relay answers those with API Gateway's own 404
+# `{"message":"Not Found"}`, as production does.
 start_function_instances() {
   local log="$RUN_DIR/functions.log" dir fn flog i
   case $LAMBDA_CONCURRENCY in
@@ -445,12 +448,15 @@ start_function_instances() {
   say "starting the API (cargo lambda watch --only-lambda-apis) on $API_BASE_URL"
   start_service functions "$log" cargo lambda watch --only-lambda-apis --ignore-changes \
     --concurrency 1 -A 127.0.0.1 -P "$API_PORT"
-  # In this mode an unrouted path is queued for a default function that nobody serves, and hangs:
-  # wait for the port instead; warm_functions then checks every function through its routes.
+  # In this mode an unrouted path is queued for the default function, which only the relay
+  # answers: wait for the port, then for the relay's 404; warm_functions then checks every
+  # function through its routes.
   wait_port "cargo lambda watch" "$API_PORT" "$LAST_PID" "$log" || return 1
   start_service runtime-relay "$RUN_DIR/runtime-relay.log" python3 "$ROOT_DIR/scripts/runtime-api-relay.py" \
     "$RUNTIME_RELAY_PORT" "$API_PORT"
   wait_port "runtime API relay" "$RUNTIME_RELAY_PORT" "$LAST_PID" "$RUN_DIR/runtime-relay.log" || return 1
+  wait_http "the relay's answer to unrouted requests" "$API_BASE_URL/.well-known/ready" "$LAST_PID" \
+    "$RUN_DIR/runtime-relay.log" 404 || return 1
   say "starting $LAMBDA_CONCURRENCY instances of each function from ${dir#"$ROOT_DIR"/}"
   for fn in $(function_names); do
     flog="$RUN_DIR/functions/$fn.log"

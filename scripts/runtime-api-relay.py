@@ -18,6 +18,15 @@ one slot per instance. The relay reads each request of an instance whole, sends 
 emulator on the one connection it keeps for that slot, reads the answer whole and passes it back.
 A slot's requests go one at a time (an instance handles one invocation at a time anyway), so the
 emulator always sees the next request of an instance on the connection of its previous response.
+
+Unrouted requests: the emulator queues a request whose method and path match no route of the
+table for its default function, `_`, which no instance of the test stack is; the client would
+wait for ever. In production API Gateway answers such a request itself, before any function runs,
+with 404 and `{"message":"Not Found"}`, whether the path is unknown or only the method is wrong.
+The relay stands in for that answer: a few pollers take the default function's invocations from
+the emulator's runtime API (`/.rt/_/...`) and answer each with that same 404. Nothing else is
+answered here: the emulator's router, reading the route table of Cargo.toml, still decides what
+is routed.
 """
 
 import asyncio
@@ -25,6 +34,14 @@ import sys
 
 HOST = "127.0.0.1"
 NO_BODY_STATUSES = (204, 304)
+# The name cargo lambda watch gives its default function.
+DEFAULT_FUNCTION = b"_"
+UNROUTED_POLLERS = 2
+# What API Gateway answers for a request that matches no route (an HTTP API without `$default`).
+UNROUTED_ANSWER = (
+    b'{"statusCode":404,"headers":{"content-type":"application/json"},"multiValueHeaders":{},'
+    b'"cookies":[],"isBase64Encoded":false,"body":"{\\"message\\":\\"Not Found\\"}"}'
+)
 
 
 async def read_message(reader, is_response=False):
@@ -89,6 +106,41 @@ class Slot:
             raise ConnectionError("unreachable")
 
 
+def request_id(head):
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"lambda-runtime-aws-request-id":
+            return value.strip()
+    return None
+
+
+async def answer_unrouted(emulator_port, number):
+    """Takes the default function's invocations one after the other and answers each with 404."""
+    slot = Slot(emulator_port)
+    base = b"/.rt/" + DEFAULT_FUNCTION + b"/2018-06-01/runtime/invocation/"
+    while True:
+        try:
+            head, _, status = await slot.exchange(
+                b"GET " + base + b"next HTTP/1.1\r\nhost: 127.0.0.1\r\n\r\n", b""
+            )
+            req_id = request_id(head)
+            if status != 200 or req_id is None:
+                print(f"runtime-api-relay: unrouted#{number}: next answered {status}", file=sys.stderr,
+                      flush=True)
+                await asyncio.sleep(0.5)
+                continue
+            response_head = (
+                b"POST " + base + req_id + b"/response HTTP/1.1\r\nhost: 127.0.0.1\r\n"
+                b"content-type: application/json\r\ncontent-length: "
+                + str(len(UNROUTED_ANSWER)).encode()
+                + b"\r\n\r\n"
+            )
+            await slot.exchange(response_head, UNROUTED_ANSWER)
+        except (ConnectionError, asyncio.IncompleteReadError, OSError) as error:
+            print(f"runtime-api-relay: unrouted#{number}: {error!r}", file=sys.stderr, flush=True)
+            await asyncio.sleep(0.5)
+
+
 def main():
     listen_port, emulator_port = int(sys.argv[1]), int(sys.argv[2])
     slots = {}
@@ -121,8 +173,13 @@ def main():
     async def run():
         server = await asyncio.start_server(serve, HOST, listen_port)
         print(f"runtime-api-relay: 127.0.0.1:{listen_port} -> 127.0.0.1:{emulator_port}", flush=True)
+        # Kept referenced while the relay runs (the event loop holds its tasks weakly only).
+        pollers = [
+            asyncio.create_task(answer_unrouted(emulator_port, n)) for n in range(1, UNROUTED_POLLERS + 1)
+        ]
         async with server:
             await server.serve_forever()
+        del pollers
 
     try:
         asyncio.run(run())

@@ -2,11 +2,12 @@
 # The whole test suite, the same on a fresh machine, a developer's and CI: installs the pinned
 # tools, checks docs/openapi.yaml, runs the unit tests, then starts the local stack (DynamoDB and
 # SES v2 stand-ins, demo data, a fixed set of prebuilt instances of every function, warmed up
-# beforehand, which never reload) and runs the end-to-end tests against it, then (FUZZ_API=1) the API fuzzer
-# (schemathesis, against docs/openapi.yaml), then the browser test when tests/browser/run.sh
-# exists, then a short load (tests/load) on the same stack, then the deployment checks of
-# scripts/check-infra.sh (cfn-lint, sam validate, release build). Prints one summary line per
-# stage with its duration, stops everything it started, and exits non-zero if any stage failed.
+# beforehand, which never reload) and runs the end-to-end tests against it, then the API fuzzer
+# (schemathesis, against docs/openapi.yaml; FUZZ_API=0 skips it), then the browser test when
+# tests/browser/run.sh exists, then a short load (tests/load) on the same stack, then the
+# deployment checks of scripts/check-infra.sh (cfn-lint, sam validate, release build). Prints one
+# summary line per stage with its duration, stops everything it started, and exits non-zero if any
+# stage failed.
 # Settings (ports...) are described in scripts/lib.sh.
 # shellcheck disable=SC2329 # the stage functions are called through stage()
 set -uo pipefail
@@ -101,7 +102,10 @@ e2e_tests() {
 # hooks below) goes under .run/schemathesis: a new file in the workspace would reload the functions
 # under `cargo lambda watch`. The routes that need a session get the cookie of a voter this stage
 # adds to the roll and activates through the API; logout is sent without it (it would end the
-# session of every later case), so it is exercised without a session.
+# session of every later case), so it is exercised without a session. Requests that match no route
+# (the fuzzer sends every operation's path with the methods it does not take) get API Gateway's
+# 404 `{"message":"Not Found"}` from the test stack (scripts/runtime-api-relay.py); the hooks count
+# them.
 # The hooks also deal with two ways the local emulator answers by itself, before any function
 # runs, with the problem document below (never the API's error body): (1) a body that is not UTF-8
 # under `application/json`, which API Gateway hands over base64-encoded: the hooks spell that
@@ -149,6 +153,8 @@ SESSION = os.environ["FUZZ_SESSION"]
 LOG = os.environ["FUZZ_EMULATOR_LOG"]
 # What `cargo lambda watch` answers when it fails by itself; no function of the API answers this.
 EMULATOR_500 = b'{"type":"https://httpstatuses.com/500","status":500,"title":"Internal Server Error"}'
+# What API Gateway (and the test stack in its stead) answers for a request that matches no route.
+UNROUTED_404 = b'{"message":"Not Found"}'
 
 
 def _note(line):
@@ -167,6 +173,12 @@ def before_call(context, case, kwargs):
         except UnicodeDecodeError:
             case.headers = {**(case.headers or {}), "Content-Type": "Application/JSON"}
             _note(f"respelt {case.method} {case.path}")
+
+
+@schemathesis.hook
+def after_call(context, case, response):
+    if response.status_code == 404 and response.content == UNROUTED_404:
+        _note(f"unrouted {response.request.method} {response.request.url}")
 
 
 @schemathesis.hook
@@ -190,9 +202,10 @@ PY
   ) 2>&1 | tee "$dir/output.log"
   rc=${PIPESTATUS[0]}
   touch "$dir/emulator.log"
-  printf 'schemathesis: %s; bodies respelt: %s; emulator failures dropped: %s\n' \
+  printf 'schemathesis: %s; unrouted (404 Not Found): %s; bodies respelt: %s; emulator failures dropped: %s\n' \
     "$(grep -E '^ *[0-9]+ generated' "$dir/output.log" | sed -E 's/^ *//')" \
-    "$(grep -c '^respelt' "$dir/emulator.log")" "$(grep -c '^emulator' "$dir/emulator.log")" >&2
+    "$(grep -c '^unrouted' "$dir/emulator.log")" "$(grep -c '^respelt' "$dir/emulator.log")" \
+    "$(grep -c '^emulator' "$dir/emulator.log")" >&2
   return "$rc"
 }
 
@@ -237,13 +250,10 @@ fi
 
 if $services_ok; then
   stage "e2e tests" e2e_tests
-  # The fuzzer probes paths and methods the route table does not name; the test stack's router
-  # (cargo lambda watch --only-lambda-apis) leaves such requests waiting instead of answering
-  # 404, so the stage is run only on demand until the stack answers them (FUZZ_API=1).
-  if [ "${FUZZ_API:-0}" = 1 ]; then
+  if [ "${FUZZ_API:-1}" != 0 ]; then
     stage "api fuzzer" fuzz_api
   else
-    skip "api fuzzer" "on demand (FUZZ_API=1): the test stack does not answer unrouted requests"
+    skip "api fuzzer" "FUZZ_API=0"
   fi
   if [ -f tests/browser/run.sh ]; then
     stage "browser test" browser_test

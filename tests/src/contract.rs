@@ -12,6 +12,9 @@ use serde_json::{Map, Value};
 /// Where the contract lives, relative to this crate.
 pub const OPENAPI_PATH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/openapi.yaml");
 
+/// The name [`Contract::check`] gives, in its messages, to a request that matches no operation.
+const UNROUTED: &str = "(no route)";
+
 /// One operation of the contract, found by method and path.
 struct Operation {
     method: String,
@@ -24,6 +27,9 @@ struct Operation {
 pub struct Contract {
     document: Value,
     operations: Vec<Operation>,
+    /// The responses of a request that matches no operation: `404` as
+    /// `#/components/responses/Unrouted` when the contract has one.
+    unrouted: Option<Value>,
     validators: Mutex<HashMap<(String, String), Arc<Validator>>>,
 }
 
@@ -65,7 +71,10 @@ impl Contract {
                 });
             }
         }
-        Ok(Contract { document, operations, validators: Mutex::new(HashMap::new()) })
+        let unrouted = document
+            .pointer("/components/responses/Unrouted")
+            .map(|_| serde_json::json!({ "404": { "$ref": "#/components/responses/Unrouted" } }));
+        Ok(Contract { document, operations, unrouted, validators: Mutex::new(HashMap::new()) })
     }
 
     /// Every (method, path template, operationId) the contract declares.
@@ -93,7 +102,8 @@ impl Contract {
         candidates.into_iter().next()
     }
 
-    /// Checks one reply against the contract; the error says what differs, for a test failure.
+    /// Checks one reply against the contract; the error says what differs, for a test failure. A
+    /// request that matches no operation is held to the contract's `Unrouted` response.
     pub fn check(
         &self,
         method: &str,
@@ -102,43 +112,49 @@ impl Contract {
         content_type: Option<&str>,
         body: &str,
     ) -> Result<(), String> {
-        let op = self
-            .find(method, path)
-            .ok_or_else(|| format!("docs/openapi.yaml has no operation for {method} {path}"))?;
+        let (id, responses) = match self.find(method, path) {
+            Some(op) => (op.id.as_str(), &op.responses),
+            None => match &self.unrouted {
+                Some(responses) => (UNROUTED, responses),
+                None => {
+                    return Err(format!("docs/openapi.yaml has no operation for {method} {path}"))
+                }
+            },
+        };
         let status_key = status.to_string();
         let class_key = format!("{}XX", status / 100);
         let response = [status_key.as_str(), class_key.as_str(), "default"]
             .iter()
-            .find_map(|k| op.responses.get(*k))
-            .ok_or_else(|| format!("operation {} documents no response {status}", op.id))?;
+            .find_map(|k| responses.get(*k))
+            .ok_or_else(|| format!("operation {} documents no response {status}", id))?;
         let response = self.resolve(response)?;
         let content = response.get("content").and_then(Value::as_object);
         let Some(content) = content.filter(|c| !c.is_empty()) else {
             return if body.trim().is_empty() {
                 Ok(())
             } else {
-                Err(format!("operation {} documents no body for {status}, got one", op.id))
+                Err(format!("operation {} documents no body for {status}, got one", id))
             };
         };
         let media =
             content_type.map(|c| c.split(';').next().unwrap_or("").trim().to_ascii_lowercase());
         let media = media
-            .ok_or_else(|| format!("operation {} answered {status} with no Content-Type", op.id))?;
+            .ok_or_else(|| format!("operation {} answered {status} with no Content-Type", id))?;
         let Some(entry) = content.get(&media) else {
             let documented: Vec<&String> = content.keys().collect();
             return Err(format!(
                 "operation {} answered {status} as {media}, documented: {documented:?}",
-                op.id
+                id
             ));
         };
         if media != "application/json" && !media.ends_with("+json") {
             return Ok(());
         }
         let instance: Value = serde_json::from_str(body).map_err(|e| {
-            format!("operation {} answered {status} with a body that is not JSON: {e}", op.id)
+            format!("operation {} answered {status} with a body that is not JSON: {e}", id)
         })?;
         let Some(schema) = entry.get("schema") else { return Ok(()) };
-        let validator = self.validator(&op.id, &status_key, schema)?;
+        let validator = self.validator(id, &status_key, schema)?;
         let errors: Vec<String> = validator
             .iter_errors(&instance)
             .map(|e| format!("  at `{}`: {}", e.instance_path(), e))
@@ -148,7 +164,7 @@ impl Contract {
         } else {
             Err(format!(
                 "operation {} answered {status} with a body that breaks its schema:\n{}",
-                op.id,
+                id,
                 errors.join("\n")
             ))
         }
@@ -351,5 +367,54 @@ components:
         assert!(c.check("GET", "/api/things/a", 500, json, "{}").is_err());
         assert_eq!(c.check("GET", "/api/things/mine", 204, None, ""), Ok(()));
         assert!(c.check("GET", "/api/things/mine", 204, None, "{}").is_err());
+    }
+
+    const WITH_UNROUTED: &str = r##"
+openapi: 3.1.0
+info: {title: t, version: "1"}
+paths:
+  /api/things/{id}:
+    get:
+      operationId: get-thing
+      responses:
+        "404": {description: none}
+components:
+  responses:
+    Unrouted:
+      description: no route
+      content:
+        application/json:
+          schema: {$ref: "#/components/schemas/Unrouted"}
+  schemas:
+    Unrouted:
+      type: object
+      required: [message]
+      additionalProperties: false
+      properties: {message: {const: Not Found}}
+"##;
+
+    #[test]
+    fn a_request_no_operation_matches_is_held_to_the_unrouted_response() {
+        let json = Some("application/json");
+        let gateway = r#"{"message":"Not Found"}"#;
+        let without = Contract::parse(SAMPLE).unwrap();
+        assert!(without.check("POST", "/api/things/a", 404, json, gateway).is_err());
+
+        let with = Contract::parse(WITH_UNROUTED).unwrap();
+        assert_eq!(with.check("POST", "/api/things/a", 404, json, gateway), Ok(()));
+        assert_eq!(with.check("GET", "/nowhere", 404, json, gateway), Ok(()));
+        assert!(with.check("GET", "/nowhere", 404, json, r#"{"code":"not_found"}"#).is_err());
+        assert!(with.check("GET", "/nowhere", 200, json, gateway).is_err());
+        assert!(with.check("GET", "/nowhere", 404, Some("text/html"), gateway).is_err());
+        // A request an operation matches is still held to that operation.
+        assert!(with.check("GET", "/api/things/a", 404, json, gateway).is_err());
+    }
+
+    #[test]
+    fn the_project_contract_describes_the_unrouted_answer() {
+        let json = Some("application/json");
+        let gateway = r#"{"message":"Not Found"}"#;
+        assert_eq!(contract().check("DELETE", "/api/election", 404, json, gateway), Ok(()));
+        assert_eq!(contract().check("GET", "/api/nowhere", 404, json, gateway), Ok(()));
     }
 }

@@ -665,3 +665,47 @@ async fn overlong_headers_get_a_json_4xx() {
         &["invalid_field", "invalid_request"],
     );
 }
+
+/// A request that matches no route of the table (a path it does not list, or a method its path
+/// does not take) is answered at once as API Gateway answers it, before any function runs: 404
+/// with `{"message":"Not Found"}`, never a wait for a function nor a 5xx. On every route of the
+/// contract with every other common method, and on paths next to the routes.
+#[tokio::test]
+async fn a_request_that_matches_no_route_gets_the_gateway_404_at_once() {
+    let api = Api::new().await;
+    let mut requests: Vec<(&str, String)> = Vec::new();
+    for route in routes() {
+        for method in ["GET", "POST", "PUT", "PATCH", "DELETE"] {
+            if method != route.method {
+                requests.push((method, route.path()));
+            }
+        }
+    }
+    let near = [
+        "/nowhere",
+        "/api",
+        "/api/nowhere",
+        "/api/election/more",
+        "/api/scrutins//electeurs",
+        "/api/scrutins/CSA-MEN",
+        "/assets/",
+        "/assets/css/portal.css",
+        "/activation/more",
+        "/.env",
+    ];
+    for path in near {
+        requests.push(("GET", path.to_string()));
+        requests.push(("POST", path.to_string()));
+    }
+    for (method, path) in requests {
+        let mut call = api.call(method.parse().unwrap(), &path);
+        if method != "GET" {
+            call = call.json(&json!({}));
+        }
+        let reply = tokio::time::timeout(std::time::Duration::from_secs(10), call.send())
+            .await
+            .unwrap_or_else(|_| panic!("{method} {path}: no answer within 10 s"));
+        assert_eq!(reply.status, 404, "{method} {path}: {}", reply.text);
+        assert_eq!(reply.body, json!({ "message": "Not Found" }), "{method} {path}");
+    }
+}
