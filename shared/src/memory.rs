@@ -8,6 +8,7 @@ use std::sync::Mutex;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
+use crate::audit::{AuditEvent, AuditKind, AuditTrail};
 use crate::model::{
     AccountStatus, Calendar, Claim, RollEntry, RollVoter, Scrutin, SessionRecord, TokenPurpose,
     TokenRecord, Voter,
@@ -29,6 +30,8 @@ struct State {
     rolls: HashMap<String, BTreeMap<String, RollEntry>>,
     claims: HashMap<(String, String), Claim>,
     calendar: Option<Calendar>,
+    /// Every voter's trail, in the order written.
+    audit: Vec<AuditEvent>,
 }
 
 #[derive(Default)]
@@ -90,6 +93,8 @@ impl LinkTokens for MemoryStore {
             v.mail_window_start = mail_window_start;
             v.mail_count = mail_count;
             s.tokens.insert(token.hash.clone(), token.clone());
+            let kind = AuditKind::asked(token.purpose);
+            s.audit.push(AuditEvent::new(&token.voter_id, kind, token.created_at, None));
             Ok(())
         })
     }
@@ -138,6 +143,7 @@ impl AccountOpening for MemoryStore {
             v.status = AccountStatus::Active;
             v.credentials_version += 1;
             s.sessions.insert(session.hash.clone(), session.clone());
+            s.audit.push(AuditEvent::new(&token.voter_id, AuditKind::AccountActivated, now, None));
             Ok(())
         })
     }
@@ -158,6 +164,8 @@ impl AccountOpening for MemoryStore {
             t.pending_password_hash = None;
             s.voters.get_mut(&token.voter_id).expect("checked").accesses_without_activation += 1;
             s.sessions.insert(session.hash.clone(), session.clone());
+            let kind = AuditKind::AccessWithoutActivation;
+            s.audit.push(AuditEvent::new(&token.voter_id, kind, now, None));
             Ok(())
         })
     }
@@ -189,6 +197,7 @@ impl AccountOpening for MemoryStore {
             v.failed_answers = 0;
             v.answer_locked_until = 0;
             s.sessions.insert(session.hash.clone(), session.clone());
+            s.audit.push(AuditEvent::new(&token.voter_id, AuditKind::ReassortUsed, now, None));
             Ok(())
         })
     }
@@ -254,6 +263,8 @@ impl SessionStore for MemoryStore {
             v.failed_logins = 0;
             v.login_locked_until = 0;
             s.sessions.insert(session.hash.clone(), session.clone());
+            let kind = AuditKind::LoginSucceeded;
+            s.audit.push(AuditEvent::new(&voter.roll.voter_id, kind, session.created_at, None));
             Ok(())
         })
     }
@@ -270,8 +281,14 @@ impl SessionStore for MemoryStore {
         })
     }
 
-    async fn delete_session(&self, hash: &str) -> StoreResult<()> {
-        self.with(|s| s.sessions.remove(hash));
+    async fn delete_session(&self, hash: &str, now: i64) -> StoreResult<()> {
+        self.with(|s| {
+            if let Some(ended) = s.sessions.remove(hash) {
+                let kind = AuditKind::SessionEnded;
+                let detail = Some(ended.kind.as_str());
+                s.audit.push(AuditEvent::new(&ended.voter_id, kind, now, detail));
+            }
+        });
         Ok(())
     }
 }
@@ -332,6 +349,8 @@ impl Claims for MemoryStore {
             }
             s.claims.insert(k, claim.clone());
             s.voters.get_mut(&claim.voter_id).expect("checked").claims_filed += 1;
+            let (kind, at) = (AuditKind::ClaimFiled, claim.created_at.timestamp());
+            s.audit.push(AuditEvent::new(&claim.voter_id, kind, at, Some(&claim.reference)));
             Ok(ClaimOutcome::Created)
         })
     }
@@ -383,6 +402,8 @@ impl Roll for MemoryStore {
                     if old.email != voter.email {
                         v.address_changed();
                         s.emails.remove(&old.email);
+                        let kind = AuditKind::AddressChanged;
+                        s.audit.push(AuditEvent::new(&voter.voter_id, kind, now, None));
                     }
                     for (list, sk) in entry_of(&old) {
                         if let Some(entries) = s.rolls.get_mut(&list) {
@@ -418,6 +439,35 @@ impl Roll for MemoryStore {
         }
         self.with(|s| s.scrutins.insert(scrutin.id.clone(), scrutin));
         Ok(())
+    }
+}
+
+#[async_trait]
+impl AuditTrail for MemoryStore {
+    async fn record_event(&self, event: &AuditEvent) -> StoreResult<()> {
+        self.with(|s| s.audit.push(event.clone()));
+        Ok(())
+    }
+
+    /// Newest first; of events of the same second, the last written first.
+    async fn trail(
+        &self,
+        voter_id: &str,
+        kinds: &[AuditKind],
+        limit: usize,
+    ) -> StoreResult<Vec<AuditEvent>> {
+        self.with(|s| {
+            let mut events: Vec<AuditEvent> = s
+                .audit
+                .iter()
+                .rev()
+                .filter(|e| e.voter_id == voter_id && (kinds.is_empty() || kinds.contains(&e.kind)))
+                .cloned()
+                .collect();
+            events.sort_by_key(|e| std::cmp::Reverse(e.at));
+            events.truncate(limit);
+            Ok(events)
+        })
     }
 }
 

@@ -4,6 +4,7 @@ use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{TransactWriteItem, Update};
 
 use crate::keys::{self, PK, TTL};
+use shared::audit::{AuditEvent, AuditKind};
 use shared::model::{AccountStatus, SessionRecord, TokenPurpose, TokenRecord, Voter};
 use shared::ports::{AccountOpening, Activation, LinkTokens, StoreError, StoreResult};
 
@@ -31,18 +32,21 @@ impl DynamoStore {
     }
 
     /// The transaction that ends a mailed link: consumes the token, changes the voter, opens a
-    /// session. Nothing of it is written unless every condition holds.
+    /// session and records the step (`kind`) in the voter's trail. Nothing of it is written unless
+    /// every condition holds.
     pub(crate) async fn consume_token_with(
         &self,
         token: &TokenRecord,
         voter: Update,
         session: &SessionRecord,
         now: i64,
+        kind: AuditKind,
     ) -> StoreResult<()> {
         self.transact(vec![
             TransactWriteItem::builder().update(self.consume_token(token, now)?).build(),
             TransactWriteItem::builder().update(voter).build(),
             self.put_session(session)?,
+            self.audit_put(&AuditEvent::new(&token.voter_id, kind, now, None))?,
         ])
         .await
     }
@@ -96,9 +100,16 @@ impl LinkTokens for DynamoStore {
         item.insert("expires_at".into(), n(token.expires_at));
         item.insert(TTL.into(), n(token.expires_at + KEEP_AFTER_EXPIRY));
         let put = self.put(item, Some("attribute_not_exists(pk)"))?;
+        let asked = AuditEvent::new(
+            &token.voter_id,
+            AuditKind::asked(token.purpose),
+            token.created_at,
+            None,
+        );
         self.transact(vec![
             TransactWriteItem::builder().update(update).build(),
             TransactWriteItem::builder().put(put).build(),
+            self.audit_put(&asked)?,
         ])
         .await
     }
@@ -158,7 +169,7 @@ impl AccountOpening for DynamoStore {
                 .expression_attribute_values(":gen", n(token.generation))
                 .build(),
         )?;
-        self.consume_token_with(token, voter, session, now).await
+        self.consume_token_with(token, voter, session, now, AuditKind::AccountActivated).await
     }
 
     async fn skip_activation(
@@ -183,7 +194,8 @@ impl AccountOpening for DynamoStore {
                 )
                 .build(),
         )?;
-        self.consume_token_with(token, voter, session, now).await
+        self.consume_token_with(token, voter, session, now, AuditKind::AccessWithoutActivation)
+            .await
     }
 
     async fn complete_reassort(
@@ -211,6 +223,6 @@ impl AccountOpening for DynamoStore {
                 .expression_attribute_values(":active", s(AccountStatus::Active.as_str()))
                 .build(),
         )?;
-        self.consume_token_with(token, voter, session, now).await
+        self.consume_token_with(token, voter, session, now, AuditKind::ReassortUsed).await
     }
 }

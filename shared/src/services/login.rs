@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use super::{epoch, Election, OpenedSession, Sessions, Wiring, DAY};
+use crate::audit::AuditTrail;
 use crate::calendar::Need;
 use crate::config::Config;
 use crate::error::DomainError;
@@ -34,19 +35,21 @@ pub struct Login {
     pub sessions: Sessions,
     voters: Arc<dyn Voters>,
     failures: Arc<dyn FailureCounters>,
+    pub audit: Arc<dyn AuditTrail>,
     pub config: Config,
 }
 
 impl Login {
     pub fn new<S>(w: &Wiring<S>) -> Self
     where
-        S: Calendars + Voters + FailureCounters + SessionStore + 'static,
+        S: Calendars + Voters + FailureCounters + SessionStore + AuditTrail + 'static,
     {
         Login {
             election: Election::new(w),
             sessions: Sessions::new(w),
             voters: w.store.clone(),
             failures: w.store.clone(),
+            audit: w.store.clone(),
             config: w.config.clone(),
         }
     }
@@ -98,6 +101,13 @@ impl Login {
         .await;
         if !ok {
             tracing::info!(voter_id = %voter.roll.voter_id, failures, "login with a wrong password");
+            crate::audit::record_failure(
+                self.audit.as_ref(),
+                &voter.roll.voter_id,
+                FailureKind::Login,
+                &attempt,
+            )
+            .await;
             return Err(DomainError::InvalidCredentials);
         }
         // The session's transaction clears the counter and the lock this attempt set.

@@ -6,6 +6,7 @@ use super::links::Expect;
 use super::login::{lock_delay, ANSWER_MAX_DELAY};
 use super::sessions::new_session;
 use super::{epoch, Election, LinkMail, Links, OpenedSession, Wiring};
+use crate::audit::AuditTrail;
 use crate::calendar::Need;
 use crate::config::Config;
 use crate::error::DomainError;
@@ -25,13 +26,20 @@ pub struct Reassort {
     accounts: Arc<dyn AccountOpening>,
     links: Links,
     link_mail: LinkMail,
+    audit: Arc<dyn AuditTrail>,
     pub config: Config,
 }
 
 impl Reassort {
     pub fn new<S>(w: &Wiring<S>) -> Self
     where
-        S: Calendars + Voters + LinkTokens + FailureCounters + AccountOpening + 'static,
+        S: Calendars
+            + Voters
+            + LinkTokens
+            + FailureCounters
+            + AccountOpening
+            + AuditTrail
+            + 'static,
     {
         Reassort {
             election: Election::new(w),
@@ -40,6 +48,7 @@ impl Reassort {
             accounts: w.store.clone(),
             links: Links::new(w),
             link_mail: LinkMail::new(w),
+            audit: w.store.clone(),
             config: w.config.clone(),
         }
     }
@@ -114,6 +123,13 @@ impl Reassort {
             return self.link_mail.send(&voter, TokenPurpose::Reassort).await;
         }
         tracing::info!(voter_id = %voter.roll.voter_id, failures, "réassort with a wrong answer");
+        crate::audit::record_failure(
+            self.audit.as_ref(),
+            &voter.roll.voter_id,
+            FailureKind::Answer,
+            &attempt,
+        )
+        .await;
         Ok(())
     }
 
@@ -140,6 +156,7 @@ impl Reassort {
             .complete_reassort(&token, voter.credentials_version, &session.record, now)
             .await;
         self.links.settle(&token, written).await?;
+        crate::audit::record_unlock(self.audit.as_ref(), &voter, now).await;
         tracing::info!(voter_id = %voter.roll.voter_id, "password replaced by réassort");
         Ok(session)
     }
