@@ -42,7 +42,7 @@ pub fn parse_paris(raw: &str) -> Result<DateTime<Utc>> {
     }
 }
 
-fn paris(t: DateTime<Utc>) -> String {
+pub fn paris(t: DateTime<Utc>) -> String {
     t.with_timezone(&Paris).format("%d/%m/%Y %H:%M %Z").to_string()
 }
 

@@ -108,6 +108,18 @@ enum Command {
         #[arg(long)]
         reason: String,
     },
+    /// Affiche le journal de sécurité d'un électeur, du plus récent au plus ancien : demandes de
+    /// courriel, activation, connexions réussies et échouées, suspensions, réassorts,
+    /// déconnexions, réclamations, changements d'adresse. Aucun secret n'y figure.
+    VoterTrail {
+        #[arg(long, conflicts_with = "email", required_unless_present = "email")]
+        voter_id: Option<String>,
+        #[arg(long)]
+        email: Option<String>,
+        /// Nombre maximal d'événements affichés.
+        #[arg(long, default_value_t = 100)]
+        limit: usize,
+    },
     /// Affiche ou modifie le calendrier de l'élection (heure de Paris).
     Calendar {
         #[command(subcommand)]
@@ -256,8 +268,9 @@ fn operator(cli: &Option<String>) -> String {
 
 async fn run(cli: Cli) -> Result<ExitCode> {
     let operator = operator(&cli.operator);
-    let store =
-        DynamoStore::new(DynamoStore::from_env().await?.client().clone(), cli.table.clone());
+    let from_env = DynamoStore::from_env().await?;
+    let store = DynamoStore::new(from_env.client().clone(), cli.table.clone())
+        .with_audit_retention(from_env.audit_retention());
     if !matches!(cli.command, Command::Init | Command::Generate { .. }) {
         check_table(&store).await?;
     }
@@ -352,6 +365,12 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 voters::remove(&store, voter_id.as_deref(), email.as_deref(), &reason, &operator)
                     .await?;
             println!("électeur {} ({}) retiré de la liste électorale", voter.voter_id, voter.email);
+        }
+        Command::VoterTrail { voter_id, email, limit } => {
+            voters::trail(&store, voter_id.as_deref(), email.as_deref(), limit)
+                .await?
+                .iter()
+                .for_each(|l| println!("{l}"));
         }
         Command::Calendar { command: CalendarCommand::Show } => calendar::show(&store).await?,
         Command::Calendar {

@@ -1,9 +1,9 @@
 //! `add-voter` and `remove-voter`: one voter at a time, each change one transaction with its
-//! journal line.
+//! journal line; `voter-trail`: a voter's security trail.
 
 use anyhow::{bail, Context, Result};
 use shared::model::RollVoter;
-use shared::ports::{StoreError, Voters};
+use shared::ports::{AuditTrail, StoreError, Voters};
 use shared::validate::Identifier;
 use store_dynamodb::admin::{Backoff, JournalEntry};
 use store_dynamodb::DynamoStore;
@@ -124,6 +124,55 @@ pub async fn add(
     }
 }
 
+/// The voter id given, or the one the identifier index gives for the address.
+async fn resolve(
+    store: &DynamoStore,
+    voter_id: Option<&str>,
+    email: Option<&str>,
+) -> Result<String> {
+    Ok(match (voter_id, email) {
+        (Some(id), _) => id.to_string(),
+        (None, Some(email)) => {
+            let email = Identifier::parse(email)
+                .map_err(|_| anyhow::anyhow!("adresse « {email} » invalide"))?;
+            match store.voter_id_for_email(email.as_str()).await.context("lecture de l'index")? {
+                Some(id) => id,
+                None => bail!("aucun électeur d'adresse {}", email.as_str()),
+            }
+        }
+        (None, None) => bail!("désignez l'électeur : --voter-id ou --email"),
+    })
+}
+
+/// `voter-trail`: the voter's security trail, newest first, one line per event: the time in
+/// Paris and in UTC, the code, the French label and the detail.
+pub async fn trail(
+    store: &DynamoStore,
+    voter_id: Option<&str>,
+    email: Option<&str>,
+    limit: usize,
+) -> Result<Vec<String>> {
+    let voter_id = resolve(store, voter_id, email).await?;
+    let events =
+        store.trail(&voter_id, &[], limit).await.context("lecture du journal de sécurité")?;
+    let mut lines = vec![format!(
+        "électeur {voter_id} : {} événement(s), du plus récent au plus ancien",
+        events.len()
+    )];
+    for e in &events {
+        let at = chrono::DateTime::from_timestamp(e.at, 0).unwrap_or_default();
+        let detail = e.detail.as_deref().map(|d| format!(" ({d})")).unwrap_or_default();
+        lines.push(format!(
+            "  {}  {}  {:<26} {}{detail}",
+            crate::calendar::paris(at),
+            at.format("%Y-%m-%dT%H:%M:%SZ"),
+            e.kind.as_str(),
+            e.kind.label()
+        ));
+    }
+    Ok(lines)
+}
+
 /// Removes a voter from the roll, found by voter id or by identifier (e-mail).
 pub async fn remove(
     store: &DynamoStore,
@@ -135,18 +184,7 @@ pub async fn remove(
     if reason.trim().is_empty() {
         bail!("donnez le motif du retrait (--reason), par exemple la référence de la réclamation");
     }
-    let voter_id = match (voter_id, email) {
-        (Some(id), _) => id.to_string(),
-        (None, Some(email)) => {
-            let email = Identifier::parse(email)
-                .map_err(|_| anyhow::anyhow!("adresse « {email} » invalide"))?;
-            match store.voter_id_for_email(email.as_str()).await.context("lecture de l'index")? {
-                Some(id) => id,
-                None => bail!("aucun électeur d'adresse {}", email.as_str()),
-            }
-        }
-        (None, None) => bail!("désignez l'électeur : --voter-id ou --email"),
-    };
+    let voter_id = resolve(store, voter_id, email).await?;
     let Some(voter) = store
         .roll_voters(std::slice::from_ref(&voter_id), &Backoff::default())
         .await

@@ -650,3 +650,80 @@ async fn the_demo_loads_into_an_empty_table_and_again_over_itself() {
     let again = env.admin(&["demo", "--voters", "5"]).ok();
     assert!(again.stdout.contains("demo identifier:"), "{}", again.stdout);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn voter_trail_shows_the_events_of_one_voter_newest_first() {
+    use shared::audit::{AuditEvent, AuditKind};
+    use shared::ports::AuditTrail;
+    let env = Env::new("trail");
+    import_examples(&env, &[]).ok();
+    let store = env.store();
+    let t = Utc.with_ymd_and_hms(2026, 11, 2, 9, 30, 0).unwrap().timestamp();
+    for (i, kind) in [AuditKind::ActivationAsked, AuditKind::LoginFailed, AuditKind::Locked]
+        .into_iter()
+        .enumerate()
+    {
+        let detail = (kind == AuditKind::Locked).then_some("login");
+        store.record_event(&AuditEvent::new("2000004", kind, t + i as i64, detail)).await.unwrap();
+    }
+    store
+        .record_event(&AuditEvent::new("2000001", AuditKind::LoginSucceeded, t, None))
+        .await
+        .unwrap();
+
+    // The administration's change of address is recorded with the change.
+    env.admin(&[
+        "add-voter",
+        "--voter-id",
+        "2000004",
+        "--email",
+        "jeanne.darc2@ac-versailles.fr",
+        "--civility",
+        "Mme",
+        "--first-name",
+        "Jeanne",
+        "--last-name",
+        "d'Arc",
+        "--scrutin",
+        "CSA-MEN",
+        "--scrutin",
+        "CAPN-CERTIFIES",
+        "--reason",
+        "adresse corrigée",
+    ])
+    .ok();
+
+    let run = env.admin(&["voter-trail", "--email", "Jeanne.Darc2@ac-versailles.fr"]).ok();
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert!(lines[0].contains("électeur 2000004 : 4 événement(s)"), "{}", run.stdout);
+    assert!(
+        lines[1].contains("address_changed")
+            && lines[1].contains("Adresse modifiée par l'administration"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        lines[2].contains("2026-11-02T09:30:02Z")
+            && lines[2].contains("locked")
+            && lines[2].contains("(login)"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        lines[3].contains("login_failed") && lines[3].contains("Mot de passe erroné"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        lines[4].contains("02/11/2026 10:30") && lines[4].contains("activation_asked"),
+        "{}",
+        run.stdout
+    );
+    assert!(!run.stdout.contains("login_succeeded"), "another voter's event: {}", run.stdout);
+
+    let by_id = env.admin(&["voter-trail", "--voter-id", "2000004", "--limit", "1"]).ok();
+    assert_eq!(by_id.stdout.lines().count(), 2, "{}", by_id.stdout);
+    let unknown = env.admin(&["voter-trail", "--email", "personne@ac-versailles.fr"]);
+    assert_ne!(unknown.code, 0);
+    assert!(unknown.stderr.contains("aucun électeur"), "{}", unknown.stderr);
+}

@@ -16,7 +16,8 @@ use crate::http::{self, Reply, Request};
 pub async fn wiring_from_env() -> Result<Wiring<DynamoStore>, ConfigError> {
     let config = Config::from_env()?;
     let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-    let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(&aws), config.table_name.clone());
+    let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(&aws), config.table_name.clone())
+        .with_audit_retention(config.audit_retention.as_secs());
     let mailer = SesMailer::new(
         aws_sdk_sesv2::Client::new(&aws),
         config.mail_from.clone(),

@@ -49,6 +49,9 @@ pub struct Config {
     /// Minimum duration of the answers that must not reveal whether an identifier exists
     /// (`RESPONSE_FLOOR_MS`).
     pub response_floor: Duration,
+    /// How long the store keeps each event of a voter's security trail (`AUDIT_RETENTION_SECS`,
+    /// 180 days by default: until the appeal period after the vote is over, `docs/security.md`).
+    pub audit_retention: Duration,
 }
 
 /// A setting of the environment that does not parse, or lies outside its range. A function whose
@@ -133,11 +136,19 @@ const RESPONSE_FLOOR_MS: Number = Number {
     unit: "milliseconds",
 };
 
+const AUDIT_RETENTION_SECS: Number = Number {
+    variable: "AUDIT_RETENTION_SECS",
+    default: crate::audit::DEFAULT_RETENTION_SECS,
+    min: DAY,
+    max: 3 * 365 * DAY,
+    unit: "seconds",
+};
+
 const DAY: u64 = 24 * 3600;
 
 /// Every whole-number setting, for the tests.
 #[cfg(test)]
-const NUMBERS: [&Number; 14] = [
+const NUMBERS: [&Number; 15] = [
     &CALENDAR_CACHE_SECS,
     &BALLOT_CACHE_SECS,
     &ACTIVATION_TOKEN_TTL_SECS,
@@ -152,6 +163,7 @@ const NUMBERS: [&Number; 14] = [
     &UNLOCK_TOKEN_TTL_SECS,
     &UNLOCK_MAIL_CAP_PER_DAY,
     &RESPONSE_FLOOR_MS,
+    &AUDIT_RETENTION_SECS,
 ];
 
 impl Number {
@@ -219,6 +231,7 @@ impl Config {
             unlock_token_ttl: UNLOCK_TOKEN_TTL_SECS.secs(&get)?,
             unlock_mail_cap_per_day: UNLOCK_MAIL_CAP_PER_DAY.count(&get)?,
             response_floor: Duration::from_millis(RESPONSE_FLOOR_MS.read(&get)?),
+            audit_retention: AUDIT_RETENTION_SECS.secs(&get)?,
         })
     }
 }
@@ -251,6 +264,7 @@ mod tests {
         assert_eq!(c.mail_cap_per_day, 5);
         assert_eq!(c.free_attempts, 3);
         assert_eq!(c.response_floor, Duration::from_millis(400));
+        assert_eq!(c.audit_retention, Duration::from_secs(180 * 86_400));
     }
 
     #[test]

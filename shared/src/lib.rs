@@ -6,6 +6,7 @@
 //! Lambda: the adapters (`store-dynamodb`, `mailer-ses`) implement the ports, and `lambda-edge`
 //! turns HTTP requests into service calls. `docs/architecture.md` draws the crates.
 
+pub mod audit;
 pub mod calendar;
 pub mod config;
 pub mod error;

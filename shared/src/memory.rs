@@ -8,6 +8,7 @@ use std::sync::Mutex;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
+use crate::audit::{AuditEvent, AuditKind, AuditTrail};
 use crate::model::{
     AccountStatus, Calendar, Claim, DeviceRecord, Failures, RollEntry, RollVoter, Scrutin,
     SessionRecord, TokenPurpose, TokenRecord, Voter,
@@ -30,6 +31,8 @@ struct State {
     rolls: HashMap<String, BTreeMap<String, RollEntry>>,
     claims: HashMap<(String, String), Claim>,
     calendar: Option<Calendar>,
+    /// Every voter's trail, in the order written.
+    audit: Vec<AuditEvent>,
 }
 
 #[derive(Default)]
@@ -89,6 +92,8 @@ impl LinkTokens for MemoryStore {
             v.token_generation = expected_generation + 1;
             v.mail_sent_at = mail_sent_at.to_vec();
             s.tokens.insert(token.hash.clone(), token.clone());
+            let kind = AuditKind::asked(token.purpose);
+            s.audit.push(AuditEvent::new(&token.voter_id, kind, token.created_at, None));
             Ok(())
         })
     }
@@ -137,6 +142,7 @@ impl AccountOpening for MemoryStore {
             v.status = AccountStatus::Active;
             v.credentials_version += 1;
             s.sessions.insert(session.hash.clone(), session.clone());
+            s.audit.push(AuditEvent::new(&token.voter_id, AuditKind::AccountActivated, now, None));
             Ok(())
         })
     }
@@ -157,6 +163,8 @@ impl AccountOpening for MemoryStore {
             t.pending_password_hash = None;
             s.voters.get_mut(&token.voter_id).expect("checked").accesses_without_activation += 1;
             s.sessions.insert(session.hash.clone(), session.clone());
+            let kind = AuditKind::AccessWithoutActivation;
+            s.audit.push(AuditEvent::new(&token.voter_id, kind, now, None));
             Ok(())
         })
     }
@@ -188,6 +196,7 @@ impl AccountOpening for MemoryStore {
             v.failed_answers = 0;
             v.answer_locked_until = 0;
             s.sessions.insert(session.hash.clone(), session.clone());
+            s.audit.push(AuditEvent::new(&token.voter_id, AuditKind::ReassortUsed, now, None));
             Ok(())
         })
     }
@@ -303,6 +312,8 @@ impl DeviceTrust for MemoryStore {
             v.unlock_sent_at = unlock_sent_at.to_vec();
             v.unlock_count = unlock_count_seen + 1;
             s.tokens.insert(token.hash.clone(), token.clone());
+            let kind = AuditKind::UnlockAsked;
+            s.audit.push(AuditEvent::new(&token.voter_id, kind, token.created_at, None));
             Ok(())
         })
     }
@@ -322,6 +333,7 @@ impl DeviceTrust for MemoryStore {
             }
             s.tokens.get_mut(&token.hash).expect("checked").consumed_at = Some(now);
             s.devices.insert(device.hash.clone(), device.clone());
+            s.audit.push(AuditEvent::new(&token.voter_id, AuditKind::DeviceTrusted, now, None));
             Ok(())
         })
     }
@@ -352,6 +364,8 @@ impl SessionStore for MemoryStore {
                 s.devices.insert(d.hash.clone(), d.clone());
             }
             s.sessions.insert(session.hash.clone(), session.clone());
+            let kind = AuditKind::LoginSucceeded;
+            s.audit.push(AuditEvent::new(&voter.roll.voter_id, kind, session.created_at, None));
             Ok(())
         })
     }
@@ -368,8 +382,14 @@ impl SessionStore for MemoryStore {
         })
     }
 
-    async fn delete_session(&self, hash: &str) -> StoreResult<()> {
-        self.with(|s| s.sessions.remove(hash));
+    async fn delete_session(&self, hash: &str, now: i64) -> StoreResult<()> {
+        self.with(|s| {
+            if let Some(ended) = s.sessions.remove(hash) {
+                let kind = AuditKind::SessionEnded;
+                let detail = Some(ended.kind.as_str());
+                s.audit.push(AuditEvent::new(&ended.voter_id, kind, now, detail));
+            }
+        });
         Ok(())
     }
 }
@@ -430,6 +450,8 @@ impl Claims for MemoryStore {
             }
             s.claims.insert(k, claim.clone());
             s.voters.get_mut(&claim.voter_id).expect("checked").claims_filed += 1;
+            let (kind, at) = (AuditKind::ClaimFiled, claim.created_at.timestamp());
+            s.audit.push(AuditEvent::new(&claim.voter_id, kind, at, Some(&claim.reference)));
             Ok(ClaimOutcome::Created)
         })
     }
@@ -481,6 +503,8 @@ impl Roll for MemoryStore {
                     if old.email != voter.email {
                         v.address_changed();
                         s.emails.remove(&old.email);
+                        let kind = AuditKind::AddressChanged;
+                        s.audit.push(AuditEvent::new(&voter.voter_id, kind, now, None));
                     }
                     for (list, sk) in entry_of(&old) {
                         if let Some(entries) = s.rolls.get_mut(&list) {
@@ -516,6 +540,35 @@ impl Roll for MemoryStore {
         }
         self.with(|s| s.scrutins.insert(scrutin.id.clone(), scrutin));
         Ok(())
+    }
+}
+
+#[async_trait]
+impl AuditTrail for MemoryStore {
+    async fn record_event(&self, event: &AuditEvent) -> StoreResult<()> {
+        self.with(|s| s.audit.push(event.clone()));
+        Ok(())
+    }
+
+    /// Newest first; of events of the same second, the last written first.
+    async fn trail(
+        &self,
+        voter_id: &str,
+        kinds: &[AuditKind],
+        limit: usize,
+    ) -> StoreResult<Vec<AuditEvent>> {
+        self.with(|s| {
+            let mut events: Vec<AuditEvent> = s
+                .audit
+                .iter()
+                .rev()
+                .filter(|e| e.voter_id == voter_id && (kinds.is_empty() || kinds.contains(&e.kind)))
+                .cloned()
+                .collect();
+            events.sort_by_key(|e| std::cmp::Reverse(e.at));
+            events.truncate(limit);
+            Ok(events)
+        })
     }
 }
 

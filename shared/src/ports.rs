@@ -4,6 +4,7 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
+pub use crate::audit::AuditTrail;
 pub use crate::model::FailureKind;
 use crate::model::{
     Calendar, Claim, DeviceRecord, RollEntry, RollVoter, Scrutin, SessionRecord, TokenRecord, Voter,
@@ -196,7 +197,9 @@ pub trait SessionStore: Send + Sync {
     ) -> StoreResult<()>;
     async fn session(&self, hash: &str) -> StoreResult<Option<SessionRecord>>;
     async fn touch_session(&self, hash: &str, now: i64) -> StoreResult<()>;
-    async fn delete_session(&self, hash: &str) -> StoreResult<()>;
+    /// Ends a session (logout) and records `session_ended` in the same transaction; a missing
+    /// session is no error and records nothing.
+    async fn delete_session(&self, hash: &str, now: i64) -> StoreResult<()>;
 }
 
 /// Every account port at once (the administration, the tests and the adapters' contract suite).
@@ -268,8 +271,8 @@ pub trait Roll: Send + Sync {
 }
 
 /// Everything the store offers: the adapters implement all of it, each service takes only its part.
-pub trait Store: Accounts + Ballots + Claims + Calendars + Roll {}
-impl<T: Accounts + Ballots + Claims + Calendars + Roll> Store for T {}
+pub trait Store: Accounts + Ballots + Claims + Calendars + Roll + AuditTrail {}
+impl<T: Accounts + Ballots + Claims + Calendars + Roll + AuditTrail> Store for T {}
 
 /// An outgoing mail, in French, with a plain-text and an HTML body.
 #[derive(Debug, Clone, PartialEq, Eq)]

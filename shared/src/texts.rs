@@ -98,3 +98,26 @@ identifiant et votre mot de passe. Les tentatives faites ailleurs ne bloquent pl
 pub const REASSORT_ACCEPTED: &str = "Si les informations saisies correspondent à un compte activé, un courriel de réassort vient \
 d'être envoyé à votre messagerie académique. Si votre espace n'était pas encore activé, vous recevez à la place le \
 courriel de création de votre mot de passe Élections.";
+
+// ---- the security trail (`crate::audit`) ----------------------------------------------------
+
+/// The French label of an event of a voter's trail, for the welcome page and `electeur-admin`.
+pub fn audit_label(kind: crate::audit::AuditKind) -> &'static str {
+    use crate::audit::AuditKind::*;
+    match kind {
+        ActivationAsked => "Courriel d'activation demandé",
+        AccountActivated => "Espace activé",
+        AccessWithoutActivation => "Accès sans activation",
+        LoginSucceeded => "Connexion réussie",
+        LoginFailed => "Mot de passe erroné",
+        Locked => "Tentatives suspendues après des erreurs",
+        Unlocked => "Suspension levée par un réassort",
+        ReassortAsked => "Réassort demandé",
+        ReassortUsed => "Mot de passe remplacé par réassort",
+        SessionEnded => "Déconnexion",
+        ClaimFiled => "Réclamation déposée",
+        AddressChanged => "Adresse modifiée par l'administration",
+        UnlockAsked => "Lien de déblocage demandé",
+        DeviceTrusted => "Navigateur reconnu par un lien de déblocage",
+    }
+}

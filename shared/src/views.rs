@@ -99,3 +99,19 @@ pub struct TokenView {
     pub civility: Civility,
     pub last_name: String,
 }
+
+/// An event of the voter's trail, as the welcome page shows it (`GET /api/session`,
+/// `last_connections`): what, when (Paris time) and its French label; nothing secret.
+#[derive(Debug, Serialize)]
+pub struct AuditEventView {
+    pub kind: crate::audit::AuditKind,
+    pub label: &'static str,
+    pub at: String,
+}
+
+impl AuditEventView {
+    pub fn of(event: &crate::audit::AuditEvent) -> Self {
+        let at = chrono::DateTime::from_timestamp(event.at, 0).unwrap_or_default();
+        AuditEventView { kind: event.kind, label: event.kind.label(), at: paris_rfc3339(at) }
+    }
+}

@@ -642,3 +642,158 @@ async fn an_answer_chosen_before_the_rules_still_opens_reassort() {
     assert_eq!(w.mailer.sent_to(EMAIL).len(), before + 1, "the réassort mail is sent");
     assert!(w.mailer.sent_to(EMAIL).last().unwrap().subject.starts_with("Réassort"));
 }
+
+// ---- the security trail ---------------------------------------------------------------------
+
+use shared::audit::AuditTrail as _;
+use shared::audit::{self, AuditEvent, AuditKind};
+
+/// The voter's whole trail, oldest first.
+async fn trail(w: &World) -> Vec<AuditEvent> {
+    let mut events = w.store.trail("1099584", &[], 100).await.unwrap();
+    events.reverse();
+    events
+}
+
+fn kinds_of(events: &[AuditEvent]) -> Vec<AuditKind> {
+    events.iter().map(|e| e.kind).collect()
+}
+
+#[tokio::test]
+async fn the_trail_records_each_step_of_the_journey_and_no_secret() {
+    use AuditKind::*;
+    let w = world().await;
+    activated(&w).await;
+    let (_, activation_token) = last_link(&w);
+    let bad = LoginPassword::parse("pas le bon mot de passe").unwrap();
+    for _ in 0..3 {
+        w.clock.advance(1);
+        let _ = w.portal.login.login(&id(), &bad, None).await;
+    }
+    w.clock.advance(1);
+    w.portal
+        .reassort
+        .request_reassort(&id(), 1, &SecretAnswer::parse("medor").unwrap(), None)
+        .await
+        .unwrap();
+    let (v, t) = last_link(&w);
+    w.portal.password.set_password(&v, &t, "un tout autre mot de passe").await.unwrap();
+    w.clock.advance(1);
+    w.portal.reassort.confirm_reassort(&v, &t).await.unwrap();
+    w.clock.advance(1);
+    let done = w
+        .portal
+        .login
+        .login(&id(), &LoginPassword::parse("un tout autre mot de passe").unwrap(), None)
+        .await
+        .unwrap();
+    let (session, voter) = (done.session, done.voter);
+    w.clock.advance(1);
+    let filed = w
+        .portal
+        .claims
+        .file_claim(
+            &voter,
+            shared::model::ClaimCategory::ListeElectorale,
+            None,
+            "Mon nom est mal orthographié sur la liste.".into(),
+            "cle-audit-0001".into(),
+        )
+        .await
+        .unwrap();
+    w.clock.advance(1);
+    let cookie = secrecy::ExposeSecret::expose_secret(&session.secret).to_string();
+    w.portal.login.sessions.logout(Some(&cookie)).await.unwrap();
+
+    let events = trail(&w).await;
+    assert_eq!(
+        kinds_of(&events),
+        [
+            ActivationAsked,
+            AccountActivated,
+            LoginFailed,
+            LoginFailed,
+            LoginFailed,
+            Locked,
+            ReassortAsked,
+            ReassortUsed,
+            Unlocked,
+            LoginSucceeded,
+            ClaimFiled,
+            SessionEnded,
+        ]
+    );
+    let detail = |k: AuditKind| events.iter().find(|e| e.kind == k).unwrap().detail.clone();
+    assert_eq!(detail(Locked).as_deref(), Some("login"));
+    assert_eq!(detail(Unlocked).as_deref(), Some("login"));
+    assert_eq!(detail(ClaimFiled), Some(filed.claim.reference.clone()));
+    assert_eq!(detail(SessionEnded).as_deref(), Some("activated"));
+    let written = format!("{events:?}");
+    let secrets = [
+        PASSWORD,
+        "un tout autre mot de passe",
+        "pas le bon mot de passe",
+        "Médor",
+        "medor",
+        t.expose(),
+        activation_token.expose(),
+        &cookie,
+        &session.record.hash,
+        EMAIL,
+    ];
+    for secret in secrets {
+        assert!(!written.contains(secret), "the trail holds a secret: {written}");
+    }
+}
+
+#[tokio::test]
+async fn wrong_answers_record_the_lock_of_answers_and_no_login_failure() {
+    let w = world().await;
+    activated(&w).await;
+    for _ in 0..3 {
+        w.portal
+            .reassort
+            .request_reassort(&id(), 1, &SecretAnswer::parse("pas la réponse").unwrap(), None)
+            .await
+            .unwrap();
+    }
+    let events = trail(&w).await;
+    assert_eq!(
+        kinds_of(&events),
+        [AuditKind::ActivationAsked, AuditKind::AccountActivated, AuditKind::Locked]
+    );
+    assert_eq!(events[2].detail.as_deref(), Some("answer"));
+}
+
+#[tokio::test]
+async fn a_login_refused_unchecked_records_nothing() {
+    let w = world().await;
+    activated(&w).await;
+    let bad = LoginPassword::parse("pas le bon mot de passe").unwrap();
+    for _ in 0..3 {
+        let _ = w.portal.login.login(&id(), &bad, None).await;
+    }
+    let before = trail(&w).await.len();
+    // Locked: the next tries are refused before any password check, and leave no event (an
+    // attacker cannot fill the trail).
+    for _ in 0..5 {
+        let _ = w.portal.login.login(&id(), &bad, None).await;
+    }
+    assert_eq!(trail(&w).await.len(), before);
+}
+
+#[tokio::test]
+async fn the_last_connections_are_the_sessions_opened_newest_first() {
+    let w = world().await;
+    activated(&w).await;
+    let good = LoginPassword::parse(PASSWORD).unwrap();
+    for _ in 0..6 {
+        w.clock.advance(60);
+        w.portal.login.login(&id(), &good, None).await.unwrap();
+    }
+    let last = audit::last_connections(w.store.as_ref(), "1099584").await.unwrap();
+    assert_eq!(last.len(), audit::LAST_CONNECTIONS);
+    assert!(last.iter().all(|e| e.kind == AuditKind::LoginSucceeded));
+    assert!(last.windows(2).all(|p| p[0].at > p[1].at), "newest first: {last:?}");
+    assert_eq!(last[0].at, w.clock.now().timestamp());
+}

@@ -403,6 +403,15 @@ async function main() {
       assert(new URL(page.url()).pathname === '/', `unexpected address ${page.url()}`);
     });
 
+    await step('the welcome page shows "Vos dernières connexions" with the activation', async () => {
+      await page.getByRole('heading', { level: 2, name: 'Vos dernières connexions' }).waitFor();
+      const rows = page.locator('#connexions li.connexion');
+      await rows.first().waitFor();
+      const first = await rows.first().textContent();
+      assert(/Espace activé/.test(first), `unexpected first connection "${first}"`);
+      assert(await rows.first().locator('time[datetime]').count() === 1, 'the connection has no time element');
+    });
+
     await step('"Mes scrutins" lists the ballots with their candidate lists in order', async () => {
       await page.getByRole('heading', { level: 2, name: 'Mes scrutins' }).waitFor();
       const ballots = page.locator('#scrutins article.scrutin');
@@ -480,6 +489,9 @@ async function main() {
       await page.getByRole('heading', { level: 1, name: 'Bienvenue sur votre portail Élections' }).waitFor();
       await page.locator('#statut-compte').filter({ hasText: 'Votre compte est activé' }).waitFor();
       await page.locator('#scrutins article.scrutin').first().waitFor();
+      const connections = await page.locator('#connexions li.connexion').allTextContents();
+      assert(/Connexion réussie/.test(connections[0] || ''), `newest connection "${connections[0]}"`);
+      assert(connections.some((c) => /Espace activé/.test(c)), `activation not listed: ${connections}`);
       await page.getByRole('button', { name: 'Me déconnecter' }).click();
       await page.getByRole('heading', { level: 1, name: 'Accéder au portail Élections' }).waitFor();
     });

@@ -5,6 +5,7 @@ use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem, Update};
 use chrono::{DateTime, Utc};
 
 use crate::keys;
+use shared::audit::{AuditEvent, AuditKind};
 use shared::model::{Claim, ClaimCategory, ClaimStatus};
 use shared::ports::{ClaimOutcome, Claims, StoreError, StoreResult};
 
@@ -107,6 +108,12 @@ impl Claims for DynamoStore {
             TransactWriteItem::builder()
                 .put(self.put(claim_item(claim), Some("attribute_not_exists(pk)"))?)
                 .build(),
+            self.audit_put(&AuditEvent::new(
+                &claim.voter_id,
+                AuditKind::ClaimFiled,
+                claim.created_at.timestamp(),
+                Some(&claim.reference),
+            ))?,
         ];
         match self.transact(puts).await {
             Ok(()) => Ok(ClaimOutcome::Created),

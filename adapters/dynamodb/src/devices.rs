@@ -5,6 +5,7 @@ use aws_sdk_dynamodb::types::{ConditionCheck, TransactWriteItem, Update};
 
 use crate::keys::{self, PK, TTL};
 use crate::voters::failures_from;
+use shared::audit::{AuditEvent, AuditKind};
 use shared::model::{AccountStatus, DeviceRecord, FailureKind, TokenPurpose, TokenRecord, Voter};
 use shared::ports::{DeviceTrust, Devices, StoreResult};
 
@@ -70,9 +71,12 @@ impl DeviceTrust for DynamoStore {
                 .expression_attribute_values(":next", n(unlock_count_seen + 1))
                 .build(),
         )?;
+        let asked =
+            AuditEvent::new(&token.voter_id, AuditKind::UnlockAsked, token.created_at, None);
         self.transact(vec![
             TransactWriteItem::builder().update(update).build(),
             self.put_token(token)?,
+            self.audit_put(&asked)?,
         ])
         .await
     }
@@ -106,10 +110,12 @@ impl DeviceTrust for DynamoStore {
                 .expression_attribute_values(":active", s(AccountStatus::Active.as_str()))
                 .build(),
         )?;
+        let trusted = AuditEvent::new(&token.voter_id, AuditKind::DeviceTrusted, now, None);
         self.transact(vec![
             TransactWriteItem::builder().update(consume).build(),
             TransactWriteItem::builder().condition_check(voter).build(),
             self.put_device(device)?,
+            self.audit_put(&trusted)?,
         ])
         .await
     }

@@ -58,6 +58,15 @@ pub fn roll_sk(last_name: &str, first_name: &str, voter_id: &str) -> String {
     shared::roll::order_key(last_name, first_name, voter_id)
 }
 
+/// The events of a voter's security trail sit in the voter's partition, under this prefix.
+pub const AUDIT_PREFIX: &str = "AUDIT#";
+
+/// Sort key of an event of a voter's trail: its time (epoch seconds, twelve digits, so that the
+/// keys sort by time) and a random part that keeps events of the same second apart.
+pub fn audit_sk(at: i64, unique: &str) -> String {
+    format!("{AUDIT_PREFIX}{:012}#{unique}", at.max(0))
+}
+
 pub fn claim_sk(reference: &str) -> String {
     format!("CLAIM#{reference}")
 }

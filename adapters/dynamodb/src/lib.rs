@@ -6,6 +6,7 @@
 use aws_sdk_dynamodb::Client;
 
 pub mod admin;
+mod audit;
 mod ballots;
 mod calendar;
 mod claims;
@@ -26,19 +27,36 @@ pub use table::ensure_table;
 pub struct DynamoStore {
     client: Client,
     table: String,
+    /// How long each event of a voter's trail is kept (`ttl`), in seconds.
+    audit_retention: u64,
 }
 
 impl DynamoStore {
     pub fn new(client: Client, table: impl Into<String>) -> Self {
-        DynamoStore { client, table: table.into() }
+        DynamoStore {
+            client,
+            table: table.into(),
+            audit_retention: shared::audit::DEFAULT_RETENTION_SECS,
+        }
+    }
+
+    /// The same store, keeping the events of the trail `secs` seconds (`AUDIT_RETENTION_SECS`).
+    pub fn with_audit_retention(mut self, secs: u64) -> Self {
+        self.audit_retention = secs;
+        self
     }
 
     /// A store from the standard AWS environment and `TABLE_NAME`; an error when a setting of the
     /// functions' configuration is not valid.
     pub async fn from_env() -> Result<Self, shared::config::ConfigError> {
-        let table = shared::config::Config::from_env()?.table_name;
+        let settings = shared::config::Config::from_env()?;
         let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-        Ok(DynamoStore::new(Client::new(&config), table))
+        Ok(DynamoStore::new(Client::new(&config), settings.table_name)
+            .with_audit_retention(settings.audit_retention.as_secs()))
+    }
+
+    pub fn audit_retention(&self) -> u64 {
+        self.audit_retention
     }
 
     pub fn client(&self) -> &Client {

@@ -4,6 +4,7 @@ use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{TransactWriteItem, Update};
 
 use crate::keys::{self, PK, TTL};
+use shared::audit::{AuditEvent, AuditKind};
 use shared::model::{AccountStatus, SessionRecord, TokenPurpose, TokenRecord, Voter};
 use shared::ports::{AccountOpening, Activation, LinkTokens, StoreError, StoreResult};
 
@@ -45,18 +46,21 @@ impl DynamoStore {
     }
 
     /// The transaction that ends a mailed link: consumes the token, changes the voter, opens a
-    /// session. Nothing of it is written unless every condition holds.
+    /// session and records the step (`kind`) in the voter's trail. Nothing of it is written unless
+    /// every condition holds.
     pub(crate) async fn consume_token_with(
         &self,
         token: &TokenRecord,
         voter: Update,
         session: &SessionRecord,
         now: i64,
+        kind: AuditKind,
     ) -> StoreResult<()> {
         self.transact(vec![
             TransactWriteItem::builder().update(self.consume_token(token, now)?).build(),
             TransactWriteItem::builder().update(voter).build(),
             self.put_session(session)?,
+            self.audit_put(&AuditEvent::new(&token.voter_id, kind, now, None))?,
         ])
         .await
     }
@@ -97,9 +101,16 @@ impl LinkTokens for DynamoStore {
                 .expression_attribute_values(":sent", numbers(mail_sent_at))
                 .build(),
         )?;
+        let asked = AuditEvent::new(
+            &token.voter_id,
+            AuditKind::asked(token.purpose),
+            token.created_at,
+            None,
+        );
         self.transact(vec![
             TransactWriteItem::builder().update(update).build(),
             self.put_token(token)?,
+            self.audit_put(&asked)?,
         ])
         .await
     }
@@ -159,7 +170,7 @@ impl AccountOpening for DynamoStore {
                 .expression_attribute_values(":gen", n(token.generation))
                 .build(),
         )?;
-        self.consume_token_with(token, voter, session, now).await
+        self.consume_token_with(token, voter, session, now, AuditKind::AccountActivated).await
     }
 
     async fn skip_activation(
@@ -184,7 +195,8 @@ impl AccountOpening for DynamoStore {
                 )
                 .build(),
         )?;
-        self.consume_token_with(token, voter, session, now).await
+        self.consume_token_with(token, voter, session, now, AuditKind::AccessWithoutActivation)
+            .await
     }
 
     async fn complete_reassort(
@@ -212,6 +224,6 @@ impl AccountOpening for DynamoStore {
                 .expression_attribute_values(":active", s(AccountStatus::Active.as_str()))
                 .build(),
         )?;
-        self.consume_token_with(token, voter, session, now).await
+        self.consume_token_with(token, voter, session, now, AuditKind::ReassortUsed).await
     }
 }

@@ -1,10 +1,11 @@
 //! Session items.
 
 use async_trait::async_trait;
-use aws_sdk_dynamodb::types::{TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{Delete, TransactWriteItem, Update};
 
 use crate::keys::{self, PK, TTL};
 use crate::voters::failure_attributes;
+use shared::audit::{AuditEvent, AuditKind};
 use shared::model::{AccountStatus, DeviceRecord, FailureKind, SessionKind, SessionRecord, Voter};
 use shared::ports::{Budget, SessionStore, StoreError, StoreResult};
 
@@ -92,6 +93,13 @@ impl SessionStore for DynamoStore {
             items.push(self.put_device(device)?);
         }
         items.push(self.put_session(session)?);
+        let opened = AuditEvent::new(
+            &voter.roll.voter_id,
+            AuditKind::LoginSucceeded,
+            session.created_at,
+            None,
+        );
+        items.push(self.audit_put(&opened)?);
         self.transact(items).await
     }
 
@@ -113,14 +121,33 @@ impl SessionStore for DynamoStore {
         Ok(())
     }
 
-    async fn delete_session(&self, hash: &str) -> StoreResult<()> {
-        self.client
-            .delete_item()
-            .table_name(&self.table)
-            .set_key(Some(key(keys::session_key(hash))))
-            .send()
+    /// Reads the session for its voter, then deletes it with its `session_ended` event in one
+    /// transaction conditional on the session still being there: a logout raced by another one
+    /// records one event.
+    async fn delete_session(&self, hash: &str, now: i64) -> StoreResult<()> {
+        let Some(session) = self.session(hash).await? else { return Ok(()) };
+        let delete = built(
+            Delete::builder()
+                .table_name(&self.table)
+                .set_key(Some(key(keys::session_key(hash))))
+                .condition_expression("attribute_exists(pk)")
+                .build(),
+        )?;
+        let ended = AuditEvent::new(
+            &session.voter_id,
+            AuditKind::SessionEnded,
+            now,
+            Some(session.kind.as_str()),
+        );
+        match self
+            .transact(vec![
+                TransactWriteItem::builder().delete(delete).build(),
+                self.audit_put(&ended)?,
+            ])
             .await
-            .map_err(backend)?;
-        Ok(())
+        {
+            Ok(()) | Err(StoreError::ConditionFailed) => Ok(()),
+            Err(e) => Err(e),
+        }
     }
 }

@@ -9,8 +9,10 @@
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{TimeZone, Utc};
 use local_emulator::Emulator;
+use shared::audit::{AuditEvent, AuditKind};
 use shared::memory::MemoryStore;
 use shared::model::{
     AccountStatus, Calendar, Candidate, CandidateList, Civility, Claim, ClaimCategory, ClaimStatus,
@@ -905,9 +907,9 @@ async fn a_session_reads_back_is_touched_and_deleted<S: Store>(store: S) {
         Some(SessionRecord { last_seen_at: t + 90, ..s })
     );
 
-    store.delete_session("sess-1").await.unwrap();
+    store.delete_session("sess-1", t + 100).await.unwrap();
     assert_eq!(store.session("sess-1").await.unwrap(), None);
-    store.delete_session("sess-1").await.expect("deleting a missing session is no error");
+    store.delete_session("sess-1", t + 101).await.expect("deleting a missing session is no error");
     assert!(store.session("sess-0").await.unwrap().is_some(), "the other session stays");
 }
 
@@ -1136,6 +1138,144 @@ async fn the_calendar_reads_back_as_written<S: Store>(store: S) {
     assert_eq!(store.calendar().await.unwrap(), Some(moved));
 }
 
+// ---------------------------------------------------------------------------------------------
+// The security trail (AuditTrail, and the event each change writes with itself)
+
+async fn kinds<S: Store>(store: &S, voter_id: &str) -> Vec<AuditKind> {
+    store.trail(voter_id, &[], 100).await.expect("read the trail").iter().map(|e| e.kind).collect()
+}
+
+async fn each_change_records_its_event_newest_first<S: Store>(store: S) {
+    let t = now();
+    let a = active(&store, &alice(), "sess-0", t).await;
+    use AuditKind::*;
+    assert_eq!(kinds(&store, "1000001").await, [AccountActivated, ActivationAsked]);
+
+    let s = session_for(&a, "sess-1", SessionKind::Activated, a.credentials_version, t + 1);
+    store.open_login_session(&a, &s, &account(&a.roll.voter_id), None).await.unwrap();
+    store.delete_session("sess-1", t + 2).await.unwrap();
+    store.delete_session("sess-1", t + 3).await.unwrap();
+    let c = claim("1000001", "REF-AUDIT", "key-audit-1", "une réclamation");
+    assert_eq!(store.file_claim(&c, CAP).await.unwrap(), ClaimOutcome::Created);
+    assert!(matches!(store.file_claim(&c, CAP).await.unwrap(), ClaimOutcome::Existing(_)));
+
+    let r =
+        link_with_password(&store, "1000001", "rea-1", TokenPurpose::Reassort, "new", t + 4).await;
+    let a = voter(&store, "1000001").await;
+    let s = session_for(&a, "sess-2", SessionKind::Activated, a.credentials_version + 1, t + 5);
+    store.complete_reassort(&r, a.credentials_version, &s, t + 5).await.unwrap();
+    let moved = RollVoter { email: "nouvelle.alice@education.gouv.fr".into(), ..alice() };
+    store.put_roll_voter(&moved).await.unwrap();
+
+    // The claim's time is its own (a fixed date of the fixture), the address change the clock's.
+    let trail = store.trail("1000001", &[], 100).await.unwrap();
+    let mut by_time: Vec<AuditKind> =
+        trail.iter().filter(|e| e.kind != ClaimFiled).map(|e| e.kind).collect();
+    by_time.retain(|k| *k != AddressChanged);
+    assert_eq!(
+        by_time,
+        [
+            ReassortUsed,
+            ReassortAsked,
+            SessionEnded,
+            LoginSucceeded,
+            AccountActivated,
+            ActivationAsked
+        ]
+    );
+    assert_eq!(trail.iter().filter(|e| e.kind == AddressChanged).count(), 1, "{trail:?}");
+    let filed: Vec<&AuditEvent> = trail.iter().filter(|e| e.kind == ClaimFiled).collect();
+    assert_eq!(filed.len(), 1, "a retry files nothing and records nothing: {trail:?}");
+    assert_eq!(filed[0].detail.as_deref(), Some("REF-AUDIT"));
+    assert_eq!(filed[0].at, c.created_at.timestamp());
+    let ended = trail.iter().find(|e| e.kind == SessionEnded).unwrap();
+    assert_eq!((ended.at, ended.detail.as_deref()), (t + 2, Some("activated")));
+    assert!(trail.iter().all(|e| e.voter_id == "1000001"));
+    assert_eq!(kinds(&store, "1000002").await, [], "nothing in another voter's trail");
+}
+
+async fn a_refused_change_records_no_event<S: Store>(store: S) {
+    let t = now();
+    let a = active(&store, &alice(), "sess-0", t).await;
+    let first = claim("1000001", "REF-ONE", "key-one-1", "une réclamation");
+    assert_eq!(store.file_claim(&first, 1).await.unwrap(), ClaimOutcome::Created);
+    let before = kinds(&store, "1000001").await;
+
+    let stale = link_for(&a, "tok-stale", TokenPurpose::Reassort, t);
+    let refused = store.issue_token(&a, a.token_generation - 1, &[t], &stale).await;
+    assert_eq!(refused, CONDITION);
+    let used = token(&store, "act-1000001").await;
+    let s = session_for(&a, "sess-x", SessionKind::Activated, a.credentials_version, t);
+    assert_eq!(store.activate_account(&used, &activation(), &s, t).await, CONDITION);
+    assert_eq!(store.skip_activation(&used, &s, t).await, CONDITION);
+    let old = session_for(&a, "sess-y", SessionKind::Activated, a.credentials_version - 1, t);
+    assert_eq!(
+        store.open_login_session(&a, &old, &account(&a.roll.voter_id), None).await,
+        CONDITION
+    );
+    store.delete_session("no-such-session", t).await.unwrap();
+    let c = claim("1000001", "REF-CAP", "key-cap-1", "une réclamation");
+    assert_eq!(store.file_claim(&c, 1).await.unwrap(), ClaimOutcome::CapReached);
+
+    assert_eq!(kinds(&store, "1000001").await, before);
+}
+
+async fn the_trail_reads_newest_first_by_kind_and_limit<S: Store>(store: S) {
+    let t = now();
+    put(&store, &alice()).await;
+    use AuditKind::*;
+    for (i, kind) in [LoginSucceeded, LoginFailed, LoginSucceeded, Locked, LoginSucceeded]
+        .into_iter()
+        .enumerate()
+    {
+        let detail = (kind == Locked).then_some("login");
+        store.record_event(&AuditEvent::new("1000001", kind, t + i as i64, detail)).await.unwrap();
+    }
+    store.record_event(&AuditEvent::new("1000002", LoginSucceeded, t + 9, None)).await.unwrap();
+
+    let last = store.trail("1000001", &[LoginSucceeded], 2).await.unwrap();
+    assert_eq!(
+        last,
+        [
+            AuditEvent::new("1000001", LoginSucceeded, t + 4, None),
+            AuditEvent::new("1000001", LoginSucceeded, t + 2, None),
+        ]
+    );
+    let all = store.trail("1000001", &[], 10).await.unwrap();
+    assert_eq!(all.iter().map(|e| e.at - t).collect::<Vec<_>>(), [4, 3, 2, 1, 0]);
+    assert_eq!(all[1].detail.as_deref(), Some("login"));
+    // The voter's profile, in the same partition, is not an event.
+    assert_eq!(voter(&store, "1000001").await.roll, alice());
+    // Events of the same second come back in the order written, newest first.
+    store.record_event(&AuditEvent::new("1000001", LoginFailed, t + 20, None)).await.unwrap();
+    store.record_event(&AuditEvent::new("1000001", Locked, t + 20, None)).await.unwrap();
+    assert_eq!(kinds(&store, "1000001").await[..2], [Locked, LoginFailed]);
+}
+
+/// DynamoDB only: each event carries its expiry for the table's TTL, the retention given.
+#[tokio::test]
+async fn dynamodb_audit_items_expire_after_the_retention() {
+    let store = dynamo_store().await.with_audit_retention(1_000);
+    let t = now();
+    put(&store, &alice()).await;
+    let event = AuditEvent::new("1000001", AuditKind::LoginFailed, t, None);
+    shared::ports::AuditTrail::record_event(&store, &event).await.unwrap();
+    let out = store
+        .client()
+        .query()
+        .table_name(store.table())
+        .key_condition_expression("pk = :pk AND begins_with(sk, :audit)")
+        .expression_attribute_values(":pk", AttributeValue::S("VOTER#1000001".into()))
+        .expression_attribute_values(":audit", AttributeValue::S("AUDIT#".into()))
+        .send()
+        .await
+        .unwrap();
+    let items = out.items.unwrap_or_default();
+    assert_eq!(items.len(), 1);
+    assert_eq!(items[0]["ttl"], AttributeValue::N((t + 1_000).to_string()));
+    assert_eq!(items[0]["kind"], AttributeValue::S("login_failed".into()));
+}
+
 contract! {
     a_login_trusts_a_device_whose_budget_is_apart_from_the_account,
     an_unlock_link_keeps_other_links_and_trusts_one_device_once,
@@ -1170,4 +1310,7 @@ contract! {
     scrutins_come_in_the_order_asked_with_their_candidate_lists,
     electoral_list_pages_across_shards_in_alphabetical_order,
     the_calendar_reads_back_as_written,
+    each_change_records_its_event_newest_first,
+    a_refused_change_records_no_event,
+    the_trail_reads_newest_first_by_kind_and_limit,
 }

@@ -1,5 +1,5 @@
 //! `login`: identifier and password open a session for an activated account; also tells the portal
-//! who the current session belongs to.
+//! who the current session belongs to, with their last connections.
 
 use std::sync::Arc;
 
@@ -7,10 +7,11 @@ use lambda_edge::http::{self, Reply, Request};
 use lambda_edge::routes;
 use lambda_http::http::Method;
 use serde::Deserialize;
+use shared::audit;
 use shared::calendar::Need;
 use shared::services::Login;
 use shared::validate::{Identifier, LoginPassword};
-use shared::views::{SessionView, VoterView};
+use shared::views::{AuditEventView, SessionView, VoterView};
 use shared::DomainError;
 
 #[derive(Deserialize)]
@@ -49,11 +50,15 @@ async fn handle(service: Arc<Login>, req: Request) -> Reply {
         (Method::GET, p) if p == routes::SESSION => {
             let me = service.sessions.authenticate(http::session_secret(&req).as_deref()).await?;
             service.election.require(Need::PortalOpen).await?;
+            let connections =
+                audit::last_connections(service.audit.as_ref(), &me.voter.roll.voter_id).await?;
             http::json(
                 200,
                 &serde_json::json!({
                     "session": SessionView::of(&me.session, &service.config),
                     "voter": VoterView::of(&me.voter),
+                    "last_connections":
+                        connections.iter().map(AuditEventView::of).collect::<Vec<_>>(),
                 }),
             )
         }

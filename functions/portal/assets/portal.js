@@ -538,6 +538,7 @@
       state.scrutins = [];
     }
     renderCalendar();
+    await renderConnections();
     resetClaimForm();
     show('ecran-portail');
   }
@@ -577,6 +578,26 @@
       const li = document.createElement('li');
       li.textContent = text;
       list.append(li);
+    }
+  }
+
+  // Les dernières connexions (GET /api/session) : le titulaire du compte y remarque une connexion
+  // qui n'est pas la sienne.
+  async function renderConnections() {
+    const list = byId('connexions');
+    list.replaceChildren();
+    let data;
+    try {
+      data = await api('GET', '/api/session');
+    } catch (error) {
+      list.append(el('li', { text: 'Vos dernières connexions ne peuvent pas être affichées pour le moment.' }));
+      return;
+    }
+    const connections = Array.isArray(data.last_connections) ? data.last_connections : [];
+    if (!connections.length) list.append(el('li', { text: 'Aucune connexion enregistrée.' }));
+    for (const c of connections) {
+      const when = el('time', { datetime: c.at, text: formatDate(c.at) });
+      list.append(el('li', { class: 'connexion' }, [when, document.createTextNode(' : ' + (c.label || ''))]));
     }
   }
 

@@ -1,7 +1,10 @@
 //! `login`: identifier and password open a session; `GET /api/session` says whose it is.
 
+use std::sync::Arc;
+
 use super::attempts::{new_device, Guesses, NewDevice, Reservation};
 use super::{epoch, Election, OpenedSession, Sessions, Wiring};
+use crate::audit::AuditTrail;
 use crate::calendar::Need;
 use crate::config::Config;
 use crate::error::DomainError;
@@ -20,21 +23,23 @@ pub struct LoggedIn {
 pub struct Login {
     pub election: Election,
     pub sessions: Sessions,
-    voters: std::sync::Arc<dyn Voters>,
+    voters: Arc<dyn Voters>,
     guesses: Guesses,
+    pub audit: Arc<dyn AuditTrail>,
     pub config: Config,
 }
 
 impl Login {
     pub fn new<S>(w: &Wiring<S>) -> Self
     where
-        S: Calendars + Voters + FailureCounters + Devices + SessionStore + 'static,
+        S: Calendars + Voters + FailureCounters + Devices + SessionStore + AuditTrail + 'static,
     {
         Login {
             election: Election::new(w),
             sessions: Sessions::new(w),
             voters: w.store.clone(),
             guesses: Guesses::new(w),
+            audit: w.store.clone(),
             config: w.config.clone(),
         }
     }
@@ -61,7 +66,8 @@ impl Login {
         };
         let counted = self.guesses.budget(voter, device_cookie, FailureKind::Login, now).await?;
         let trusted = counted.device.is_some();
-        let Reservation::Check(_) = self.guesses.reserve(&counted, FailureKind::Login, now).await?
+        let Reservation::Check(attempt) =
+            self.guesses.reserve(&counted, FailureKind::Login, now).await?
         else {
             secrets::verify(password.expose().to_string(), secrets::dummy_hash()).await;
             tracing::info!(voter_id = %voter.roll.voter_id, trusted, "login refused unchecked: locked, or another attempt was counted first");
@@ -74,6 +80,13 @@ impl Login {
         .await;
         if !ok {
             tracing::info!(voter_id = %voter.roll.voter_id, trusted, "login with a wrong password");
+            crate::audit::record_failure(
+                self.audit.as_ref(),
+                &voter.roll.voter_id,
+                FailureKind::Login,
+                &attempt,
+            )
+            .await;
             return Err(DomainError::InvalidCredentials);
         }
         // The session's transaction clears the failures of this budget (and so the attempt just

@@ -6,6 +6,7 @@ use super::attempts::{new_device, Guesses, NewDevice, Reservation};
 use super::links::{new_token, within_cap, Expect};
 use super::sessions::new_session;
 use super::{epoch, Election, LinkMail, Links, OpenedSession, Wiring};
+use crate::audit::AuditTrail;
 use crate::calendar::Need;
 use crate::config::Config;
 use crate::error::DomainError;
@@ -25,6 +26,7 @@ pub struct Reassort {
     accounts: Arc<dyn AccountOpening>,
     links: Links,
     link_mail: LinkMail,
+    audit: Arc<dyn AuditTrail>,
     pub config: Config,
 }
 
@@ -38,6 +40,7 @@ impl Reassort {
             + Devices
             + DeviceTrust
             + AccountOpening
+            + AuditTrail
             + 'static,
     {
         Reassort {
@@ -48,6 +51,7 @@ impl Reassort {
             accounts: w.store.clone(),
             links: Links::new(w),
             link_mail: LinkMail::new(w),
+            audit: w.store.clone(),
             config: w.config.clone(),
         }
     }
@@ -97,6 +101,13 @@ impl Reassort {
             return self.link_mail.send(&voter, TokenPurpose::Reassort).await;
         }
         tracing::info!(voter_id = %voter.roll.voter_id, trusted, "réassort with a wrong answer");
+        crate::audit::record_failure(
+            self.audit.as_ref(),
+            &voter.roll.voter_id,
+            FailureKind::Answer,
+            &attempt,
+        )
+        .await;
         Ok(())
     }
 
@@ -174,6 +185,7 @@ impl Reassort {
             .complete_reassort(&token, voter.credentials_version, &session.record, now)
             .await;
         self.links.settle(&token, written).await?;
+        crate::audit::record_unlock(self.audit.as_ref(), &voter, now).await;
         tracing::info!(voter_id = %voter.roll.voter_id, "password replaced by réassort");
         Ok(session)
     }

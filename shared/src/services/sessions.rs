@@ -133,7 +133,7 @@ impl Sessions {
     /// `logout`: ends the session behind the cookie, if there is one.
     pub async fn logout(&self, secret: Option<&str>) -> Result<(), DomainError> {
         if let Some(secret) = secret.filter(|s| s.len() == RawToken::LEN) {
-            self.sessions.delete_session(&tokens::hash_token(secret)).await?;
+            self.sessions.delete_session(&tokens::hash_token(secret), self.now()).await?;
         }
         Ok(())
     }

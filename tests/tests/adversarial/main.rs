@@ -2,6 +2,7 @@
 //! per rule of `docs/security.md`, each test written to fail if its rule is broken.
 
 mod address_change;
+mod audit;
 mod claims_cap;
 mod cross_site;
 mod guessing;

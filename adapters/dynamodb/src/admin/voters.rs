@@ -246,6 +246,13 @@ impl DynamoStore {
         if old.email != new.email {
             actions.push(self.email_delete(&old.email, &old.voter_id)?);
             actions.push(self.email_put(new, stale_holder)?);
+            let changed = shared::audit::AuditEvent::new(
+                &new.voter_id,
+                shared::audit::AuditKind::AddressChanged,
+                Utc::now().timestamp(),
+                None,
+            );
+            actions.push(self.audit_put(&changed)?);
         }
         let new_keys: HashSet<(String, String)> = roll_entry_keys(new).into_iter().collect();
         for k in roll_entry_keys(old) {
