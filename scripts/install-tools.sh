@@ -15,11 +15,13 @@ SES_LOCAL_VERSION=2.10.2
 OPENAPI_SPEC_VALIDATOR_VERSION=0.9.0
 SCHEMATHESIS_VERSION=4.32.5
 HYPOTHESIS_VERSION=6.170.17
+# The outbox relay's client of the DynamoDB Streams API (scripts/outbox-relay.py).
+BOTO3_VERSION=1.44.8
 
 TOOLS=.tools
 mkdir -p "$TOOLS"
 
-pins="moto=$MOTO_VERSION flask=$FLASK_VERSION flask-cors=$FLASK_CORS_VERSION cargo-lambda=$CARGO_LAMBDA_VERSION aws-ses-v2-local=$SES_LOCAL_VERSION openapi-spec-validator=$OPENAPI_SPEC_VALIDATOR_VERSION schemathesis=$SCHEMATHESIS_VERSION hypothesis=$HYPOTHESIS_VERSION in $PWD"
+pins="moto=$MOTO_VERSION flask=$FLASK_VERSION flask-cors=$FLASK_CORS_VERSION cargo-lambda=$CARGO_LAMBDA_VERSION aws-ses-v2-local=$SES_LOCAL_VERSION openapi-spec-validator=$OPENAPI_SPEC_VALIDATOR_VERSION schemathesis=$SCHEMATHESIS_VERSION hypothesis=$HYPOTHESIS_VERSION boto3=$BOTO3_VERSION in $PWD"
 stamp="$TOOLS/.installed"
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$pins" ]; then
   exit 0
@@ -47,6 +49,7 @@ pip_install() {
 echo "==> installing moto $MOTO_VERSION and cargo-lambda $CARGO_LAMBDA_VERSION (PyPI)"
 pip_install "$TOOLS/venv" \
   "moto[dynamodb]==$MOTO_VERSION" "flask==$FLASK_VERSION" "flask-cors==$FLASK_CORS_VERSION" \
+  "boto3==$BOTO3_VERSION" \
   "cargo-lambda==$CARGO_LAMBDA_VERSION"
 
 # `cargo lambda` looks for a `cargo-lambda` binary on PATH: scripts/lib.sh puts this folder there,

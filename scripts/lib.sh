@@ -310,7 +310,25 @@ start_ses() {
   say "starting SES v2 stand-in (aws-ses-v2-local) on 127.0.0.1:$SES_PORT"
   start_service ses "$log" "$TOOLS_DIR/node/node_modules/.bin/aws-ses-v2-local" \
     --host 127.0.0.1 --port "$SES_PORT"
-  wait_http "SES v2 stand-in" "$SES_BASE_URL/health-check" "$LAST_PID" "$log"
+  wait_http "SES v2 stand-in" "$SES_BASE_URL/health-check" "$LAST_PID" "$log" || return 1
+  # Its process group, for the tests that pause SES (tests/tests/outbox.rs).
+  export SES_STAND_IN_PID="$LAST_PID"
+}
+
+# The mailer's feed: scripts/outbox-relay.py reads the table's stream and invokes the mailer
+# through the emulator's invoke endpoint, as the event source mapping does on AWS.
+start_outbox_relay() {
+  local log="$RUN_DIR/outbox-relay.log"
+  say "starting the outbox relay (the table's stream -> the mailer)"
+  start_service outbox-relay "$log" "$TOOLS_DIR/venv/bin/python" "$ROOT_DIR/scripts/outbox-relay.py" \
+    "$TABLE_NAME" "$AWS_ENDPOINT_URL_DYNAMODB" "$API_BASE_URL/2015-03-31/functions/mailer/invocations"
+  # Its process group, for the tests that pause the mailer.
+  export OUTBOX_RELAY_PID="$LAST_PID"
+  sleep 1
+  kill -0 "$LAST_PID" 2>/dev/null || {
+    show_log_tail "$log"
+    fail "the outbox relay stopped at once"
+  }
 }
 
 # The routes of Cargo.toml, one "FUNCTION METHOD PATH" line each, in table order, as the
@@ -525,7 +543,7 @@ warm_functions() {
       sleep 1
     done
     printf '    %-18s %-4s %-32s %s (%d s)\n' "$fn" "$method" "$path" "$status" "$((SECONDS - started))" >&2
-  done < <(route_table | awk '$2 == "GET" && !g[$1]++ { print; next } { o[$1] = o[$1] ? o[$1] : $0 } END { for (f in o) if (!g[f]) print o[f] }')
+  done < <(route_table | awk '$2 == "EVENT" { next } $2 == "GET" && !g[$1]++ { print; next } { o[$1] = o[$1] ? o[$1] : $0 } END { for (f in o) if (!g[f]) print o[f] }')
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -569,6 +587,7 @@ start_stack() {
   load_demo || return 1
   start_functions ${WATCH_ARGS[@]+"${WATCH_ARGS[@]}"} || return 1
   warm_functions || return 1
+  start_outbox_relay
 }
 
 # The stack of the tests (scripts/test.sh, `scripts/run-local.sh --test-stack`): stand-ins, table
@@ -583,5 +602,6 @@ start_test_stack() {
   load_demo || return 1
   start_function_instances || return 1
   warm_functions || return 1
+  start_outbox_relay || return 1
   check_function_instances
 }

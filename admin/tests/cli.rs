@@ -7,6 +7,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{TimeZone, Utc};
 use common::{assert_same, examples, import_examples, Env};
 use shared::calendar::Need;
+use shared::memory::sample_mail;
 use shared::model::{AccountStatus, Calendar, Claim, ClaimCategory, ClaimStatus};
 use shared::ports::{Ballots, Calendars, Claims, RollCursor, Voters};
 
@@ -431,7 +432,7 @@ async fn the_claims_export_matches_the_claims_filed() {
         ),
     ];
     for c in &filed {
-        store.file_claim(c, 100).await.unwrap();
+        store.file_claim(c, 100, &sample_mail(&c.voter_id)).await.unwrap();
     }
 
     let out = env.path("claims.csv");
@@ -542,6 +543,7 @@ async fn a_removed_voter_leaves_the_roll_in_one_logged_step() {
                 4,
             ),
             100,
+            &sample_mail("2000004"),
         )
         .await
         .unwrap();

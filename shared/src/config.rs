@@ -46,6 +46,14 @@ pub struct Config {
     /// Unlock mails one voter may receive in a 24-hour window opened by the first of them
     /// (`UNLOCK_MAIL_CAP_PER_DAY`), counted apart from the other mails.
     pub unlock_mail_cap_per_day: u32,
+    /// Mails one mailer instance hands to SES per second at most (`MAIL_SEND_RATE`).
+    pub mail_send_rate: u32,
+    /// How long a mailer holds an outbox item it took before another may take it over
+    /// (`MAIL_LEASE_SECS`).
+    pub mail_lease: Duration,
+    /// How long a mailer waits out SES's throttling within one delivery before the stream
+    /// delivers the record again (`MAIL_THROTTLE_WAIT_SECS`).
+    pub mail_throttle_wait: Duration,
     /// Minimum duration of the answers that must not reveal whether an identifier exists
     /// (`RESPONSE_FLOOR_MS`).
     pub response_floor: Duration,
@@ -128,6 +136,12 @@ const UNLOCK_TOKEN_TTL_SECS: Number = Number {
 };
 const UNLOCK_MAIL_CAP_PER_DAY: Number =
     Number { variable: "UNLOCK_MAIL_CAP_PER_DAY", default: 3, min: 1, max: 20, unit: "" };
+const MAIL_SEND_RATE: Number =
+    Number { variable: "MAIL_SEND_RATE", default: 10, min: 1, max: 1000, unit: "" };
+const MAIL_LEASE_SECS: Number =
+    Number { variable: "MAIL_LEASE_SECS", default: 60, min: 5, max: 900, unit: "seconds" };
+const MAIL_THROTTLE_WAIT_SECS: Number =
+    Number { variable: "MAIL_THROTTLE_WAIT_SECS", default: 20, min: 0, max: 600, unit: "seconds" };
 const RESPONSE_FLOOR_MS: Number = Number {
     variable: "RESPONSE_FLOOR_MS",
     default: 400,
@@ -148,7 +162,7 @@ const DAY: u64 = 24 * 3600;
 
 /// Every whole-number setting, for the tests.
 #[cfg(test)]
-const NUMBERS: [&Number; 15] = [
+const NUMBERS: [&Number; 18] = [
     &CALENDAR_CACHE_SECS,
     &BALLOT_CACHE_SECS,
     &ACTIVATION_TOKEN_TTL_SECS,
@@ -162,6 +176,9 @@ const NUMBERS: [&Number; 15] = [
     &DEVICE_TTL_SECS,
     &UNLOCK_TOKEN_TTL_SECS,
     &UNLOCK_MAIL_CAP_PER_DAY,
+    &MAIL_SEND_RATE,
+    &MAIL_LEASE_SECS,
+    &MAIL_THROTTLE_WAIT_SECS,
     &RESPONSE_FLOOR_MS,
     &AUDIT_RETENTION_SECS,
 ];
@@ -230,6 +247,9 @@ impl Config {
             device_ttl: DEVICE_TTL_SECS.secs(&get)?,
             unlock_token_ttl: UNLOCK_TOKEN_TTL_SECS.secs(&get)?,
             unlock_mail_cap_per_day: UNLOCK_MAIL_CAP_PER_DAY.count(&get)?,
+            mail_send_rate: MAIL_SEND_RATE.count(&get)?,
+            mail_lease: MAIL_LEASE_SECS.secs(&get)?,
+            mail_throttle_wait: MAIL_THROTTLE_WAIT_SECS.secs(&get)?,
             response_floor: Duration::from_millis(RESPONSE_FLOOR_MS.read(&get)?),
             audit_retention: AUDIT_RETENTION_SECS.secs(&get)?,
         })

@@ -14,6 +14,7 @@ pub mod mail;
 #[cfg(feature = "test-support")]
 pub mod memory;
 pub mod model;
+pub mod outbox;
 pub mod ports;
 pub mod questions;
 pub mod roll;

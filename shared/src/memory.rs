@@ -13,10 +13,11 @@ use crate::model::{
     AccountStatus, Calendar, Claim, DeviceRecord, Failures, RollEntry, RollVoter, Scrutin,
     SessionRecord, TokenPurpose, TokenRecord, Voter,
 };
+use crate::outbox::{Bounce, CapKind, Follow, OutboxItem, OutboxMail, OutboxStatus};
 use crate::ports::{
-    AccountOpening, Activation, Attempt, Ballots, Budget, Calendars, ClaimOutcome, Claims, Clock,
-    DeviceTrust, Devices, FailureCounters, FailureKind, LinkTokens, Mail, MailError, Mailer, Roll,
-    RollCursor, SessionStore, StoreError, StoreResult, Voters,
+    AccountOpening, Activation, Attempt, Ballots, Bounces, Budget, Calendars, ClaimOutcome, Claims,
+    Clock, DeviceTrust, Devices, FailureCounters, FailureKind, LinkTokens, Mail, MailError, Mailer,
+    OutboxDelivery, Roll, RollCursor, SessionStore, StoreError, StoreResult, Voters,
 };
 use crate::roll::{order_key as roll_sk, roll_shard, ROLL_SHARDS};
 
@@ -26,6 +27,8 @@ struct State {
     emails: HashMap<String, String>,
     tokens: HashMap<String, TokenRecord>,
     devices: HashMap<String, DeviceRecord>,
+    outbox: BTreeMap<String, OutboxItem>,
+    bounces: HashMap<String, Bounce>,
     sessions: HashMap<String, SessionRecord>,
     scrutins: HashMap<String, Scrutin>,
     rolls: HashMap<String, BTreeMap<String, RollEntry>>,
@@ -83,12 +86,17 @@ impl LinkTokens for MemoryStore {
         expected_generation: u64,
         mail_sent_at: &[i64],
         token: &TokenRecord,
+        mail: &OutboxMail,
     ) -> StoreResult<()> {
         self.with(|s| {
             let v = s.voters.get_mut(&voter.roll.voter_id).ok_or(StoreError::ConditionFailed)?;
-            if v.token_generation != expected_generation || s.tokens.contains_key(&token.hash) {
+            if v.token_generation != expected_generation
+                || s.tokens.contains_key(&token.hash)
+                || s.outbox.contains_key(&mail.id)
+            {
                 return Err(StoreError::ConditionFailed);
             }
+            s.outbox.insert(mail.id.clone(), OutboxItem::pending(mail));
             v.token_generation = expected_generation + 1;
             v.mail_sent_at = mail_sent_at.to_vec();
             s.tokens.insert(token.hash.clone(), token.clone());
@@ -300,15 +308,18 @@ impl DeviceTrust for MemoryStore {
         unlock_count_seen: u32,
         unlock_sent_at: &[i64],
         token: &TokenRecord,
+        mail: &OutboxMail,
     ) -> StoreResult<()> {
         self.with(|s| {
             let v = s.voters.get_mut(&voter.roll.voter_id).ok_or(StoreError::ConditionFailed)?;
             if v.token_generation != token.generation
                 || v.unlock_count != unlock_count_seen
                 || s.tokens.contains_key(&token.hash)
+                || s.outbox.contains_key(&mail.id)
             {
                 return Err(StoreError::ConditionFailed);
             }
+            s.outbox.insert(mail.id.clone(), OutboxItem::pending(mail));
             v.unlock_sent_at = unlock_sent_at.to_vec();
             v.unlock_count = unlock_count_seen + 1;
             s.tokens.insert(token.hash.clone(), token.clone());
@@ -430,7 +441,12 @@ impl Ballots for MemoryStore {
 
 #[async_trait]
 impl Claims for MemoryStore {
-    async fn file_claim(&self, claim: &Claim, cap: u32) -> StoreResult<ClaimOutcome> {
+    async fn file_claim(
+        &self,
+        claim: &Claim,
+        cap: u32,
+        acknowledgement: &OutboxMail,
+    ) -> StoreResult<ClaimOutcome> {
         self.with(|s| {
             if let Some(existing) = s.claims.values().find(|c| {
                 c.voter_id == claim.voter_id && c.idempotency_key == claim.idempotency_key
@@ -448,7 +464,11 @@ impl Claims for MemoryStore {
                 // key, held by no claim, is not stored either; a retry draws a new reference
                 return Err(StoreError::TransactionConflict);
             }
+            if s.outbox.contains_key(&acknowledgement.id) {
+                return Err(StoreError::TransactionConflict);
+            }
             s.claims.insert(k, claim.clone());
+            s.outbox.insert(acknowledgement.id.clone(), OutboxItem::pending(acknowledgement));
             s.voters.get_mut(&claim.voter_id).expect("checked").claims_filed += 1;
             let (kind, at) = (AuditKind::ClaimFiled, claim.created_at.timestamp());
             s.audit.push(AuditEvent::new(&claim.voter_id, kind, at, Some(&claim.reference)));
@@ -462,6 +482,149 @@ impl Claims for MemoryStore {
             s.claims.get_mut(&k).ok_or(StoreError::ConditionFailed)?.acknowledged = true;
             Ok(())
         })
+    }
+}
+
+#[async_trait]
+impl OutboxDelivery for MemoryStore {
+    async fn outbox_item(&self, id: &str) -> StoreResult<Option<OutboxItem>> {
+        Ok(self.with(|s| s.outbox.get(id).cloned()))
+    }
+
+    async fn take_for_sending(
+        &self,
+        id: &str,
+        now_ms: i64,
+        stale_before_ms: i64,
+    ) -> StoreResult<()> {
+        self.with(|s| {
+            let item = s.outbox.get_mut(id).ok_or(StoreError::ConditionFailed)?;
+            let free = item.status == OutboxStatus::Pending
+                || (item.status == OutboxStatus::Sending
+                    && item.claimed_at_ms.unwrap_or(0) < stale_before_ms);
+            if !free {
+                return Err(StoreError::ConditionFailed);
+            }
+            item.status = OutboxStatus::Sending;
+            item.attempts += 1;
+            item.claimed_at_ms = Some(now_ms);
+            Ok(())
+        })
+    }
+
+    async fn put_back(&self, id: &str, claimed_at_ms: i64) -> StoreResult<()> {
+        self.with(|s| {
+            let item = s.outbox.get_mut(id).ok_or(StoreError::ConditionFailed)?;
+            if item.status != OutboxStatus::Sending || item.claimed_at_ms != Some(claimed_at_ms) {
+                return Err(StoreError::ConditionFailed);
+            }
+            item.status = OutboxStatus::Pending;
+            Ok(())
+        })
+    }
+
+    async fn mark_sent(
+        &self,
+        item: &OutboxItem,
+        claimed_at_ms: i64,
+        accepted_at_ms: i64,
+        message_id: &str,
+    ) -> StoreResult<()> {
+        self.with(|s| {
+            let held = s.outbox.get(&item.id).ok_or(StoreError::ConditionFailed)?;
+            if held.status != OutboxStatus::Sending || held.claimed_at_ms != Some(claimed_at_ms) {
+                return Err(StoreError::ConditionFailed);
+            }
+            match &item.follow {
+                Follow::Link { token_hash, valid_secs, .. } => {
+                    if let Some(t) = s.tokens.get_mut(token_hash) {
+                        if t.consumed_at.is_none() {
+                            t.expires_at =
+                                t.expires_at.max(accepted_at_ms.div_euclid(1000) + valid_secs);
+                        }
+                    }
+                }
+                Follow::Claim { reference } => {
+                    let k = (item.voter_id.clone(), reference.clone());
+                    if let Some(c) = s.claims.get_mut(&k) {
+                        c.acknowledged = true;
+                    }
+                }
+                Follow::Nothing => {}
+            }
+            let held = s.outbox.get_mut(&item.id).expect("checked");
+            held.status = OutboxStatus::Sent;
+            held.accepted_at_ms = Some(accepted_at_ms);
+            held.message_id = Some(message_id.to_string());
+            held.mail = None;
+            Ok(())
+        })
+    }
+
+    async fn mark_failed(
+        &self,
+        item: &OutboxItem,
+        claimed_at_ms: i64,
+        failure: &str,
+    ) -> StoreResult<()> {
+        self.with(|s| {
+            let held = s.outbox.get_mut(&item.id).ok_or(StoreError::ConditionFailed)?;
+            if held.status != OutboxStatus::Sending || held.claimed_at_ms != Some(claimed_at_ms) {
+                return Err(StoreError::ConditionFailed);
+            }
+            held.status = OutboxStatus::Failed;
+            held.failure = Some(failure.to_string());
+            held.mail = None;
+            Ok(())
+        })
+    }
+
+    async fn give_back_cap_place(
+        &self,
+        voter: &Voter,
+        cap: CapKind,
+        counted_at: i64,
+    ) -> StoreResult<()> {
+        let read = match cap {
+            CapKind::Mail => &voter.mail_sent_at,
+            CapKind::Unlock => &voter.unlock_sent_at,
+        };
+        let Some(i) = read.iter().position(|&t| t == counted_at) else { return Ok(()) };
+        let mut left = read.clone();
+        left.remove(i);
+        self.with(|s| {
+            let v = s.voters.get_mut(&voter.roll.voter_id).ok_or(StoreError::ConditionFailed)?;
+            let (same, list) = match cap {
+                CapKind::Mail => {
+                    (v.token_generation == voter.token_generation, &mut v.mail_sent_at)
+                }
+                CapKind::Unlock => (v.unlock_count == voter.unlock_count, &mut v.unlock_sent_at),
+            };
+            if !same {
+                return Err(StoreError::ConditionFailed);
+            }
+            *list = left;
+            Ok(())
+        })
+    }
+}
+
+#[async_trait]
+impl Bounces for MemoryStore {
+    async fn record_bounce(&self, bounce: &Bounce) -> StoreResult<()> {
+        self.with(|s| s.bounces.insert(bounce.email.clone(), bounce.clone()));
+        Ok(())
+    }
+
+    async fn bounce(&self, email: &str) -> StoreResult<Option<Bounce>> {
+        Ok(self.with(|s| s.bounces.get(email).cloned()))
+    }
+}
+
+impl MemoryStore {
+    /// Every outbox item, in the order of asking (for tests).
+    pub fn outbox(&self) -> Vec<OutboxItem> {
+        self.with(|s| s.outbox.values().cloned().collect())
     }
 }
 
@@ -576,7 +739,10 @@ impl AuditTrail for MemoryStore {
 #[derive(Default)]
 pub struct MemoryMailer {
     pub sent: Mutex<Vec<Mail>>,
+    /// Every send fails, transiently.
     pub failing: std::sync::atomic::AtomicBool,
+    /// Sends to these addresses fail for good.
+    pub rejecting: Mutex<Vec<String>>,
 }
 
 impl MemoryMailer {
@@ -587,12 +753,16 @@ impl MemoryMailer {
 
 #[async_trait]
 impl Mailer for MemoryMailer {
-    async fn send(&self, mail: &Mail) -> Result<(), MailError> {
+    async fn send(&self, mail: &Mail) -> Result<String, MailError> {
         if self.failing.load(std::sync::atomic::Ordering::SeqCst) {
-            return Err(MailError("mailer told to fail".into()));
+            return Err(MailError::transient("mailer told to fail"));
         }
-        self.sent.lock().expect("mailer").push(mail.clone());
-        Ok(())
+        if self.rejecting.lock().expect("mailer").contains(&mail.to) {
+            return Err(MailError::permanent("address rejected"));
+        }
+        let mut sent = self.sent.lock().expect("mailer");
+        sent.push(mail.clone());
+        Ok(format!("memory-{}", sent.len()))
     }
 }
 
@@ -613,4 +783,15 @@ impl Clock for ManualClock {
     fn now(&self) -> DateTime<Utc> {
         *self.0.lock().expect("clock")
     }
+}
+
+/// An outbox mail for the tests that need one beside a change (a claim, a link).
+pub fn sample_mail(voter_id: &str) -> OutboxMail {
+    let mail = Mail {
+        to: format!("{}@education.gouv.fr", voter_id.to_lowercase()),
+        subject: "Essai".into(),
+        text: "Essai".into(),
+        html: "<p>Essai</p>".into(),
+    };
+    OutboxMail::new(voter_id, crate::outbox::MailPurpose::Activation, mail, 0, Follow::Nothing)
 }

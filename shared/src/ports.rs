@@ -9,6 +9,7 @@ pub use crate::model::FailureKind;
 use crate::model::{
     Calendar, Claim, DeviceRecord, RollEntry, RollVoter, Scrutin, SessionRecord, TokenRecord, Voter,
 };
+use crate::outbox::{Bounce, OutboxItem, OutboxMail};
 
 #[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
 pub enum StoreError {
@@ -25,9 +26,29 @@ pub enum StoreError {
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
+/// A mail SES did not accept.
 #[derive(Debug, Clone, thiserror::Error)]
-#[error("mail backend: {0}")]
-pub struct MailError(pub String);
+#[error("mail backend ({}): {message}", if *.permanent { "permanent" } else { "transient" })]
+pub struct MailError {
+    /// True when sending the same mail again cannot succeed (rejected message or address, bad
+    /// request); false for throttling, quotas, time-outs and unreachable endpoints.
+    pub permanent: bool,
+    /// True for throttling (the sending rate or quota): the mailer waits and tries again.
+    pub throttled: bool,
+    pub message: String,
+}
+
+impl MailError {
+    pub fn permanent(message: impl Into<String>) -> Self {
+        MailError { permanent: true, throttled: false, message: message.into() }
+    }
+    pub fn transient(message: impl Into<String>) -> Self {
+        MailError { permanent: false, throttled: false, message: message.into() }
+    }
+    pub fn throttled(message: impl Into<String>) -> Self {
+        MailError { permanent: false, throttled: true, message: message.into() }
+    }
+}
 
 /// What the password and answer changes of a completed activation save on the account.
 #[derive(Debug, Clone)]
@@ -53,13 +74,14 @@ pub trait Voters: Send + Sync {
 pub trait LinkTokens: Send + Sync {
     /// Raises the voter's token generation from `expected_generation` (voiding older links), records
     /// the times of the mails of the last day (`mail_sent_at`, this one included), and stores the
-    /// new token: one transaction.
+    /// new token and the mail that carries its link in the outbox: one transaction.
     async fn issue_token(
         &self,
         voter: &Voter,
         expected_generation: u64,
         mail_sent_at: &[i64],
         token: &TokenRecord,
+        mail: &OutboxMail,
     ) -> StoreResult<()>;
     async fn token(&self, hash: &str) -> StoreResult<Option<TokenRecord>>;
     /// Keeps a pending password hash on an unconsumed, unexpired token.
@@ -171,6 +193,7 @@ pub trait DeviceTrust: Send + Sync {
         unlock_count_seen: u32,
         unlock_sent_at: &[i64],
         token: &TokenRecord,
+        mail: &OutboxMail,
     ) -> StoreResult<()>;
     /// Consumes the unlock token and stores the trusted browser, if the voter is still active
     /// and the token's generation still current: one transaction.
@@ -249,10 +272,15 @@ pub enum ClaimOutcome {
 
 #[async_trait]
 pub trait Claims: Send + Sync {
-    /// Stores the claim and its idempotency key together and counts it on the voter's profile,
-    /// unless the key exists (`Existing`) or the voter has filed `cap` claims (`CapReached`):
-    /// one transaction.
-    async fn file_claim(&self, claim: &Claim, cap: u32) -> StoreResult<ClaimOutcome>;
+    /// Stores the claim, its idempotency key and its acknowledgement mail in the outbox together
+    /// and counts it on the voter's profile, unless the key exists (`Existing`) or the voter has
+    /// filed `cap` claims (`CapReached`): one transaction.
+    async fn file_claim(
+        &self,
+        claim: &Claim,
+        cap: u32,
+        acknowledgement: &OutboxMail,
+    ) -> StoreResult<ClaimOutcome>;
     async fn mark_claim_acknowledged(&self, voter_id: &str, reference: &str) -> StoreResult<()>;
 }
 
@@ -271,8 +299,64 @@ pub trait Roll: Send + Sync {
 }
 
 /// Everything the store offers: the adapters implement all of it, each service takes only its part.
-pub trait Store: Accounts + Ballots + Claims + Calendars + Roll + AuditTrail {}
-impl<T: Accounts + Ballots + Claims + Calendars + Roll + AuditTrail> Store for T {}
+pub trait Store:
+    Accounts + Ballots + Claims + Calendars + Roll + AuditTrail + OutboxDelivery + Bounces
+{
+}
+impl<T> Store for T where
+    T: Accounts + Ballots + Claims + Calendars + Roll + AuditTrail + OutboxDelivery + Bounces
+{
+}
+
+/// The mailer's side of the outbox. Each method is one conditional write (or one transaction).
+#[async_trait]
+pub trait OutboxDelivery: Send + Sync {
+    async fn outbox_item(&self, id: &str) -> StoreResult<Option<OutboxItem>>;
+    /// Takes a pending item for sending (`Sending`, one more attempt, `claimed_at_ms = now_ms`);
+    /// also an item left `Sending` since before `stale_before_ms` (a mailer that stopped between
+    /// taking it and marking it). `ConditionFailed` when another mailer has it or it is done.
+    async fn take_for_sending(
+        &self,
+        id: &str,
+        now_ms: i64,
+        stale_before_ms: i64,
+    ) -> StoreResult<()>;
+    /// Gives an item taken for sending back to `Pending` after a transient failure, if it is
+    /// still the claim taken at `claimed_at_ms`.
+    async fn put_back(&self, id: &str, claimed_at_ms: i64) -> StoreResult<()>;
+    /// Marks a taken item sent and removes its text; in the same transaction, what its delivery
+    /// does (`Follow`): a link's token valid from `accepted_at_ms`, a claim acknowledged.
+    async fn mark_sent(
+        &self,
+        item: &OutboxItem,
+        claimed_at_ms: i64,
+        accepted_at_ms: i64,
+        message_id: &str,
+    ) -> StoreResult<()>;
+    /// Marks a taken item failed for good and removes its text.
+    async fn mark_failed(
+        &self,
+        item: &OutboxItem,
+        claimed_at_ms: i64,
+        failure: &str,
+    ) -> StoreResult<()>;
+    /// Gives the place a failed link mail took in the voter's cap back: the time `counted_at`
+    /// leaves `mail_sent_at` (or `unlock_sent_at`), on the condition that the voter's generation
+    /// (or unlock count) is still the one of `voter`, as read.
+    async fn give_back_cap_place(
+        &self,
+        voter: &Voter,
+        cap: crate::outbox::CapKind,
+        counted_at: i64,
+    ) -> StoreResult<()>;
+}
+
+/// Addresses that bounce or complained, from SES's events.
+#[async_trait]
+pub trait Bounces: Send + Sync {
+    async fn record_bounce(&self, bounce: &Bounce) -> StoreResult<()>;
+    async fn bounce(&self, email: &str) -> StoreResult<Option<Bounce>>;
+}
 
 /// An outgoing mail, in French, with a plain-text and an HTML body.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -285,7 +369,8 @@ pub struct Mail {
 
 #[async_trait]
 pub trait Mailer: Send + Sync {
-    async fn send(&self, mail: &Mail) -> Result<(), MailError>;
+    /// Hands the mail to SES; SES's message id when it accepted it.
+    async fn send(&self, mail: &Mail) -> Result<String, MailError>;
 }
 
 pub trait Clock: Send + Sync {

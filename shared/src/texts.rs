@@ -87,6 +87,10 @@ pub fn claims_closed_since(date: &str) -> String {
 pub const ACTIVATION_ACCEPTED: &str = "Si votre identifiant figure sur la liste électorale et que votre espace n'est pas encore activé, \
 un courriel « Création de votre mot de passe Élections » vient de vous être envoyé. Connectez-vous à votre messagerie \
 académique pour finaliser l'ouverture de votre espace électeur.";
+/// Why a mail to an address that bounced or complained is not sent (shown to the administration).
+pub const ADDRESS_BOUNCING: &str =
+    "adresse signalée en échec par SES : courriel non envoyé, l'adresse est à corriger sur la liste";
+
 pub const UNLOCK_ACCEPTED: &str = "Si cet identifiant correspond à un compte activé, un courriel vient d'être envoyé à \
 votre messagerie académique : ouvrez son lien dans ce navigateur pour qu'il soit reconnu, puis connectez-vous avec votre \
 mot de passe. Si votre espace n'était pas encore activé, vous recevez à la place le courriel de création de votre mot de \

@@ -8,10 +8,11 @@ use chrono::{Duration, TimeZone, Utc};
 use shared::config::Config;
 use shared::memory::{ManualClock, MemoryMailer, MemoryStore};
 use shared::model::{Calendar, Civility, Failures, RollVoter, SessionKind};
+use shared::outbox::OutboxStatus;
 use shared::ports::{Clock, Roll, Voters};
 use shared::services::{
-    lock_delay, AccountOpening, ActivationRequests, ClaimFiling, Login, PasswordChoice, Reassort,
-    Wiring, ANSWER_MAX_DELAY, LOGIN_MAX_DELAY,
+    lock_delay, AccountOpening, ActivationRequests, ClaimFiling, Delivered, Delivery, Login,
+    PasswordChoice, Reassort, Wiring, ANSWER_MAX_DELAY, LOGIN_MAX_DELAY,
 };
 use shared::validate::{Identifier, LoginPassword, RawToken, SecretAnswer, VoterId};
 use shared::DomainError;
@@ -28,6 +29,7 @@ struct Portal {
 
 struct World {
     portal: Portal,
+    delivery: Delivery,
     store: Arc<MemoryStore>,
     mailer: Arc<MemoryMailer>,
     clock: Arc<ManualClock>,
@@ -77,7 +79,8 @@ async fn world() -> World {
         login: Login::new(&wiring),
         claims: ClaimFiling::new(&wiring),
     };
-    World { portal, store, mailer, clock }
+    let delivery = Delivery::new(&wiring);
+    World { portal, delivery, store, mailer, clock }
 }
 
 fn id() -> Identifier {
@@ -85,8 +88,18 @@ fn id() -> Identifier {
 }
 
 /// (voter id, token) of the newest link mailed to the voter.
-fn last_link(w: &World) -> (VoterId, RawToken) {
-    let mail = w.mailer.sent_to(EMAIL).pop().expect("a mail");
+/// Delivers every pending outbox item (as the mailer would), then the mails the voter has.
+async fn mails(w: &World) -> Vec<shared::ports::Mail> {
+    for item in w.store.outbox() {
+        if item.status == OutboxStatus::Pending {
+            w.delivery.deliver(&item.id).await.expect("delivery");
+        }
+    }
+    w.mailer.sent_to(EMAIL)
+}
+
+async fn last_link(w: &World) -> (VoterId, RawToken) {
+    let mail = mails(w).await.pop().expect("a mail");
     let link = mail.text.lines().find(|l| l.starts_with("https://")).expect("a link").to_string();
     let token = link.split("token=").nth(1).unwrap().split('&').next().unwrap();
     let voter = link.split("electeurId=").nth(1).unwrap();
@@ -95,7 +108,7 @@ fn last_link(w: &World) -> (VoterId, RawToken) {
 
 async fn activated(w: &World) {
     w.portal.activation.request_activation(&id()).await.unwrap();
-    let (v, t) = last_link(w);
+    let (v, t) = last_link(w).await;
     w.portal.password.set_password(&v, &t, PASSWORD).await.unwrap();
     w.portal
         .opening
@@ -108,7 +121,7 @@ async fn activated(w: &World) {
 async fn activation_mail_carries_a_link_to_the_configured_portal() {
     let w = world().await;
     w.portal.activation.request_activation(&id()).await.unwrap();
-    let mail = w.mailer.sent_to(EMAIL).pop().unwrap();
+    let mail = mails(&w).await.pop().unwrap();
     assert_eq!(mail.subject, "Création de votre mot de passe Élections");
     assert!(mail.text.contains("https://elections.example.fr/activation#token="));
     assert!(mail.text.contains("electeurId=1099584"));
@@ -126,7 +139,7 @@ async fn unknown_identifier_gets_the_same_outcome_and_no_mail() {
 async fn activation_link_is_single_use() {
     let w = world().await;
     w.portal.activation.request_activation(&id()).await.unwrap();
-    let (v, t) = last_link(&w);
+    let (v, t) = last_link(&w).await;
     w.portal.password.set_password(&v, &t, PASSWORD).await.unwrap();
     let answer = SecretAnswer::parse("Médor").unwrap();
     w.portal.opening.activate_account(&v, &t, 1, &answer).await.unwrap();
@@ -138,7 +151,7 @@ async fn activation_link_is_single_use() {
 async fn checking_a_link_does_not_consume_it() {
     let w = world().await;
     w.portal.activation.request_activation(&id()).await.unwrap();
-    let (v, t) = last_link(&w);
+    let (v, t) = last_link(&w).await;
     for _ in 0..3 {
         assert!(!w.portal.password.check_token(&v, &t).await.unwrap().password_set);
     }
@@ -150,9 +163,9 @@ async fn checking_a_link_does_not_consume_it() {
 async fn a_newer_request_voids_older_links() {
     let w = world().await;
     w.portal.activation.request_activation(&id()).await.unwrap();
-    let (v, old) = last_link(&w);
+    let (v, old) = last_link(&w).await;
     w.portal.activation.request_activation(&id()).await.unwrap();
-    let (_, new) = last_link(&w);
+    let (_, new) = last_link(&w).await;
     assert!(matches!(
         w.portal.password.set_password(&v, &old, PASSWORD).await,
         Err(DomainError::TokenInvalid)
@@ -164,7 +177,7 @@ async fn a_newer_request_voids_older_links() {
 async fn expired_links_are_refused() {
     let w = world().await;
     w.portal.activation.request_activation(&id()).await.unwrap();
-    let (v, t) = last_link(&w);
+    let (v, t) = last_link(&w).await;
     w.clock.advance(49 * 3600);
     assert!(matches!(
         w.portal.password.set_password(&v, &t, PASSWORD).await,
@@ -176,7 +189,7 @@ async fn expired_links_are_refused() {
 async fn a_link_is_bound_to_its_voter() {
     let w = world().await;
     w.portal.activation.request_activation(&id()).await.unwrap();
-    let (_, t) = last_link(&w);
+    let (_, t) = last_link(&w).await;
     let other = VoterId::parse("42").unwrap();
     assert!(matches!(
         w.portal.password.check_token(&other, &t).await,
@@ -188,7 +201,7 @@ async fn a_link_is_bound_to_its_voter() {
 async fn skipping_activation_saves_nothing() {
     let w = world().await;
     w.portal.activation.request_activation(&id()).await.unwrap();
-    let (v, t) = last_link(&w);
+    let (v, t) = last_link(&w).await;
     assert!(matches!(
         w.portal.opening.skip_activation(&v, &t).await,
         Err(DomainError::PasswordNotSet)
@@ -252,7 +265,7 @@ async fn repeated_login_failures_lock_until_a_delay_and_reassort_unlocks() {
         .request_reassort(&id(), 1, &SecretAnswer::parse("medor").unwrap(), None)
         .await
         .unwrap();
-    let (v, t) = last_link(&w);
+    let (v, t) = last_link(&w).await;
     w.portal.password.set_password(&v, &t, "un tout autre mot de passe").await.unwrap();
     w.portal.reassort.confirm_reassort(&v, &t).await.unwrap();
     assert!(w
@@ -280,26 +293,25 @@ fn guesses_allowed(max: i64, decay: i64, span: i64) -> u32 {
 #[tokio::test]
 async fn the_mail_cap_slides_so_that_no_window_edge_doubles_it() {
     let w = world().await;
-    let sent = || w.mailer.sent_to(EMAIL).len();
     w.portal.activation.request_activation(&id()).await.unwrap();
     // Four more just before the day of the first mail ends: the cap (5) is reached.
     w.clock.advance(86_400 - 60);
     for _ in 0..6 {
         w.portal.activation.request_activation(&id()).await.unwrap();
     }
-    assert_eq!(sent(), 5);
+    assert_eq!(mails(&w).await.len(), 5);
     // Just after that day: only the first mail has left the last 24 hours, so one more goes.
     w.clock.advance(61);
     for _ in 0..6 {
         w.portal.activation.request_activation(&id()).await.unwrap();
     }
-    assert_eq!(sent(), 6, "at most the cap in any 24 hours, window edges included");
+    assert_eq!(mails(&w).await.len(), 6, "at most the cap in any 24 hours, window edges included");
     // A day after the burst, the cap is whole again.
     w.clock.advance(86_400);
     for _ in 0..6 {
         w.portal.activation.request_activation(&id()).await.unwrap();
     }
-    assert_eq!(sent(), 11);
+    assert_eq!(mails(&w).await.len(), 11);
 }
 
 #[tokio::test]
@@ -385,12 +397,12 @@ async fn the_mailbox_trusts_a_browser_while_the_account_is_locked() {
         let _ = w.portal.login.login(&id(), &bad, None).await;
     }
     assert!(w.portal.login.login(&id(), &good, None).await.is_err(), "locked");
-    let reassort_links = w.mailer.sent_to(EMAIL).len();
+    let reassort_links = mails(&w).await.len();
     w.portal.reassort.request_unlock(&id()).await.unwrap();
-    let mail = w.mailer.sent_to(EMAIL).last().unwrap().clone();
-    assert_eq!(w.mailer.sent_to(EMAIL).len(), reassort_links + 1);
+    let mail = mails(&w).await.last().unwrap().clone();
+    assert_eq!(mails(&w).await.len(), reassort_links + 1);
     assert!(mail.text.contains("https://elections.example.fr/deblocage#token="), "{}", mail.text);
-    let (v, t) = last_link(&w);
+    let (v, t) = last_link(&w).await;
     // An unlock link sets no password, and opens no session by itself.
     assert!(matches!(
         w.portal.password.set_password(&v, &t, "un tout autre mot de passe").await,
@@ -406,7 +418,7 @@ async fn the_mailbox_trusts_a_browser_while_the_account_is_locked() {
     for _ in 0..5 {
         w.portal.reassort.request_unlock(&id()).await.unwrap();
     }
-    assert_eq!(w.mailer.sent_to(EMAIL).len(), reassort_links + 3);
+    assert_eq!(mails(&w).await.len(), reassort_links + 3);
     w.portal.activation.request_activation(&id()).await.unwrap();
 }
 
@@ -423,8 +435,8 @@ async fn reassort_ends_every_other_session() {
         .request_reassort(&id(), 1, &SecretAnswer::parse("MÉDOR ").unwrap(), None)
         .await
         .unwrap();
-    let (v, t) = last_link(&w);
-    assert!(w.mailer.sent_to(EMAIL).last().unwrap().subject.starts_with("Réassort"));
+    let (v, t) = last_link(&w).await;
+    assert!(mails(&w).await.last().unwrap().subject.starts_with("Réassort"));
     w.portal.password.set_password(&v, &t, "un tout autre mot de passe").await.unwrap();
     let new = w.portal.reassort.confirm_reassort(&v, &t).await.unwrap();
     assert!(matches!(
@@ -438,7 +450,7 @@ async fn reassort_ends_every_other_session() {
 async fn wrong_answers_send_nothing_and_are_counted() {
     let w = world().await;
     activated(&w).await;
-    let before = w.mailer.sent_to(EMAIL).len();
+    let before = mails(&w).await.len();
     w.portal
         .reassort
         .request_reassort(&id(), 1, &SecretAnswer::parse("rex").unwrap(), None)
@@ -449,7 +461,7 @@ async fn wrong_answers_send_nothing_and_are_counted() {
         .request_reassort(&id(), 2, &SecretAnswer::parse("medor").unwrap(), None)
         .await
         .unwrap();
-    assert_eq!(w.mailer.sent_to(EMAIL).len(), before);
+    assert_eq!(mails(&w).await.len(), before);
     assert_eq!(w.store.voter("1099584").await.unwrap().unwrap().failed_answers, 2);
 }
 
@@ -459,10 +471,10 @@ async fn mails_are_capped_per_account_and_per_day() {
     for _ in 0..8 {
         w.portal.activation.request_activation(&id()).await.unwrap();
     }
-    assert_eq!(w.mailer.sent_to(EMAIL).len(), 5);
+    assert_eq!(mails(&w).await.len(), 5);
     w.clock.advance(86_400);
     w.portal.activation.request_activation(&id()).await.unwrap();
-    assert_eq!(w.mailer.sent_to(EMAIL).len(), 6);
+    assert_eq!(mails(&w).await.len(), 6);
 }
 
 #[tokio::test]
@@ -567,7 +579,7 @@ async fn a_retried_claim_is_stored_once() {
 async fn common_or_personal_passwords_are_refused_and_keep_the_link() {
     let w = world().await;
     w.portal.activation.request_activation(&id()).await.unwrap();
-    let (v, t) = last_link(&w);
+    let (v, t) = last_link(&w).await;
     for password in [
         "P@ssw0rd12345",
         "Bonjour2024Bonjour",
@@ -586,7 +598,7 @@ async fn common_or_personal_passwords_are_refused_and_keep_the_link() {
 async fn trivial_answers_are_refused_at_activation_and_keep_the_link() {
     let w = world().await;
     w.portal.activation.request_activation(&id()).await.unwrap();
-    let (v, t) = last_link(&w);
+    let (v, t) = last_link(&w).await;
     w.portal.password.set_password(&v, &t, PASSWORD).await.unwrap();
     for answer in ["ab", "aaaa", "Marie", "DUPONT", "marie.dupont", "Marie Dupont"] {
         let r = w
@@ -613,7 +625,7 @@ async fn an_answer_chosen_before_the_rules_still_opens_reassort() {
     use shared::ports::{AccountOpening as _, Activation, Clock as _, LinkTokens as _};
     let w = world().await;
     w.portal.activation.request_activation(&id()).await.unwrap();
-    let (v, t) = last_link(&w);
+    let (v, t) = last_link(&w).await;
     w.portal.password.set_password(&v, &t, PASSWORD).await.unwrap();
     // An account activated with the voter's first name as answer, as the rules allowed before.
     let token = w.store.token(&shared::tokens::hash_token(t.expose())).await.unwrap().unwrap();
@@ -633,14 +645,14 @@ async fn an_answer_chosen_before_the_rules_still_opens_reassort() {
         absolute_expires_at: now + 3600,
     };
     w.store.activate_account(&token, &activation, &session, now).await.unwrap();
-    let before = w.mailer.sent_to(EMAIL).len();
+    let before = mails(&w).await.len();
     w.portal
         .reassort
         .request_reassort(&id(), 1, &SecretAnswer::parse("Marie").unwrap(), None)
         .await
         .unwrap();
-    assert_eq!(w.mailer.sent_to(EMAIL).len(), before + 1, "the réassort mail is sent");
-    assert!(w.mailer.sent_to(EMAIL).last().unwrap().subject.starts_with("Réassort"));
+    assert_eq!(mails(&w).await.len(), before + 1, "the réassort mail is sent");
+    assert!(mails(&w).await.last().unwrap().subject.starts_with("Réassort"));
 }
 
 // ---- the security trail ---------------------------------------------------------------------
@@ -664,7 +676,7 @@ async fn the_trail_records_each_step_of_the_journey_and_no_secret() {
     use AuditKind::*;
     let w = world().await;
     activated(&w).await;
-    let (_, activation_token) = last_link(&w);
+    let (_, activation_token) = last_link(&w).await;
     let bad = LoginPassword::parse("pas le bon mot de passe").unwrap();
     for _ in 0..3 {
         w.clock.advance(1);
@@ -676,7 +688,7 @@ async fn the_trail_records_each_step_of_the_journey_and_no_secret() {
         .request_reassort(&id(), 1, &SecretAnswer::parse("medor").unwrap(), None)
         .await
         .unwrap();
-    let (v, t) = last_link(&w);
+    let (v, t) = last_link(&w).await;
     w.portal.password.set_password(&v, &t, "un tout autre mot de passe").await.unwrap();
     w.clock.advance(1);
     w.portal.reassort.confirm_reassort(&v, &t).await.unwrap();
@@ -796,4 +808,120 @@ async fn the_last_connections_are_the_sessions_opened_newest_first() {
     assert!(last.iter().all(|e| e.kind == AuditKind::LoginSucceeded));
     assert!(last.windows(2).all(|p| p[0].at > p[1].at), "newest first: {last:?}");
     assert_eq!(last[0].at, w.clock.now().timestamp());
+}
+
+// ---------------------------------------------------------------------------------------------
+// The outbox and its delivery (the `mailer` function's service)
+
+#[tokio::test]
+async fn a_request_only_queues_its_mail_and_a_record_delivered_twice_sends_one() {
+    let w = world().await;
+    w.portal.activation.request_activation(&id()).await.unwrap();
+    assert!(w.mailer.sent_to(EMAIL).is_empty(), "the request itself sends nothing");
+    let item = w.store.outbox().pop().expect("one mail queued");
+    assert_eq!(item.status, OutboxStatus::Pending);
+    assert_eq!(w.delivery.deliver(&item.id).await.unwrap(), Delivered::Sent);
+    assert_eq!(w.delivery.deliver(&item.id).await.unwrap(), Delivered::Done);
+    assert_eq!(w.mailer.sent_to(EMAIL).len(), 1);
+    let sent = w.store.outbox().pop().unwrap();
+    assert_eq!(sent.status, OutboxStatus::Sent);
+    assert!(sent.mail.is_none(), "the text, with the link's secret, leaves the outbox once sent");
+    assert!(sent.accepted_at_ms.is_some());
+}
+
+#[tokio::test]
+async fn a_transient_failure_leaves_the_mail_to_be_delivered_again() {
+    let w = world().await;
+    w.portal.activation.request_activation(&id()).await.unwrap();
+    let item = w.store.outbox().pop().unwrap();
+    w.mailer.failing.store(true, Ordering::SeqCst);
+    assert!(matches!(w.delivery.deliver(&item.id).await.unwrap(), Delivered::Retry(_)));
+    assert_eq!(w.store.outbox().pop().unwrap().status, OutboxStatus::Pending);
+    w.mailer.failing.store(false, Ordering::SeqCst);
+    assert_eq!(w.delivery.deliver(&item.id).await.unwrap(), Delivered::Sent);
+    assert_eq!(w.mailer.sent_to(EMAIL).len(), 1);
+    assert_eq!(w.store.outbox().pop().unwrap().attempts, 2);
+}
+
+#[tokio::test]
+async fn a_mail_that_fails_for_good_is_marked_and_gives_its_place_in_the_cap_back() {
+    let w = world().await;
+    w.mailer.rejecting.lock().unwrap().push(EMAIL.into());
+    for _ in 0..5 {
+        w.portal.activation.request_activation(&id()).await.unwrap();
+        let pending = w.store.outbox().into_iter().find(|i| i.status == OutboxStatus::Pending);
+        let item = pending.expect("a mail queued");
+        assert!(matches!(w.delivery.deliver(&item.id).await.unwrap(), Delivered::Failed(_)));
+    }
+    let voter = w.store.voter("1099584").await.unwrap().unwrap();
+    assert!(voter.mail_sent_at.is_empty(), "failed mails spent the cap: {:?}", voter.mail_sent_at);
+    let failed = w.store.outbox().into_iter().filter(|i| i.status == OutboxStatus::Failed).count();
+    assert_eq!(failed, 5);
+    // Once the address is corrected (here: accepted again), the voter's next request is mailed.
+    w.mailer.rejecting.lock().unwrap().clear();
+    w.portal.activation.request_activation(&id()).await.unwrap();
+    assert_eq!(mails(&w).await.len(), 1);
+}
+
+#[tokio::test]
+async fn an_address_that_bounced_gets_no_more_mail_and_the_same_reply() {
+    let w = world().await;
+    w.delivery
+        .record_bounce(&shared::outbox::Bounce {
+            email: EMAIL.into(),
+            kind: "bounce".into(),
+            at_ms: 0,
+            detail: "550 5.1.1 user unknown".into(),
+        })
+        .await
+        .unwrap();
+    w.portal.activation.request_activation(&id()).await.unwrap();
+    let item = w.store.outbox().pop().unwrap();
+    let Delivered::Failed(reason) = w.delivery.deliver(&item.id).await.unwrap() else {
+        panic!("a bouncing address was mailed")
+    };
+    assert!(reason.contains("bounce"), "{reason}");
+    assert!(w.mailer.sent_to(EMAIL).is_empty());
+}
+
+#[tokio::test]
+async fn a_link_is_valid_for_its_whole_time_from_its_mails_delivery_however_late() {
+    let w = world().await;
+    activated(&w).await;
+    w.portal
+        .reassort
+        .request_reassort(&id(), 1, &SecretAnswer::parse("medor").unwrap(), None)
+        .await
+        .unwrap();
+    // The mailer is late by three hours; the réassort link lasts two.
+    w.clock.advance(3 * 3600);
+    let (v, t) = last_link(&w).await;
+    w.clock.advance(3600);
+    w.portal.password.set_password(&v, &t, "un tout autre mot de passe").await.unwrap();
+    w.portal.reassort.confirm_reassort(&v, &t).await.unwrap();
+}
+
+#[tokio::test]
+async fn a_claims_acknowledgement_is_queued_with_it_and_marks_it_once_sent() {
+    let w = world().await;
+    activated(&w).await;
+    let voter = w.store.voter("1099584").await.unwrap().unwrap();
+    let filed = w
+        .portal
+        .claims
+        .file_claim(
+            &voter,
+            shared::model::ClaimCategory::Autre,
+            None,
+            "Une question sur mon inscription.".into(),
+            "cle-outbox-0001".into(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(filed.acknowledgement, shared::services::MailStatus::Queued);
+    let before = w.store.claims_of("1099584");
+    assert!(!before[0].acknowledged);
+    let mails = mails(&w).await;
+    assert!(mails.last().unwrap().text.contains(&filed.claim.reference));
+    assert!(w.store.claims_of("1099584")[0].acknowledged);
 }

@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use crate::keys;
 use shared::audit::{AuditEvent, AuditKind};
 use shared::model::{Claim, ClaimCategory, ClaimStatus};
+use shared::outbox::OutboxMail;
 use shared::ports::{ClaimOutcome, Claims, StoreError, StoreResult};
 
 use crate::item::*;
@@ -74,7 +75,12 @@ pub fn parse_claim(item: &Item) -> StoreResult<Claim> {
 
 #[async_trait]
 impl Claims for DynamoStore {
-    async fn file_claim(&self, claim: &Claim, cap: u32) -> StoreResult<ClaimOutcome> {
+    async fn file_claim(
+        &self,
+        claim: &Claim,
+        cap: u32,
+        acknowledgement: &OutboxMail,
+    ) -> StoreResult<ClaimOutcome> {
         let voter_pk = keys::voter_key(&claim.voter_id).0;
         let mut idem = key((voter_pk.clone(), keys::idempotency_sk(&claim.idempotency_key)));
         idem.insert("type".into(), s("idempotency"));
@@ -108,6 +114,7 @@ impl Claims for DynamoStore {
             TransactWriteItem::builder()
                 .put(self.put(claim_item(claim), Some("attribute_not_exists(pk)"))?)
                 .build(),
+            self.put_outbox(acknowledgement)?,
             self.audit_put(&AuditEvent::new(
                 &claim.voter_id,
                 AuditKind::ClaimFiled,

@@ -7,6 +7,7 @@ use crate::keys::{self, PK, TTL};
 use crate::voters::failures_from;
 use shared::audit::{AuditEvent, AuditKind};
 use shared::model::{AccountStatus, DeviceRecord, FailureKind, TokenPurpose, TokenRecord, Voter};
+use shared::outbox::OutboxMail;
 use shared::ports::{DeviceTrust, Devices, StoreResult};
 
 use crate::item::*;
@@ -53,6 +54,7 @@ impl DeviceTrust for DynamoStore {
         unlock_count_seen: u32,
         unlock_sent_at: &[i64],
         token: &TokenRecord,
+        mail: &OutboxMail,
     ) -> StoreResult<()> {
         let seen = if unlock_count_seen == 0 {
             "(attribute_not_exists(unlock_count) OR unlock_count = :seen)"
@@ -76,6 +78,7 @@ impl DeviceTrust for DynamoStore {
         self.transact(vec![
             TransactWriteItem::builder().update(update).build(),
             self.put_token(token)?,
+            self.put_outbox(mail)?,
             self.audit_put(&asked)?,
         ])
         .await

@@ -20,6 +20,20 @@ pub fn token_key(hash: &str) -> (String, String) {
     (format!("TOKEN#{hash}"), "TOKEN".into())
 }
 
+/// A mail waiting in, or delivered from, the outbox.
+pub fn outbox_key(id: &str) -> (String, String) {
+    (format!("OUTBOX#{id}"), "MAIL".into())
+}
+
+pub fn outbox_id_of(pk: &str) -> &str {
+    pk.trim_start_matches("OUTBOX#")
+}
+
+/// An address SES reported as bouncing or complaining (lower case, as on the roll).
+pub fn bounce_key(email: &str) -> (String, String) {
+    (format!("BOUNCE#{email}"), "BOUNCE".into())
+}
+
 /// A trusted browser, by the hash of its device cookie.
 pub fn device_key(hash: &str) -> (String, String) {
     (format!("DEVICE#{hash}"), "DEVICE".into())

@@ -14,6 +14,7 @@ mod devices;
 mod item;
 pub mod keys;
 mod links;
+mod outbox;
 mod roll;
 mod sessions;
 mod table;

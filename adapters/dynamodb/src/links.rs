@@ -6,6 +6,7 @@ use aws_sdk_dynamodb::types::{TransactWriteItem, Update};
 use crate::keys::{self, PK, TTL};
 use shared::audit::{AuditEvent, AuditKind};
 use shared::model::{AccountStatus, SessionRecord, TokenPurpose, TokenRecord, Voter};
+use shared::outbox::OutboxMail;
 use shared::ports::{AccountOpening, Activation, LinkTokens, StoreError, StoreResult};
 
 use crate::item::*;
@@ -89,6 +90,7 @@ impl LinkTokens for DynamoStore {
         expected_generation: u64,
         mail_sent_at: &[i64],
         token: &TokenRecord,
+        mail: &OutboxMail,
     ) -> StoreResult<()> {
         let update = built(
             Update::builder()
@@ -110,6 +112,7 @@ impl LinkTokens for DynamoStore {
         self.transact(vec![
             TransactWriteItem::builder().update(update).build(),
             self.put_token(token)?,
+            self.put_outbox(mail)?,
             self.audit_put(&asked)?,
         ])
         .await

@@ -10,7 +10,8 @@ use crate::keys::{self, PK, SK, TTL};
 pub async fn ensure_table(client: &Client, table: &str) -> Result<bool, String> {
     use aws_sdk_dynamodb::types::{
         AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType,
-        Projection, ProjectionType, ScalarAttributeType, TimeToLiveSpecification,
+        Projection, ProjectionType, ScalarAttributeType, StreamSpecification, StreamViewType,
+        TimeToLiveSpecification,
     };
     if client.describe_table().table_name(table).send().await.is_ok() {
         return Ok(false);
@@ -47,6 +48,15 @@ pub async fn ensure_table(client: &Client, table: &str) -> Result<bool, String> 
         .key_schema(key_el(PK, KeyType::Hash)?)
         .key_schema(key_el(SK, KeyType::Range)?)
         .global_secondary_indexes(gsi)
+        // The stream the `mailer` function reads the outbox from: keys only, so that no mail's
+        // text (a link's secret) is copied into it; the mailer reads the item itself.
+        .stream_specification(
+            StreamSpecification::builder()
+                .stream_enabled(true)
+                .stream_view_type(StreamViewType::KeysOnly)
+                .build()
+                .map_err(|e| e.to_string())?,
+        )
         .send()
         .await
         .map_err(|e| DisplayErrorContext(e).to_string())?;

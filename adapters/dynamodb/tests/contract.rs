@@ -13,12 +13,13 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{TimeZone, Utc};
 use local_emulator::Emulator;
 use shared::audit::{AuditEvent, AuditKind};
-use shared::memory::MemoryStore;
+use shared::memory::{sample_mail, MemoryStore};
 use shared::model::{
     AccountStatus, Calendar, Candidate, CandidateList, Civility, Claim, ClaimCategory, ClaimStatus,
     DeviceRecord, Failures, RollEntry, RollVoter, Scrutin, SessionKind, SessionRecord,
     TokenPurpose, TokenRecord, Voter,
 };
+use shared::outbox::{Bounce, CapKind, Follow, OutboxItem, OutboxMail, OutboxStatus};
 use shared::ports::{
     Activation, Attempt, Budget, ClaimOutcome, FailureKind, RollCursor, Store, StoreError,
 };
@@ -128,7 +129,10 @@ async fn issue<S: Store>(
 ) -> TokenRecord {
     let v = voter(store, voter_id).await;
     let t = link_for(&v, hash, purpose, now);
-    store.issue_token(&v, v.token_generation, &[now], &t).await.expect("issue the link");
+    store
+        .issue_token(&v, v.token_generation, &[now], &t, &sample_mail(&v.roll.voter_id))
+        .await
+        .expect("issue the link");
     t
 }
 
@@ -336,7 +340,16 @@ async fn issue_token_raises_the_generation_and_stores_the_link_and_mail_window<S
     let before = put(&store, &alice()).await;
     let link = link_for(&before, "tok-1", TokenPurpose::Activation, t);
 
-    store.issue_token(&before, before.token_generation, &[t - 10, t], &link).await.unwrap();
+    store
+        .issue_token(
+            &before,
+            before.token_generation,
+            &[t - 10, t],
+            &link,
+            &sample_mail(&before.roll.voter_id),
+        )
+        .await
+        .unwrap();
 
     assert_eq!(
         voter(&store, "1000001").await,
@@ -357,13 +370,32 @@ async fn issue_token_with_a_stale_generation_writes_nothing<S: Store>(store: S) 
     let current = voter(&store, "1000001").await;
 
     let late = link_for(&stale, "tok-2", TokenPurpose::Activation, t);
-    assert_eq!(store.issue_token(&stale, stale.token_generation, &[t], &late).await, CONDITION);
+    assert_eq!(
+        store
+            .issue_token(
+                &stale,
+                stale.token_generation,
+                &[t],
+                &late,
+                &sample_mail(&stale.roll.voter_id)
+            )
+            .await,
+        CONDITION
+    );
     assert_eq!(voter(&store, "1000001").await, current);
     assert_eq!(store.token("tok-2").await.unwrap(), None);
 
     let same_hash = link_for(&current, "tok-1", TokenPurpose::Reassort, t);
     assert_eq!(
-        store.issue_token(&current, current.token_generation, &[t], &same_hash).await,
+        store
+            .issue_token(
+                &current,
+                current.token_generation,
+                &[t],
+                &same_hash,
+                &sample_mail(&current.roll.voter_id)
+            )
+            .await,
         CONDITION,
         "a hash already stored"
     );
@@ -373,7 +405,15 @@ async fn issue_token_with_a_stale_generation_writes_nothing<S: Store>(store: S) 
     let unknown = Voter::new(bob(), t);
     let orphan = link_for(&unknown, "tok-3", TokenPurpose::Activation, t);
     assert_eq!(
-        store.issue_token(&unknown, unknown.token_generation, &[t], &orphan).await,
+        store
+            .issue_token(
+                &unknown,
+                unknown.token_generation,
+                &[t],
+                &orphan,
+                &sample_mail(&unknown.roll.voter_id)
+            )
+            .await,
         CONDITION,
         "a voter not on the roll"
     );
@@ -863,14 +903,29 @@ async fn an_unlock_link_keeps_other_links_and_trusts_one_device_once<S: Store>(s
         ..link_for(&before, "tok-u", TokenPurpose::Unlock, t)
     };
 
-    assert_eq!(store.issue_unlock_token(&before, 1, &[t], &unlock).await, CONDITION, "count");
-    store.issue_unlock_token(&before, 0, &[t], &unlock).await.unwrap();
+    assert_eq!(
+        store
+            .issue_unlock_token(&before, 1, &[t], &unlock, &sample_mail(&before.roll.voter_id))
+            .await,
+        CONDITION,
+        "count"
+    );
+    store
+        .issue_unlock_token(&before, 0, &[t], &unlock, &sample_mail(&before.roll.voter_id))
+        .await
+        .unwrap();
     let after = voter(&store, "1000001").await;
     assert_eq!(after, Voter { unlock_sent_at: vec![t], unlock_count: 1, ..before.clone() });
     assert_eq!(token(&store, "tok-u").await, unlock);
     assert_eq!(token(&store, "tok-r").await, reassort, "the réassort link stays valid");
     let second = TokenRecord { hash: "tok-u2".into(), ..unlock.clone() };
-    assert_eq!(store.issue_unlock_token(&after, 0, &[t], &second).await, CONDITION, "raced");
+    assert_eq!(
+        store
+            .issue_unlock_token(&after, 0, &[t], &second, &sample_mail(&after.roll.voter_id))
+            .await,
+        CONDITION,
+        "raced"
+    );
 
     // Only an unlock token trusts a device, once.
     let device = device_for("1000001", "dev-u", t);
@@ -888,10 +943,116 @@ async fn an_unlock_link_keeps_other_links_and_trusts_one_device_once<S: Store>(s
         generation: a.token_generation,
         ..link_for(&a, "tok-u3", TokenPurpose::Unlock, t)
     };
-    store.issue_unlock_token(&a, 1, &[t, t], &late).await.unwrap();
+    store.issue_unlock_token(&a, 1, &[t, t], &late, &sample_mail(&a.roll.voter_id)).await.unwrap();
     issue(&store, "1000001", "tok-r2", TokenPurpose::Reassort, t).await;
     assert_eq!(store.trust_device(&late, &other, t + 3).await, CONDITION, "voided");
     assert_eq!(store.device("dev-v").await.unwrap(), None);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The outbox (OutboxDelivery, Bounces)
+
+/// A link mail as the services queue one with its token.
+fn link_mail_for(voter: &Voter, token: &TokenRecord, at: i64) -> OutboxMail {
+    let mail = sample_mail(&voter.roll.voter_id);
+    OutboxMail {
+        follow: Follow::Link {
+            token_hash: token.hash.clone(),
+            valid_secs: 3600,
+            cap: CapKind::Mail,
+            counted_at: at,
+        },
+        asked_at_ms: at * 1000,
+        ..mail
+    }
+}
+
+async fn an_outbox_item_is_taken_once_and_marked_sent_with_its_link_valid_from_then<S: Store>(
+    store: S,
+) {
+    let t = now();
+    let v = put(&store, &alice()).await;
+    let link = link_for(&v, "tok-o", TokenPurpose::Activation, t);
+    let mail = link_mail_for(&v, &link, t);
+    store.issue_token(&v, v.token_generation, &[t], &link, &mail).await.unwrap();
+    let queued = store.outbox_item(&mail.id).await.unwrap().expect("queued with the token");
+    assert_eq!(queued, OutboxItem::pending(&mail));
+
+    let ms = t * 1000;
+    store.take_for_sending(&mail.id, ms, ms - 60_000).await.unwrap();
+    assert_eq!(store.take_for_sending(&mail.id, ms + 1, ms - 59_999).await, CONDITION, "held");
+    let taken = store.outbox_item(&mail.id).await.unwrap().unwrap();
+    assert_eq!(
+        (taken.status, taken.attempts, taken.claimed_at_ms),
+        (OutboxStatus::Sending, 1, Some(ms))
+    );
+
+    // Accepted two hours late: the link lasts its hour from then.
+    let accepted = ms + 7_200_000;
+    assert_eq!(store.mark_sent(&taken, ms + 1, accepted, "m-1").await, CONDITION, "not its claim");
+    store.mark_sent(&taken, ms, accepted, "m-1").await.unwrap();
+    let sent = store.outbox_item(&mail.id).await.unwrap().unwrap();
+    assert_eq!(sent.status, OutboxStatus::Sent);
+    assert_eq!(sent.mail, None, "the text leaves the outbox");
+    assert_eq!((sent.accepted_at_ms, sent.message_id.as_deref()), (Some(accepted), Some("m-1")));
+    assert_eq!(token(&store, "tok-o").await.expires_at, t + 7200 + 3600);
+    assert_eq!(store.take_for_sending(&mail.id, accepted, accepted).await, CONDITION, "done");
+}
+
+async fn an_outbox_item_put_back_or_left_stale_is_taken_again_and_can_fail<S: Store>(store: S) {
+    let t = now();
+    let v = put(&store, &alice()).await;
+    let link = link_for(&v, "tok-f", TokenPurpose::Activation, t);
+    let mail = link_mail_for(&v, &link, t);
+    store.issue_token(&v, v.token_generation, &[t - 5, t], &link, &mail).await.unwrap();
+    let ms = t * 1000;
+    store.take_for_sending(&mail.id, ms, ms - 60_000).await.unwrap();
+    assert_eq!(store.put_back(&mail.id, ms + 1).await, CONDITION, "not its claim");
+    store.put_back(&mail.id, ms).await.unwrap();
+    store.take_for_sending(&mail.id, ms + 10, ms - 60_000).await.unwrap();
+    // A mailer that stopped: past the lease, another takes it over.
+    store.take_for_sending(&mail.id, ms + 70_000, ms + 10_000).await.unwrap();
+    let taken = store.outbox_item(&mail.id).await.unwrap().unwrap();
+    assert_eq!(taken.attempts, 3);
+    assert_eq!(store.mark_failed(&taken, ms + 10, "rejected").await, CONDITION, "taken over");
+    store.mark_failed(&taken, ms + 70_000, "rejected").await.unwrap();
+    let failed = store.outbox_item(&mail.id).await.unwrap().unwrap();
+    assert_eq!(
+        (failed.status, failed.failure.as_deref(), failed.mail),
+        (OutboxStatus::Failed, Some("rejected"), None)
+    );
+
+    // Its place in the cap goes back, on the generation read.
+    let read = voter(&store, "1000001").await;
+    let next = link_for(&read, "tok-g", TokenPurpose::Activation, t);
+    let sent_at = [t - 5, t, t + 1];
+    store
+        .issue_token(&read, read.token_generation, &sent_at, &next, &sample_mail("1000001"))
+        .await
+        .unwrap();
+    assert_eq!(store.give_back_cap_place(&read, CapKind::Mail, t).await, CONDITION, "stale");
+    let current = voter(&store, "1000001").await;
+    store.give_back_cap_place(&current, CapKind::Mail, t).await.unwrap();
+    assert_eq!(voter(&store, "1000001").await.mail_sent_at, vec![t - 5, t + 1]);
+    // A time no longer in the list: nothing to give back.
+    let current = voter(&store, "1000001").await;
+    store.give_back_cap_place(&current, CapKind::Mail, t).await.unwrap();
+    assert_eq!(voter(&store, "1000001").await, current);
+}
+
+async fn a_bounce_is_kept_per_address<S: Store>(store: S) {
+    let b = Bounce {
+        email: "alice.1000001@education.gouv.fr".into(),
+        kind: "bounce".into(),
+        at_ms: 5,
+        detail: "550 user unknown".into(),
+    };
+    assert_eq!(store.bounce(&b.email).await.unwrap(), None);
+    store.record_bounce(&b).await.unwrap();
+    assert_eq!(store.bounce(&b.email).await.unwrap(), Some(b.clone()));
+    let again = Bounce { kind: "complaint".into(), at_ms: 9, ..b.clone() };
+    store.record_bounce(&again).await.unwrap();
+    assert_eq!(store.bounce(&b.email).await.unwrap(), Some(again));
 }
 
 async fn a_session_reads_back_is_touched_and_deleted<S: Store>(store: S) {
@@ -926,37 +1087,61 @@ async fn file_claim_stores_once_per_voter_and_idempotency_key<S: Store>(store: S
     put(&store, &alice()).await;
     put(&store, &bob()).await;
     let first = claim("1000001", "REC-1", "key-1", "absent de la liste");
-    assert_eq!(store.file_claim(&first, CAP).await.unwrap(), ClaimOutcome::Created);
+    assert_eq!(
+        store.file_claim(&first, CAP, &sample_mail(&first.voter_id)).await.unwrap(),
+        ClaimOutcome::Created
+    );
 
     let retry = claim("1000001", "REC-2", "key-1", "autre texte");
-    assert_eq!(store.file_claim(&retry, CAP).await.unwrap(), ClaimOutcome::Existing(first.clone()));
+    assert_eq!(
+        store.file_claim(&retry, CAP, &sample_mail(&retry.voter_id)).await.unwrap(),
+        ClaimOutcome::Existing(first.clone())
+    );
 
     let other_voter = claim("1000002", "REC-9", "key-1", "absent de la liste");
-    assert_eq!(store.file_claim(&other_voter, CAP).await.unwrap(), ClaimOutcome::Created);
+    assert_eq!(
+        store.file_claim(&other_voter, CAP, &sample_mail(&other_voter.voter_id)).await.unwrap(),
+        ClaimOutcome::Created
+    );
 
     let on_ballot = Claim {
         scrutin_id: Some("CT-MEN".into()),
         category: ClaimCategory::ListeCandidats,
         ..claim("1000001", "REC-3", "key-2", "liste incomplète")
     };
-    assert_eq!(store.file_claim(&on_ballot, CAP).await.unwrap(), ClaimOutcome::Created);
-    assert_eq!(store.file_claim(&on_ballot, CAP).await.unwrap(), ClaimOutcome::Existing(on_ballot));
-    assert_eq!(store.file_claim(&retry, CAP).await.unwrap(), ClaimOutcome::Existing(first));
+    assert_eq!(
+        store.file_claim(&on_ballot, CAP, &sample_mail(&on_ballot.voter_id)).await.unwrap(),
+        ClaimOutcome::Created
+    );
+    assert_eq!(
+        store.file_claim(&on_ballot, CAP, &sample_mail(&on_ballot.voter_id)).await.unwrap(),
+        ClaimOutcome::Existing(on_ballot)
+    );
+    assert_eq!(
+        store.file_claim(&retry, CAP, &sample_mail(&retry.voter_id)).await.unwrap(),
+        ClaimOutcome::Existing(first)
+    );
 }
 
 async fn file_claim_refuses_a_reference_in_use_and_writes_nothing<S: Store>(store: S) {
     put(&store, &alice()).await;
     put(&store, &bob()).await;
     let first = claim("1000001", "REC-1", "key-1", "absent de la liste");
-    store.file_claim(&first, CAP).await.unwrap();
+    store.file_claim(&first, CAP, &sample_mail(&first.voter_id)).await.unwrap();
 
     let clash = claim("1000001", "REC-1", "key-2", "autre texte");
-    assert_eq!(store.file_claim(&clash, CAP).await, Err(StoreError::TransactionConflict));
+    assert_eq!(
+        store.file_claim(&clash, CAP, &sample_mail(&clash.voter_id)).await,
+        Err(StoreError::TransactionConflict)
+    );
 
-    assert_eq!(store.file_claim(&first, CAP).await.unwrap(), ClaimOutcome::Existing(first.clone()));
+    assert_eq!(
+        store.file_claim(&first, CAP, &sample_mail(&first.voter_id)).await.unwrap(),
+        ClaimOutcome::Existing(first.clone())
+    );
     let next = Claim { reference: "REC-2".into(), ..clash };
     assert_eq!(
-        store.file_claim(&next, CAP).await.unwrap(),
+        store.file_claim(&next, CAP, &sample_mail(&next.voter_id)).await.unwrap(),
         ClaimOutcome::Created,
         "key-2 was free"
     );
@@ -966,46 +1151,70 @@ async fn file_claim_refuses_a_reference_held_by_another_voter<S: Store>(store: S
     put(&store, &alice()).await;
     put(&store, &bob()).await;
     let alices = claim("1000001", "REC-1", "key-1", "absent de la liste");
-    store.file_claim(&alices, CAP).await.unwrap();
+    store.file_claim(&alices, CAP, &sample_mail(&alices.voter_id)).await.unwrap();
 
     let bobs = claim("1000002", "REC-1", "key-1", "absent de la liste");
-    assert_eq!(store.file_claim(&bobs, CAP).await, Err(StoreError::TransactionConflict));
+    assert_eq!(
+        store.file_claim(&bobs, CAP, &sample_mail(&bobs.voter_id)).await,
+        Err(StoreError::TransactionConflict)
+    );
     assert_eq!(voter(&store, "1000002").await.claims_filed, 0, "nothing counted");
     let next = Claim { reference: "REC-2".into(), ..bobs };
-    assert_eq!(store.file_claim(&next, CAP).await.unwrap(), ClaimOutcome::Created);
+    assert_eq!(
+        store.file_claim(&next, CAP, &sample_mail(&next.voter_id)).await.unwrap(),
+        ClaimOutcome::Created
+    );
 }
 
 async fn file_claim_counts_each_claim_and_refuses_past_the_cap<S: Store>(store: S) {
     put(&store, &alice()).await;
     let first = claim("1000001", "REC-1", "key-1", "absent de la liste");
     let second = claim("1000001", "REC-2", "key-2", "prénom mal orthographié");
-    assert_eq!(store.file_claim(&first, 2).await.unwrap(), ClaimOutcome::Created);
-    assert_eq!(store.file_claim(&second, 2).await.unwrap(), ClaimOutcome::Created);
+    assert_eq!(
+        store.file_claim(&first, 2, &sample_mail(&first.voter_id)).await.unwrap(),
+        ClaimOutcome::Created
+    );
+    assert_eq!(
+        store.file_claim(&second, 2, &sample_mail(&second.voter_id)).await.unwrap(),
+        ClaimOutcome::Created
+    );
     assert_eq!(voter(&store, "1000001").await.claims_filed, 2);
 
     let third = claim("1000001", "REC-3", "key-3", "une troisième réclamation");
-    assert_eq!(store.file_claim(&third, 2).await.unwrap(), ClaimOutcome::CapReached);
+    assert_eq!(
+        store.file_claim(&third, 2, &sample_mail(&third.voter_id)).await.unwrap(),
+        ClaimOutcome::CapReached
+    );
     // A retry of a claim already filed is still answered at the cap.
-    assert_eq!(store.file_claim(&first, 2).await.unwrap(), ClaimOutcome::Existing(first.clone()));
+    assert_eq!(
+        store.file_claim(&first, 2, &sample_mail(&first.voter_id)).await.unwrap(),
+        ClaimOutcome::Existing(first.clone())
+    );
     assert_eq!(voter(&store, "1000001").await.claims_filed, 2);
     // Nothing of the refused claim was stored: with a higher cap it is created.
-    assert_eq!(store.file_claim(&third, 3).await.unwrap(), ClaimOutcome::Created);
+    assert_eq!(
+        store.file_claim(&third, 3, &sample_mail(&third.voter_id)).await.unwrap(),
+        ClaimOutcome::Created
+    );
     assert_eq!(voter(&store, "1000001").await.claims_filed, 3);
 
     let nobody = claim("1000009", "REC-1", "key-1", "électeur absent du registre");
-    assert!(store.file_claim(&nobody, 2).await.is_err(), "a claim needs a voter of the roll");
+    assert!(
+        store.file_claim(&nobody, 2, &sample_mail(&nobody.voter_id)).await.is_err(),
+        "a claim needs a voter of the roll"
+    );
 }
 
 async fn mark_claim_acknowledged_is_seen_by_a_retry<S: Store>(store: S) {
     put(&store, &alice()).await;
     put(&store, &bob()).await;
     let first = claim("1000001", "REC-1", "key-1", "absent de la liste");
-    store.file_claim(&first, CAP).await.unwrap();
+    store.file_claim(&first, CAP, &sample_mail(&first.voter_id)).await.unwrap();
 
     store.mark_claim_acknowledged("1000001", "REC-1").await.unwrap();
 
     assert_eq!(
-        store.file_claim(&first, CAP).await.unwrap(),
+        store.file_claim(&first, CAP, &sample_mail(&first.voter_id)).await.unwrap(),
         ClaimOutcome::Existing(Claim { acknowledged: true, ..first })
     );
 }
@@ -1015,13 +1224,16 @@ async fn mark_claim_acknowledged_refuses_a_missing_claim<S: Store>(store: S) {
     put(&store, &bob()).await;
     let first = claim("1000001", "REC-1", "key-1", "absent de la liste");
     assert_eq!(store.mark_claim_acknowledged("1000001", "REC-1").await, CONDITION, "none filed");
-    store.file_claim(&first, CAP).await.unwrap();
+    store.file_claim(&first, CAP, &sample_mail(&first.voter_id)).await.unwrap();
     assert_eq!(
         store.mark_claim_acknowledged("1000002", "REC-1").await,
         CONDITION,
         "another voter's reference"
     );
-    assert_eq!(store.file_claim(&first, CAP).await.unwrap(), ClaimOutcome::Existing(first));
+    assert_eq!(
+        store.file_claim(&first, CAP, &sample_mail(&first.voter_id)).await.unwrap(),
+        ClaimOutcome::Existing(first)
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1156,8 +1368,14 @@ async fn each_change_records_its_event_newest_first<S: Store>(store: S) {
     store.delete_session("sess-1", t + 2).await.unwrap();
     store.delete_session("sess-1", t + 3).await.unwrap();
     let c = claim("1000001", "REF-AUDIT", "key-audit-1", "une réclamation");
-    assert_eq!(store.file_claim(&c, CAP).await.unwrap(), ClaimOutcome::Created);
-    assert!(matches!(store.file_claim(&c, CAP).await.unwrap(), ClaimOutcome::Existing(_)));
+    assert_eq!(
+        store.file_claim(&c, CAP, &sample_mail(&c.voter_id)).await.unwrap(),
+        ClaimOutcome::Created
+    );
+    assert!(matches!(
+        store.file_claim(&c, CAP, &sample_mail(&c.voter_id)).await.unwrap(),
+        ClaimOutcome::Existing(_)
+    ));
 
     let r =
         link_with_password(&store, "1000001", "rea-1", TokenPurpose::Reassort, "new", t + 4).await;
@@ -1198,11 +1416,16 @@ async fn a_refused_change_records_no_event<S: Store>(store: S) {
     let t = now();
     let a = active(&store, &alice(), "sess-0", t).await;
     let first = claim("1000001", "REF-ONE", "key-one-1", "une réclamation");
-    assert_eq!(store.file_claim(&first, 1).await.unwrap(), ClaimOutcome::Created);
+    assert_eq!(
+        store.file_claim(&first, 1, &sample_mail(&first.voter_id)).await.unwrap(),
+        ClaimOutcome::Created
+    );
     let before = kinds(&store, "1000001").await;
 
     let stale = link_for(&a, "tok-stale", TokenPurpose::Reassort, t);
-    let refused = store.issue_token(&a, a.token_generation - 1, &[t], &stale).await;
+    let refused = store
+        .issue_token(&a, a.token_generation - 1, &[t], &stale, &sample_mail(&a.roll.voter_id))
+        .await;
     assert_eq!(refused, CONDITION);
     let used = token(&store, "act-1000001").await;
     let s = session_for(&a, "sess-x", SessionKind::Activated, a.credentials_version, t);
@@ -1215,7 +1438,10 @@ async fn a_refused_change_records_no_event<S: Store>(store: S) {
     );
     store.delete_session("no-such-session", t).await.unwrap();
     let c = claim("1000001", "REF-CAP", "key-cap-1", "une réclamation");
-    assert_eq!(store.file_claim(&c, 1).await.unwrap(), ClaimOutcome::CapReached);
+    assert_eq!(
+        store.file_claim(&c, 1, &sample_mail(&c.voter_id)).await.unwrap(),
+        ClaimOutcome::CapReached
+    );
 
     assert_eq!(kinds(&store, "1000001").await, before);
 }
@@ -1277,6 +1503,9 @@ async fn dynamodb_audit_items_expire_after_the_retention() {
 }
 
 contract! {
+    an_outbox_item_is_taken_once_and_marked_sent_with_its_link_valid_from_then,
+    an_outbox_item_put_back_or_left_stale_is_taken_again_and_can_fail,
+    a_bounce_is_kept_per_address,
     a_login_trusts_a_device_whose_budget_is_apart_from_the_account,
     an_unlock_link_keeps_other_links_and_trusts_one_device_once,
     a_new_voter_reads_back_by_id_and_by_identifier,

@@ -769,7 +769,7 @@
       byId('reclamation-reference').textContent = claim.reference;
       byId('reclamation-accuse').textContent = claim.acknowledgement_mail === 'sent'
         ? 'Un accusé de réception vous a été envoyé sur votre messagerie académique.'
-        : 'L\'accusé de réception n\'a pas pu être envoyé par courriel : notez bien cette référence.';
+        : 'Un accusé de réception part vers votre messagerie académique ; notez aussi cette référence.';
       f.hidden = true;
       const done = byId('reclamation-recue');
       done.hidden = false;

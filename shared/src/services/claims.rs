@@ -1,5 +1,5 @@
-//! `submit-claim`: a claim (réclamation) filed once per idempotency key, and its acknowledgement
-//! mail.
+//! `submit-claim`: a claim (réclamation) filed once per idempotency key, with its acknowledgement
+//! mail queued in the same transaction.
 
 use std::sync::Arc;
 
@@ -12,17 +12,18 @@ use crate::config::Config;
 use crate::error::DomainError;
 use crate::mail;
 use crate::model::{Claim, ClaimCategory, ClaimStatus, Voter};
-use crate::ports::{
-    Ballots, Calendars, ClaimOutcome, Claims, Mailer, SessionStore, StoreError, Voters,
-};
+use crate::outbox::{Follow, MailPurpose, OutboxMail};
+use crate::ports::{Ballots, Calendars, ClaimOutcome, Claims, SessionStore, StoreError, Voters};
 use crate::texts;
 use crate::tokens;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum MailStatus {
+    /// In the outbox, written with the claim: the mailer delivers it.
+    Queued,
+    /// Accepted by SES already (a retry of a claim filed earlier).
     Sent,
-    Failed,
 }
 
 #[derive(Debug, Clone)]
@@ -38,7 +39,6 @@ pub struct ClaimFiling {
     pub sessions: Sessions,
     claims: Arc<dyn Claims>,
     catalog: BallotCatalog,
-    mailer: Arc<dyn Mailer>,
     pub config: Config,
 }
 
@@ -52,7 +52,6 @@ impl ClaimFiling {
             sessions: Sessions::new(w),
             claims: w.store.clone(),
             catalog: BallotCatalog::new(w),
-            mailer: w.mailer.clone(),
             config: w.config.clone(),
         }
     }
@@ -97,15 +96,33 @@ impl ClaimFiling {
             acknowledged: false,
         };
         let cap = self.config.claim_cap;
+        let scrutin_name = match &claim.scrutin_id {
+            Some(id) => self
+                .catalog
+                .my_scrutins(voter)
+                .await
+                .ok()
+                .and_then(|all| all.into_iter().find(|s| &s.id == id).map(|s| s.name)),
+            None => None,
+        };
+        let acknowledgement = |claim: &Claim| {
+            OutboxMail::new(
+                &voter.roll.voter_id,
+                MailPurpose::ClaimAcknowledgement,
+                mail::claim_acknowledgement(&voter.roll, claim, scrutin_name.as_deref()),
+                now.timestamp_millis(),
+                Follow::Claim { reference: claim.reference.clone() },
+            )
+        };
         // A reference is unique over the election; one drawn twice (1 in 2 billion a day) is
         // drawn again.
-        let mut outcome = self.claims.file_claim(&claim, cap).await;
+        let mut outcome = self.claims.file_claim(&claim, cap, &acknowledgement(&claim)).await;
         for _ in 0..3 {
             if !matches!(outcome, Err(StoreError::TransactionConflict)) {
                 break;
             }
             claim.reference = format!("REC-{}-{}", now.format("%Y%m%d"), tokens::short_code(6));
-            outcome = self.claims.file_claim(&claim, cap).await;
+            outcome = self.claims.file_claim(&claim, cap, &acknowledgement(&claim)).await;
         }
         let (stored, created) = match outcome? {
             ClaimOutcome::Created => (claim, true),
@@ -118,43 +135,11 @@ impl ClaimFiling {
                 return Err(DomainError::ClaimCapReached(cap));
             }
         };
-        let acknowledgement = if stored.acknowledged {
-            MailStatus::Sent
-        } else {
-            self.acknowledge(voter, &stored).await
-        };
+        let acknowledgement =
+            if stored.acknowledged { MailStatus::Sent } else { MailStatus::Queued };
         if created {
-            tracing::info!(voter_id = %voter.roll.voter_id, reference = %stored.reference, "claim filed");
+            tracing::info!(voter_id = %voter.roll.voter_id, reference = %stored.reference, "claim filed, acknowledgement queued");
         }
         Ok(FiledClaim { claim: stored, created, acknowledgement })
-    }
-
-    /// Mails the acknowledgement and records it; a failure is logged and the next retry of the
-    /// same submission tries again.
-    async fn acknowledge(&self, voter: &Voter, claim: &Claim) -> MailStatus {
-        let scrutin_name = match &claim.scrutin_id {
-            Some(id) => self
-                .catalog
-                .my_scrutins(voter)
-                .await
-                .ok()
-                .and_then(|all| all.into_iter().find(|s| &s.id == id).map(|s| s.name)),
-            None => None,
-        };
-        let message = mail::claim_acknowledgement(&voter.roll, claim, scrutin_name.as_deref());
-        match self.mailer.send(&message).await {
-            Ok(()) => {
-                if let Err(e) =
-                    self.claims.mark_claim_acknowledged(&claim.voter_id, &claim.reference).await
-                {
-                    tracing::warn!(reference = %claim.reference, error = %e, "acknowledgement sent but not recorded");
-                }
-                MailStatus::Sent
-            }
-            Err(e) => {
-                tracing::error!(reference = %claim.reference, error = %e, "mail_send_failed");
-                MailStatus::Failed
-            }
-        }
     }
 }

@@ -10,34 +10,30 @@ use crate::config::Config;
 use crate::error::DomainError;
 use crate::mail;
 use crate::model::{AccountStatus, TokenPurpose, TokenRecord, Voter};
-use crate::ports::{Clock, LinkTokens, Mailer, StoreError, StoreResult, Voters};
+use crate::outbox::{CapKind, Follow, MailPurpose, OutboxMail};
+use crate::ports::{Clock, LinkTokens, StoreError, StoreResult, Voters};
 use crate::tokens;
 use crate::validate::{RawToken, VoterId};
 
-/// Issues a link and mails it.
+/// Issues a link and queues its mail in the outbox.
 pub struct LinkMail {
     tokens: Arc<dyn LinkTokens>,
-    mailer: Arc<dyn Mailer>,
     clock: Arc<dyn Clock>,
     config: Config,
 }
 
 impl LinkMail {
     pub fn new<S: LinkTokens + 'static>(w: &Wiring<S>) -> Self {
-        LinkMail {
-            tokens: w.store.clone(),
-            mailer: w.mailer.clone(),
-            clock: w.clock.clone(),
-            config: w.config.clone(),
-        }
+        LinkMail { tokens: w.store.clone(), clock: w.clock.clone(), config: w.config.clone() }
     }
 
-    /// Issues a token for `purpose` (an activation or a réassort) and mails its link, within the
-    /// per-account mail cap; the new link voids older ones. Never fails for reasons the voter
-    /// could learn anything from: a cap or a lost race is silent, and a mail failure is logged
-    /// loudly for operators.
+    /// Issues a token for `purpose` (an activation or a réassort) and queues the mail of its link,
+    /// within the per-account mail cap, in one transaction; the new link voids older ones. Never
+    /// fails for reasons the voter could learn anything from: a cap or a lost race is silent. SES
+    /// is never called here: the `mailer` function delivers the outbox.
     pub async fn send(&self, voter: &Voter, purpose: TokenPurpose) -> Result<(), DomainError> {
-        let now = epoch(self.clock.now());
+        let now_ms = self.clock.now().timestamp_millis();
+        let now = now_ms.div_euclid(1000);
         let Some(sent_at) = within_cap(&voter.mail_sent_at, self.config.mail_cap_per_day, now)
         else {
             tracing::info!(voter_id = %voter.roll.voter_id, purpose = purpose.as_str(), "mail cap reached, nothing sent");
@@ -45,48 +41,61 @@ impl LinkMail {
         };
         let (secret, record) =
             new_token(voter, purpose, voter.token_generation + 1, now, &self.config);
+        let mail = link_mail(voter, purpose, &secret, &record, CapKind::Mail, now_ms, &self.config);
         let written =
-            self.tokens.issue_token(voter, voter.token_generation, &sent_at, &record).await;
-        self.deliver(voter, purpose, &secret, written).await
+            self.tokens.issue_token(voter, voter.token_generation, &sent_at, &record, &mail).await;
+        queued(voter, purpose, written)
     }
+}
 
-    /// Mails the link of a token just issued, once its write succeeded.
-    pub(crate) async fn deliver(
-        &self,
-        voter: &Voter,
-        purpose: TokenPurpose,
-        secret: &SecretString,
-        written: StoreResult<()>,
-    ) -> Result<(), DomainError> {
-        match written {
-            Ok(()) => {}
-            Err(StoreError::ConditionFailed | StoreError::TransactionConflict) => {
-                tracing::info!(voter_id = %voter.roll.voter_id, "concurrent mail request, this one dropped");
-                return Ok(());
-            }
-            Err(e) => return Err(e.into()),
+/// The outbox mail that carries the link of a token just drawn.
+pub(crate) fn link_mail(
+    voter: &Voter,
+    purpose: TokenPurpose,
+    secret: &SecretString,
+    token: &TokenRecord,
+    cap: CapKind,
+    now_ms: i64,
+    config: &Config,
+) -> OutboxMail {
+    let link =
+        mail::link(&config.portal_base_url, purpose, secret.expose_secret(), &voter.roll.voter_id);
+    let ttl = token_ttl(purpose, config).as_secs();
+    let hours = ttl / 3600;
+    let (message, mail_purpose) = match purpose {
+        TokenPurpose::Activation => {
+            (mail::activation(&voter.roll, &link, hours), MailPurpose::Activation)
         }
-        let link = mail::link(
-            &self.config.portal_base_url,
-            purpose,
-            secret.expose_secret(),
-            &voter.roll.voter_id,
-        );
-        let hours = token_ttl(purpose, &self.config).as_secs() / 3600;
-        let message = match purpose {
-            TokenPurpose::Activation => mail::activation(&voter.roll, &link, hours),
-            TokenPurpose::Reassort => mail::reassort(&voter.roll, &link, hours),
-            TokenPurpose::Unlock => mail::unlock(&voter.roll, &link, hours),
-        };
-        match self.mailer.send(&message).await {
-            Ok(()) => {
-                tracing::info!(voter_id = %voter.roll.voter_id, purpose = purpose.as_str(), "mail sent")
-            }
-            Err(e) => {
-                tracing::error!(voter_id = %voter.roll.voter_id, purpose = purpose.as_str(), error = %e, "mail_send_failed")
-            }
+        TokenPurpose::Reassort => {
+            (mail::reassort(&voter.roll, &link, hours), MailPurpose::Reassort)
         }
-        Ok(())
+        TokenPurpose::Unlock => (mail::unlock(&voter.roll, &link, hours), MailPurpose::Unlock),
+    };
+    let follow = Follow::Link {
+        token_hash: token.hash.clone(),
+        valid_secs: ttl as i64,
+        cap,
+        counted_at: now_ms.div_euclid(1000),
+    };
+    OutboxMail::new(&voter.roll.voter_id, mail_purpose, message, now_ms, follow)
+}
+
+/// The outcome of the transaction that issued a link and queued its mail: a lost race is silent.
+pub(crate) fn queued(
+    voter: &Voter,
+    purpose: TokenPurpose,
+    written: StoreResult<()>,
+) -> Result<(), DomainError> {
+    match written {
+        Ok(()) => {
+            tracing::info!(voter_id = %voter.roll.voter_id, purpose = purpose.as_str(), "mail queued");
+            Ok(())
+        }
+        Err(StoreError::ConditionFailed | StoreError::TransactionConflict) => {
+            tracing::info!(voter_id = %voter.roll.voter_id, "concurrent mail request, this one dropped");
+            Ok(())
+        }
+        Err(e) => Err(e.into()),
     }
 }
 

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use super::attempts::{new_device, Guesses, NewDevice, Reservation};
-use super::links::{new_token, within_cap, Expect};
+use super::links::{link_mail, new_token, queued, within_cap, Expect};
 use super::sessions::new_session;
 use super::{epoch, Election, LinkMail, Links, OpenedSession, Wiring};
 use crate::audit::AuditTrail;
@@ -11,6 +11,7 @@ use crate::calendar::Need;
 use crate::config::Config;
 use crate::error::DomainError;
 use crate::model::{AccountStatus, FailureKind, SessionKind, TokenPurpose};
+use crate::outbox::CapKind;
 use crate::ports::{
     AccountOpening, Calendars, DeviceTrust, Devices, FailureCounters, LinkTokens, Voters,
 };
@@ -126,7 +127,8 @@ impl Reassort {
         if voter.status == AccountStatus::NotActivated {
             return self.link_mail.send(&voter, TokenPurpose::Activation).await;
         }
-        let now = epoch(self.election.now());
+        let now_ms = self.election.now().timestamp_millis();
+        let now = now_ms.div_euclid(1000);
         let Some(sent_at) =
             within_cap(&voter.unlock_sent_at, self.config.unlock_mail_cap_per_day, now)
         else {
@@ -137,9 +139,20 @@ impl Reassort {
         // address, voids it; it voids nothing itself.
         let (secret, record) =
             new_token(&voter, TokenPurpose::Unlock, voter.token_generation, now, &self.config);
-        let written =
-            self.trust.issue_unlock_token(&voter, voter.unlock_count, &sent_at, &record).await;
-        self.link_mail.deliver(&voter, TokenPurpose::Unlock, &secret, written).await
+        let mail = link_mail(
+            &voter,
+            TokenPurpose::Unlock,
+            &secret,
+            &record,
+            CapKind::Unlock,
+            now_ms,
+            &self.config,
+        );
+        let written = self
+            .trust
+            .issue_unlock_token(&voter, voter.unlock_count, &sent_at, &record, &mail)
+            .await;
+        queued(&voter, TokenPurpose::Unlock, written)
     }
 
     /// `POST /api/unlock/confirm`: the unlock link opened; the browser becomes trusted and gets

@@ -157,6 +157,34 @@ pub fn route_table() -> Result<Vec<Route>> {
     parse_route_table(&read("Cargo.toml")?, "Cargo.toml")
 }
 
+/// The functions that no HTTP route reaches, with the sources of their events, from
+/// `[workspace.metadata.lambda.events]` of a manifest (none when it has no such table).
+pub fn parse_event_functions(manifest: &str, name: &str) -> Result<Vec<(String, Vec<String>)>> {
+    let document = toml::Value::Table(parse_toml(manifest, name)?);
+    let Some(events) = ["workspace", "metadata", "lambda", "events"]
+        .iter()
+        .try_fold(&document, |value, key| value.get(key))
+    else {
+        return Ok(Vec::new());
+    };
+    let events =
+        events.as_table().with_context(|| format!("{name}: lambda.events is not a table"))?;
+    let mut out = Vec::new();
+    for (function, sources) in events {
+        let sources: Vec<String> = sources.clone().try_into().with_context(|| {
+            format!("{name}: the events of {function} are a list of sources, e.g. [\"sns\"]")
+        })?;
+        ensure!(!sources.is_empty(), "{name}: {function} has no event source");
+        out.push((function.clone(), sources));
+    }
+    Ok(out)
+}
+
+/// The event functions of the root `Cargo.toml`.
+pub fn event_functions() -> Result<Vec<(String, Vec<String>)>> {
+    parse_event_functions(&read("Cargo.toml")?, "Cargo.toml")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -292,19 +292,32 @@ fn template_deploys_exactly_the_function_crates() {
     );
 }
 
+/// The functions no HTTP route reaches (`[workspace.metadata.lambda.events]`).
+fn event_functions() -> BTreeSet<String> {
+    or_fail(repo_checks::event_functions()).into_iter().map(|(f, _)| f).collect()
+}
+
+/// The functions behind the HTTP API: every crate of functions/ but the event functions.
+fn http_function_crates() -> BTreeSet<String> {
+    function_crates().difference(&event_functions()).cloned().collect()
+}
+
 #[test]
 fn route_table_routes_to_exactly_the_function_crates() {
     let routed: BTreeSet<String> = route_table().into_values().collect();
     assert_same(
-        "functions of the Cargo.toml route table vs crates of functions/",
-        &function_crates(),
+        "functions of the Cargo.toml route table vs crates of functions/ (event functions apart)",
+        &http_function_crates(),
         &routed,
     );
+    let events = event_functions();
+    assert!(events.is_subset(&function_crates()), "an event function with no crate: {events:?}");
+    assert!(routed.is_disjoint(&events), "a function both routed and fed by events");
 }
 
 #[test]
 fn openapi_describes_exactly_the_function_crates() {
-    let crates = function_crates();
+    let crates = http_function_crates();
     let mut described = BTreeSet::new();
     for ((method, path), id) in openapi_operations() {
         let function = function_of_operation(&id, &crates).unwrap_or_else(|| {
@@ -507,6 +520,14 @@ fn iam_policies_grant_no_wildcard() {
 /// The DynamoDB actions a function may be granted: single items and one partition at a time,
 /// each naming its partition key, so that `dynamodb:LeadingKeys` applies to every call. Scan and
 /// the batch calls are the administration's.
+/// What reading the table's stream takes (the mailer's event source mapping).
+const STREAM_ACTIONS: [&str; 4] = [
+    "dynamodb:DescribeStream",
+    "dynamodb:GetRecords",
+    "dynamodb:GetShardIterator",
+    "dynamodb:ListStreams",
+];
+
 const ITEM_ACTIONS: [&str; 6] = [
     "dynamodb:GetItem",
     "dynamodb:ConditionCheckItem",
@@ -570,6 +591,15 @@ fn table_grants(template: &Template) -> BTreeMap<String, BTreeSet<(String, Strin
         }) {
             let actions = strings(&statement["Action"]);
             if !actions.iter().any(|a| a.starts_with("dynamodb:")) {
+                continue;
+            }
+            if actions.iter().all(|a| STREAM_ACTIONS.contains(&a.as_str())) {
+                // Reading the table's stream (the mailer): on the stream alone, never the table.
+                let text = format!("{:?}", statement["Resource"]);
+                assert!(
+                    text.contains("Table.StreamArn") || text.contains("StreamArn"),
+                    "{role}: stream actions on something else than the table's stream: {text}"
+                );
                 continue;
             }
             for action in &actions {
