@@ -217,7 +217,9 @@ browser_test() {
 # dropped, every activation mail delivered, and latency percentiles per route in the log. The
 # rate is a fraction of what this stack sustains on two cores (see docs/load.md).
 load_smoke() {
-  cargo run --quiet -p load-test -- --rate "${LOAD_SMOKE_RATE:-8}" --seconds "${LOAD_SMOKE_SECONDS:-15}"
+  cargo run --quiet -p load-test -- --rate "${LOAD_SMOKE_RATE:-8}" --seconds "${LOAD_SMOKE_SECONDS:-15}" &&
+    # Every mail of the run went through the outbox: its counts and delivery delays.
+    admin mail status
 }
 
 # ---------------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ mod demo;
 mod files;
 mod generate;
 mod import;
+mod mail;
 mod voters;
 
 use std::path::PathBuf;
@@ -139,12 +140,28 @@ enum Command {
         #[arg(long, default_value_t = 4)]
         segments: u32,
     },
+    /// Suit les courriels : l'outbox, les échecs et les adresses qui rejettent.
+    Mail {
+        #[command(subcommand)]
+        command: MailCommand,
+    },
     /// Affiche le journal des actions d'administration d'un mois.
     Journal {
         /// Mois, AAAA-MM (par défaut le mois en cours, UTC).
         #[arg(long)]
         month: Option<String>,
     },
+}
+
+#[derive(Subcommand)]
+enum MailCommand {
+    /// Courriels par état et par objet, ceux qui attendent, et les délais entre la demande et
+    /// l'acceptation par SES (p50, p90, p99, max).
+    Status,
+    /// Courriels abandonnés, avec la raison (adresse rejetée, refus de SES).
+    Failed,
+    /// Adresses signalées par SES (rejet définitif ou plainte) : à corriger sur la liste.
+    Bouncing,
 }
 
 #[derive(Args)]
@@ -409,6 +426,21 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             println!("réclamation {} marquée traitée", answered.claim.reference);
         }
         Command::Stats { segments } => print_stats(&store, segments).await?,
+        Command::Mail { command } => {
+            let report = match command {
+                MailCommand::Status => {
+                    let items = store.outbox_items().await.context("lecture de l'outbox")?;
+                    mail::status(&items, Utc::now().timestamp_millis())
+                }
+                MailCommand::Failed => {
+                    mail::failed(&store.outbox_items().await.context("lecture de l'outbox")?)
+                }
+                MailCommand::Bouncing => {
+                    mail::bouncing(&store.bounces().await.context("lecture des adresses")?)
+                }
+            };
+            print!("{report}");
+        }
         Command::Journal { month } => {
             let month = month.unwrap_or_else(|| Utc::now().format("%Y-%m").to_string());
             if chrono::NaiveDate::parse_from_str(&format!("{month}-01"), "%Y-%m-%d").is_err() {

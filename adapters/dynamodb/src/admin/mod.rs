@@ -12,6 +12,7 @@ mod batch;
 mod claims;
 mod demo;
 mod journal;
+mod mail;
 mod stats;
 mod voters;
 
