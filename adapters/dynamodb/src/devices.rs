@@ -8,7 +8,7 @@ use crate::voters::failures_from;
 use shared::audit::{AuditEvent, AuditKind};
 use shared::model::{AccountStatus, DeviceRecord, FailureKind, TokenPurpose, TokenRecord, Voter};
 use shared::outbox::OutboxMail;
-use shared::ports::{DeviceTrust, Devices, StoreResult};
+use shared::ports::{DeviceTrust, Devices, StoreError, StoreResult};
 
 use crate::item::*;
 use crate::DynamoStore;
@@ -90,19 +90,10 @@ impl DeviceTrust for DynamoStore {
         device: &DeviceRecord,
         now: i64,
     ) -> StoreResult<()> {
-        let consume = built(
-            Update::builder()
-                .table_name(&self.table)
-                .set_key(Some(key(keys::token_key(&token.hash))))
-                .update_expression("SET consumed_at = :now")
-                .condition_expression(
-                    "attribute_not_exists(consumed_at) AND expires_at > :now AND voter_id = :vid AND purpose = :purpose",
-                )
-                .expression_attribute_values(":now", n(now))
-                .expression_attribute_values(":vid", s(&token.voter_id))
-                .expression_attribute_values(":purpose", s(TokenPurpose::Unlock.as_str()))
-                .build(),
-        )?;
+        if token.purpose != TokenPurpose::Unlock {
+            return Err(StoreError::ConditionFailed);
+        }
+        let consume = self.consume_token(token, now)?;
         let voter = built(
             ConditionCheck::builder()
                 .table_name(&self.table)

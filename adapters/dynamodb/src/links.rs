@@ -13,23 +13,32 @@ use crate::item::*;
 use crate::DynamoStore;
 
 impl DynamoStore {
+    /// The update that uses a link once: unused, unexpired, this voter's and purpose's, and with
+    /// the password read on it (an unlock link, which sets no password, with none).
     pub(crate) fn consume_token(&self, token: &TokenRecord, now: i64) -> StoreResult<Update> {
-        built(
-            Update::builder()
-                .table_name(&self.table)
-                .set_key(Some(key(keys::token_key(&token.hash))))
-                // The pending password leaves the link with its use: after a visit without
-                // activation it would otherwise stay on the token item for days.
-                .update_expression("SET consumed_at = :now REMOVE pending_password_hash")
-                .condition_expression(
-                    "attribute_not_exists(consumed_at) AND expires_at > :now AND voter_id = :vid AND purpose = :purpose AND pending_password_hash = :ph",
-                )
-                .expression_attribute_values(":now", n(now))
-                .expression_attribute_values(":vid", s(&token.voter_id))
-                .expression_attribute_values(":purpose", s(token.purpose.as_str()))
-                .expression_attribute_values(":ph", s(token.pending_password_hash.clone().unwrap_or_default()))
-                .build(),
-        )
+        let unused = "attribute_not_exists(consumed_at) AND expires_at > :now AND voter_id = :vid AND purpose = :purpose";
+        let update = Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(key(keys::token_key(&token.hash))))
+            // The pending password leaves the link with its use: after a visit without
+            // activation it would otherwise stay on the token item for days.
+            .update_expression("SET consumed_at = :now REMOVE pending_password_hash")
+            .expression_attribute_values(":now", n(now))
+            .expression_attribute_values(":vid", s(&token.voter_id))
+            .expression_attribute_values(":purpose", s(token.purpose.as_str()));
+        // A link that sets a password is used with the one read on it (none read: refused); an
+        // unlock link carries none.
+        let update = if token.purpose == TokenPurpose::Unlock {
+            update.condition_expression(format!(
+                "{unused} AND attribute_not_exists(pending_password_hash)"
+            ))
+        } else {
+            let ph = token.pending_password_hash.clone().unwrap_or_default();
+            update
+                .condition_expression(format!("{unused} AND pending_password_hash = :ph"))
+                .expression_attribute_values(":ph", s(ph))
+        };
+        built(update.build())
     }
 
     /// The put of a new token item; it must not exist.
