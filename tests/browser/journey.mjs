@@ -26,7 +26,8 @@ import { chromium } from 'playwright-core';
 import { execFile } from 'node:child_process';
 import { randomBytes, randomInt } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -51,6 +52,23 @@ const OVERALL_TIMEOUT_MS = (Number(process.env.JOURNEY_TIMEOUT_SECONDS) || 900) 
 
 const results = [];
 let blocked = null;
+
+// axe-core (pinned in package.json), run on every screen of the journey: any violation fails.
+const AXE_SOURCE = await readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+const axeScreens = [];
+
+// Runs axe-core in the page as it is now. The engine goes in through the browser's debugging
+// protocol, not a <script> element, so that the page's content security policy stays as served.
+async function axe(page, screen) {
+  if (!await page.evaluate(() => Boolean(window.axe))) await page.evaluate(AXE_SOURCE);
+  const outcome = await page.evaluate(async () => {
+    const result = await window.axe.run(document, { resultTypes: ['violations'] });
+    return result.violations.map((v) => `${v.id} (${v.impact}): ${v.help} – ${v.nodes.slice(0, 3)
+      .map((n) => n.target.join(' ')).join(', ')}`);
+  });
+  axeScreens.push({ screen, violations: outcome.length });
+  assert(outcome.length === 0, `axe-core on "${screen}": ${outcome.join(' | ')}`);
+}
 
 // The browser page once it exists, and what it reported: console messages, failed requests and
 // answers of 400 and more, in order.
@@ -335,13 +353,98 @@ async function main() {
     const answer = 'Rivière des Castors';
     let since = 0;
 
-    await step('home page shows both ways in', async () => {
+    await step('without its script the page says to reload it, from the style sheet alone', async () => {
+      const other = await context.newPage();
+      try {
+        await other.route('**/assets/portal.js*', (route) => route.abort('blockedbyclient'));
+        await other.goto(API + '/');
+        const fallback = other.locator('#chargement-echec');
+        await fallback.filter({ hasText: 'rechargez la page' }).waitFor({ state: 'visible' });
+        assert(await other.locator('#ecran-accueil').isHidden(), 'the home shows without its script');
+        await axe(other, 'chargement sans script');
+      } finally {
+        await other.close();
+      }
+    });
+
+    await step('home page shows at once, before a slow session check, and says nothing of it', async () => {
+      // The session check hangs for 4 s then fails: the home must not wait for it.
+      await page.route('**/api/session', async (route) => {
+        await sleep(4000);
+        await route.abort('timedout').catch(() => {});
+      });
+      const started = Date.now();
+      await page.goto(API + '/');
+      await page.getByRole('heading', { level: 1, name: 'Accéder au portail Élections' }).waitFor();
+      const shownAfter = Date.now() - started;
+      assert(shownAfter < 3500, `the home took ${shownAfter} ms to show`);
+      await sleep(6000); // the check and its one retry fail
+      const said = (await page.locator('#annonce').textContent()) || '';
+      assert(said.trim() === '', `a visitor who is not logged in is told: "${said}"`);
+      await page.unroute('**/api/session');
+      log(`     home shown after ${shownAfter} ms`);
+    });
+
+    await step('home page shows both ways in; the election is asked once, and again once if it fails', async () => {
+      const asked = [];
+      const onRequest = (r) => { if (new URL(r.url()).pathname === '/api/election') asked.push(r.url()); };
+      page.on('request', onRequest);
+      await page.route('**/api/election', (route) => route.abort('failed'), { times: 1 });
       await page.goto(API + '/');
       await page.getByRole('heading', { level: 1, name: 'Accéder au portail Élections' }).waitFor();
       await page.getByRole('heading', { name: 'Accéder à mon espace électeur' }).waitFor();
       await page.getByRole('heading', { name: 'Me connecter' }).waitFor();
       await page.getByRole('link', { name: /Mot de passe perdu/ }).waitFor();
       await page.locator('#phase').filter({ hasText: /espaces électeurs/ }).waitFor();
+      await sleep(1000);
+      page.off('request', onRequest);
+      assert(asked.length === 2, `GET /api/election sent ${asked.length} times (one lost, one retry expected)`);
+      await axe(page, 'accueil');
+    });
+
+    await step('the lost-password, blocked-login and broken-link pages pass axe-core', async () => {
+      await page.goto(API + '/reassort');
+      await page.getByRole('heading', { level: 1, name: /Mot de passe perdu/ }).waitFor();
+      await page.locator('#reassort-question option:not([value=""])').first().waitFor({ state: 'attached' });
+      await axe(page, 'réassort');
+      await page.goto(API + '/deblocage');
+      await page.getByRole('heading', { level: 1, name: /Connexion bloquée/ }).waitFor();
+      await axe(page, 'connexion bloquée');
+      await page.goto(API + '/activation');
+      await page.getByRole('heading', { level: 1, name: 'Ce lien ne peut pas être utilisé' }).waitFor();
+      await page.getByText(/ACCÈS SANS ACTIVATION/).first().waitFor();
+      await axe(page, 'lien inutilisable');
+      await page.goto(API + '/');
+      await page.getByRole('heading', { level: 1, name: 'Accéder au portail Élections' }).waitFor();
+    });
+
+    await step('AIDE/FAQ: the edito, the questions and the three tutorials, with their drawings', async () => {
+      await page.getByRole('link', { name: 'AIDE/FAQ' }).click();
+      await page.getByRole('heading', { level: 1, name: /Foire aux questions/ }).waitFor();
+      assert(new URL(page.url()).pathname === '/aide', `unexpected address ${page.url()}`);
+      for (const question of [/pas reçu le courriel/, /lien du courriel a expiré/, /perdu mon mot de passe/,
+        /ACTIVER MON COMPTE ou ACCÈS SANS ACTIVATION/, /Pour quels scrutins/, /formuler une réclamation/,
+        /Quand le vote/]) {
+        await page.getByRole('heading', { level: 2, name: question }).waitFor();
+      }
+      await page.locator('#aide-faq-dates').filter({ hasText: /aura lieu du .+ au / }).waitFor();
+      await axe(page, 'aide en ligne – FAQ');
+      const sommaire = page.getByRole('navigation', { name: 'Mes informations pratiques' });
+      for (const [link, heading] of [['Édito', /^Édito$/], [/Parcours électeur/, /Parcours électeur/],
+        [/Parcours de vote/, /Parcours de vote/], [/Réassorts/, /Réassorts/]]) {
+        await sommaire.getByRole('link', { name: link }).click();
+        const h1 = page.getByRole('heading', { level: 1, name: heading });
+        await h1.waitFor();
+        const image = page.locator('[data-aide]:not([hidden]) img.illustration');
+        if (await image.count()) {
+          await image.evaluate((img) => img.decode());
+          const width = await image.evaluate((img) => img.naturalWidth);
+          assert(width > 0, `the drawing of "${await h1.textContent()}" did not load`);
+        }
+        await axe(page, (await h1.textContent()).trim());
+      }
+      await page.goto(API + '/');
+      await page.getByRole('heading', { level: 1, name: 'Accéder au portail Élections' }).waitFor();
     });
 
     await step('asking for activation tells to check the academic mailbox', async () => {
@@ -371,6 +474,7 @@ async function main() {
       log(`     ${await greeting.textContent()}`);
       assert(!page.url().includes('token='), `the address still holds the token: ${page.url()}`);
       assert(new URL(page.url()).pathname === '/activation', `unexpected address ${page.url()}`);
+      await axe(page, 'création du mot de passe');
     });
 
     await step('a mismatched confirmation is refused in the page', async () => {
@@ -390,6 +494,7 @@ async function main() {
       await page.getByRole('button', { name: 'ACCÈS SANS ACTIVATION' }).waitFor();
       const count = await page.locator('#question option:not([value=""])').count();
       assert(count > 0, 'no challenge question offered');
+      await axe(page, 'question défi');
     });
 
     await step('ACTIVER MON COMPTE opens the welcome page', async () => {
@@ -400,6 +505,11 @@ async function main() {
       await form.getByRole('button', { name: 'ACTIVER MON COMPTE' }).click();
       await page.getByRole('heading', { level: 1, name: 'Bienvenue sur votre portail Élections' }).waitFor();
       await page.locator('#note-entree').filter({ hasText: 'Votre compte a bien été activé' }).waitFor();
+      await page.locator('#surtitre').filter({ hasText: 'Votre espace électeur est ouvert' }).waitFor();
+      for (const name of ['Édito', 'Aide en ligne – Foire aux questions', /tutoriel en ligne « Parcours électeur »/,
+        /tutoriel en ligne « Parcours de vote »/, /tutoriel en ligne « Réassorts »/]) {
+        await page.locator('#ecran-portail').getByRole('link', { name }).waitFor();
+      }
       assert(new URL(page.url()).pathname === '/', `unexpected address ${page.url()}`);
     });
 
@@ -438,6 +548,7 @@ async function main() {
       } else {
         log(`     one page of ${await rows.count()} voter(s)`);
       }
+      await axe(page, 'portail, liste électorale ouverte');
     });
 
     await step('a claim survives a lost request, keeps its idempotency key and shows its reference', async () => {
@@ -462,6 +573,7 @@ async function main() {
       assert(/^[A-Za-z0-9_-]{8,64}$/.test(keys[0]), `bad Idempotency-Key header "${keys[0]}"`);
       assert(keys[0] === keys[1], 'the retry used another Idempotency-Key');
       log(`     reference ${await reference.textContent()} (after one lost attempt, same key)`);
+      await axe(page, 'réclamation enregistrée');
     });
 
     await step('logging out returns to the home page and ends the session', async () => {
@@ -480,6 +592,38 @@ async function main() {
       await page.getByRole('heading', { level: 1, name: 'Bienvenue sur votre portail Élections' }).waitFor();
       await page.locator('#statut-compte').filter({ hasText: 'Votre compte est activé' }).waitFor();
       await page.locator('#scrutins article.scrutin').first().waitFor();
+    });
+
+    await step('a claim typed when the session ended is filed after a new login, with the same key', async () => {
+      const form = page.locator('#form-reclamation');
+      await form.getByLabel('Objet de la réclamation').selectOption('acces_portail');
+      const text = `Réclamation gardée pendant la reconnexion ${randomBytes(3).toString('hex')}.`;
+      await form.getByLabel('Votre réclamation').fill(text);
+      const keys = [];
+      const onRequest = (r) => {
+        if (r.url().endsWith('/api/claims') && r.method() === 'POST') keys.push(r.headers()['idempotency-key'] || '');
+      };
+      page.on('request', onRequest);
+      await context.clearCookies(); // the session ends while the voter types
+      await form.getByRole('button', { name: 'Envoyer ma réclamation' }).click();
+      await page.getByRole('heading', { level: 1, name: 'Accéder au portail Élections' }).waitFor();
+      await page.locator('#annonce').filter({ hasText: 'réclamation est conservée' }).waitFor();
+      const kept = await page.evaluate(() => window.sessionStorage.getItem('reclamation-en-attente'));
+      assert(kept && JSON.parse(kept).text === text, 'the claim is not kept in the tab');
+      const stored = await page.evaluate(() => window.localStorage.length);
+      assert(stored === 0, 'something was written to localStorage');
+      const login = page.locator('#form-connexion');
+      await login.getByLabel(/Identifiant/).fill(identifier);
+      await login.getByLabel('Mot de passe Élections').fill(password);
+      await login.getByRole('button', { name: 'Me connecter' }).click();
+      const reference = page.locator('#reclamation-reference');
+      await reference.filter({ hasText: /^REC-/ }).waitFor();
+      page.off('request', onRequest);
+      assert(keys.length === 2, `expected 2 claim requests, saw ${keys.length}`);
+      assert(keys[0] && keys[0] === keys[1], `the claim was filed with another key: ${keys.join(' / ')}`);
+      const left = await page.evaluate(() => window.sessionStorage.getItem('reclamation-en-attente'));
+      assert(left === null, 'the filed claim is still kept in the tab');
+      log(`     reference ${await reference.textContent()} after a new login, same key`);
       await page.getByRole('button', { name: 'Me déconnecter' }).click();
       await page.getByRole('heading', { level: 1, name: 'Accéder au portail Élections' }).waitFor();
     });
@@ -493,6 +637,9 @@ async function main() {
     await rm(userDataDir, { recursive: true, force: true }).catch(() => {});
   }
 
+  const clean = axeScreens.filter((s) => s.violations === 0).length;
+  log(`axe-core ${JSON.parse(await readFile(createRequire(import.meta.url).resolve('axe-core/package.json'), 'utf8')).version}: `
+    + `${axeScreens.length} screen(s) checked, ${clean} with no violation`);
   const passed = results.filter((r) => r.ok).length;
   const failed = results.length - passed;
   log(`${passed} passed, ${failed} failed`);
