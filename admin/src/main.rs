@@ -7,6 +7,7 @@
 
 mod calendar;
 mod claims;
+mod counts;
 mod demo;
 mod files;
 mod generate;
@@ -107,6 +108,13 @@ enum Command {
         /// Motif du retrait, inscrit au journal (par exemple la référence de la réclamation).
         #[arg(long)]
         reason: String,
+    },
+    /// Compte à nouveau les électeurs des listes électorales nommées (le portail affiche ce
+    /// nombre) ; import, add-voter, remove-voter et demo le font d'eux-mêmes.
+    CountLists {
+        /// Scrutin dont la liste est comptée ; répétable.
+        #[arg(long = "scrutin", required = true)]
+        scrutins: Vec<String>,
     },
     /// Affiche ou modifie le calendrier de l'élection (heure de Paris).
     Calendar {
@@ -275,6 +283,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Demo { voters, force } => {
             let first = demo::load(&store, voters, &operator, force).await?;
+            counts::recount(&store, &demo::scrutins().into_iter().map(|s| s.id).collect()).await?;
             println!("demo identifier: {first}");
         }
         Command::Import(args) => {
@@ -307,7 +316,10 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                     return Ok(ExitCode::from(INVALID_INPUT));
                 }
                 import::Outcome::Done(summary) => {
-                    summary.lines().iter().for_each(|l| println!("{l}"))
+                    summary.lines().iter().for_each(|l| println!("{l}"));
+                    if !summary.dry_run {
+                        counts::recount(&store, &summary.touched_scrutins).await?;
+                    }
                 }
             }
         }
@@ -332,7 +344,16 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 last_name: &last_name,
                 scrutins: &scrutins,
             };
+            let before: Vec<String> = shared::ports::Voters::voter(&store, &voter_id)
+                .await
+                .context("lecture de l'électeur")?
+                .map(|v| v.roll.scrutins)
+                .unwrap_or_default();
             let (added, voter) = voters::add(&store, &fields, reason.as_deref(), &operator).await?;
+            if !matches!(added, voters::Added::Unchanged) {
+                let touched = before.into_iter().chain(voter.scrutins.iter().cloned()).collect();
+                counts::recount(&store, &touched).await?;
+            }
             match added {
                 voters::Added::Created => {
                     println!("électeur {} ajouté ({})", voter.voter_id, voter.email)
@@ -352,6 +373,10 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 voters::remove(&store, voter_id.as_deref(), email.as_deref(), &reason, &operator)
                     .await?;
             println!("électeur {} ({}) retiré de la liste électorale", voter.voter_id, voter.email);
+            counts::recount(&store, &voter.scrutins.iter().cloned().collect()).await?;
+        }
+        Command::CountLists { scrutins } => {
+            counts::recount(&store, &scrutins.into_iter().collect()).await?
         }
         Command::Calendar { command: CalendarCommand::Show } => calendar::show(&store).await?,
         Command::Calendar {

@@ -98,3 +98,6 @@ identifiant et votre mot de passe. Les tentatives faites ailleurs ne bloquent pl
 pub const REASSORT_ACCEPTED: &str = "Si les informations saisies correspondent à un compte activé, un courriel de réassort vient \
 d'être envoyé à votre messagerie académique. Si votre espace n'était pas encore activé, vous recevez à la place le \
 courriel de création de votre mot de passe Élections.";
+
+pub const BAD_NAME_SEARCH: &str =
+    "Indiquez au moins deux lettres du nom recherché (100 caractères au plus).";

@@ -548,7 +548,38 @@ async function main() {
       } else {
         log(`     one page of ${await rows.count()} voter(s)`);
       }
+      const total = ballot.locator('.total-liste');
+      await total.filter({ hasText: /\d électeurs? inscrits? sur cette liste/ }).waitFor();
+      const pageOf = await ballot.locator('.pagination .page').textContent();
+      assert(/^Page 1 sur \d+$/.test(pageOf), `the page does not say which page of how many: "${pageOf}"`);
+      const count = Number.parseInt((await total.textContent()).replace(/\D/g, ''), 10);
+      const pages = Number.parseInt(pageOf.split(' sur ')[1], 10);
+      assert(pages === Math.max(1, Math.ceil(count / 50)), `${count} voters in ${pages} page(s) of 50`);
+      log(`     ${pageOf}, ${count} voters`);
       await axe(page, 'portail, liste électorale ouverte');
+    });
+
+    await step('an electoral list is searched by name, whatever the case and accents', async () => {
+      const ballot = page.locator('#scrutins article.scrutin').first();
+      const name = (await ballot.locator('.liste-electorale tbody tr td').nth(1).textContent()).trim();
+      const typed = name.slice(0, 3).toUpperCase().normalize('NFD').replace(/[\u0300-\u036f]/g, '');
+      await ballot.getByLabel('Rechercher un électeur par son nom').fill(typed);
+      await ballot.getByRole('button', { name: 'Rechercher' }).click();
+      await ballot.locator('caption').filter({ hasText: `commençant par « ${typed} »` }).waitFor();
+      const names = await ballot.locator('.liste-electorale tbody tr td:nth-child(2)').allTextContents();
+      const fold = (t) => t.normalize('NFD').replace(/[\u0300-\u036f]/g, '').toLowerCase().replace(/[^a-z0-9]/g, '');
+      assert(names.length > 0 && names.every((n) => fold(n).startsWith(fold(typed))),
+        `search "${typed}" found ${JSON.stringify(names.slice(0, 5))}`);
+      await axe(page, 'recherche dans une liste électorale');
+      await ballot.getByLabel('Rechercher un électeur par son nom').fill('x');
+      await ballot.getByRole('button', { name: 'Rechercher' }).click();
+      await ballot.locator('.liste-electorale [role="alert"]').filter({ hasText: 'deux lettres' }).waitFor();
+      await ballot.getByLabel('Rechercher un électeur par son nom').fill('Zzzzzq');
+      await ballot.getByRole('button', { name: 'Rechercher' }).click();
+      await ballot.locator('.total-liste').filter({ hasText: 'aucun électeur trouvé' }).waitFor();
+      await ballot.getByRole('button', { name: 'Revenir à toute la liste' }).click();
+      await ballot.locator('.pagination .page').filter({ hasText: /^Page 1 sur / }).waitFor();
+      log(`     "${typed}": ${names.length} voter(s) on the first page`);
     });
 
     await step('a claim survives a lost request, keeps its idempotency key and shows its reference', async () => {

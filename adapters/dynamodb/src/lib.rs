@@ -14,6 +14,7 @@ mod item;
 pub mod keys;
 mod links;
 mod roll;
+mod roll_search;
 mod sessions;
 mod table;
 mod voters;

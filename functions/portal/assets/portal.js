@@ -735,7 +735,26 @@
       });
       const panel = el('div', { id: panelId, class: 'liste-electorale' });
       panel.hidden = true;
-      const view = { scrutin, panel, cursors: [null], page: 0, loaded: false };
+      const searchId = 'scrutin-' + index + '-recherche';
+      const search = el('form', { class: 'recherche-liste', role: 'search', 'aria-label': 'Rechercher dans la liste électorale – ' + scrutin.name }, [
+        el('label', { for: searchId, text: 'Rechercher un électeur par son nom' }),
+        el('div', { class: 'recherche-ligne' }, [
+          el('input', { id: searchId, name: 'q', type: 'search', maxlength: '100', autocomplete: 'off', spellcheck: 'false', 'aria-describedby': searchId + '-aide' }),
+          el('button', { class: 'bouton bouton-secondaire', type: 'submit', text: 'Rechercher' }),
+        ]),
+        el('p', { id: searchId + '-aide', class: 'aide', text: 'Au moins deux lettres du début du nom de famille ; les majuscules, les accents et les espaces ne comptent pas.' }),
+      ]);
+      search.noValidate = true;
+      const results = el('div', { class: 'liste-resultats' });
+      panel.append(search, results);
+      const view = { scrutin, panel: results, cursors: [null], page: 0, loaded: false, query: '' };
+      search.addEventListener('submit', (event) => {
+        event.preventDefault();
+        const q = search.elements.namedItem('q').value.trim();
+        view.query = q;
+        view.cursors = [null];
+        loadElectoralPage(view, 0, true);
+      });
       toggle.addEventListener('click', () => {
         const open = toggle.getAttribute('aria-expanded') === 'true';
         toggle.setAttribute('aria-expanded', String(!open));
@@ -760,14 +779,17 @@
     let data;
     try {
       const cursor = view.cursors[page];
-      const query = '?limit=' + ELECTORAL_LIST_PAGE + (cursor ? '&cursor=' + encodeURIComponent(cursor) : '');
+      const query = '?limit=' + ELECTORAL_LIST_PAGE + (cursor ? '&cursor=' + encodeURIComponent(cursor) : '')
+        + (view.query ? '&q=' + encodeURIComponent(view.query) : '');
       data = await api('GET', '/api/scrutins/' + encodeURIComponent(scrutin.id) + '/electeurs' + query);
     } catch (error) {
       panel.removeAttribute('aria-busy');
       if (error.code === 'unauthenticated') { sessionEnded(); return; }
       const retry = el('button', { class: 'bouton bouton-secondaire', type: 'button', text: 'Réessayer' });
       retry.addEventListener('click', () => loadElectoralPage(view, page, true));
-      panel.replaceChildren(el('p', { class: 'message message-attention', role: 'alert', text: error.message }), retry);
+      const problem = el('p', { class: 'message message-attention', role: 'alert', text: error.message });
+      if (error.field === 'q') panel.replaceChildren(problem);
+      else panel.replaceChildren(problem, retry);
       return;
     }
     view.loaded = true;
@@ -782,7 +804,19 @@
     ]));
     const first = page * ELECTORAL_LIST_PAGE + 1;
     const last = page * ELECTORAL_LIST_PAGE + rows.length;
-    const caption = 'Liste électorale – ' + scrutin.name + (rows.length ? ' (électeurs ' + first + ' à ' + last + ')' : '');
+    const searching = Boolean(view.query);
+    const total = Number.isInteger(data.total) ? data.total : null;
+    const pages = total !== null && !searching ? Math.max(1, Math.ceil(total / ELECTORAL_LIST_PAGE)) : null;
+    const caption = 'Liste électorale – ' + scrutin.name
+      + (searching ? ' : noms commençant par « ' + view.query + ' »' : '')
+      + (rows.length ? ' (' + (searching ? 'résultats ' : 'électeurs ') + first + ' à ' + last + ')' : '');
+    const summary = el('p', { class: 'total-liste' });
+    summary.textContent = (total !== null
+      ? total.toLocaleString('fr-FR') + (total > 1 ? ' électeurs inscrits' : ' électeur inscrit') + ' sur cette liste.'
+      : '')
+      + (searching ? ' Recherche «\u00a0' + view.query + '\u00a0»\u00a0: ' + (rows.length || data.next_cursor
+        ? 'page ' + (page + 1) + (data.next_cursor ? ', d\'autres résultats suivent.' : '.')
+        : 'aucun électeur trouvé.') : '');
     const table = el('table', { class: 'tableau' }, [
       el('caption', { text: caption }),
       el('thead', null, [el('tr', null, [
@@ -799,13 +833,31 @@
     next.disabled = !data.next_cursor;
     previous.addEventListener('click', () => loadElectoralPage(view, page - 1, true));
     next.addEventListener('click', () => loadElectoralPage(view, page + 1, true));
-    nav.append(previous, el('span', { class: 'page', tabindex: '-1', text: 'Page ' + (page + 1) }), next);
-    panel.replaceChildren(rows.length ? table : el('p', { text: 'Aucun électeur sur cette page.' }), nav);
+    const pageText = 'Page ' + (page + 1) + (pages ? ' sur ' + pages : '');
+    nav.append(previous, el('span', { class: 'page', tabindex: '-1', text: pageText }), next);
+    const parts = [summary, rows.length ? table : el('p', { text: searching ? 'Aucun électeur de cette liste n\'a un nom commençant ainsi.' : 'Aucun électeur sur cette page.' })];
+    if (searching) {
+      const all = el('button', { class: 'bouton bouton-secondaire', type: 'button', text: 'Revenir à toute la liste' });
+      all.addEventListener('click', () => {
+        view.query = '';
+        view.cursors = [null];
+        view.panel.parentElement.querySelector('input[name="q"]').value = '';
+        loadElectoralPage(view, 0, true);
+      });
+      parts.push(all);
+    }
+    if (rows.length || page > 0) parts.push(nav);
+    panel.replaceChildren(...parts);
     panel.removeAttribute('aria-busy');
     // Le bouton cliqué vient d'être remplacé : on place le focus sur le tableau de la nouvelle page.
     if (moveFocus) {
       table.setAttribute('tabindex', '-1');
-      if (rows.length) table.focus(); else nav.querySelector('.page').focus();
+      if (rows.length) {
+        table.focus();
+      } else {
+        summary.setAttribute('tabindex', '-1');
+        summary.focus();
+      }
     }
   }
 
