@@ -399,6 +399,13 @@ async function main() {
       await sleep(1000);
       page.off('request', onRequest);
       assert(asked.length === 2, `GET /api/election sent ${asked.length} times (one lost, one retry expected)`);
+      asked.length = 0;
+      page.on('request', onRequest);
+      await page.goto(API + '/');
+      await page.locator('#phase').filter({ hasText: /espaces électeurs/ }).waitFor();
+      await sleep(1000);
+      page.off('request', onRequest);
+      assert(asked.length === 1, `GET /api/election sent ${asked.length} times on one page`);
       await axe(page, 'accueil');
     });
 
