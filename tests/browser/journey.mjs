@@ -666,6 +666,38 @@ async function main() {
       await page.getByRole('heading', { level: 1, name: 'Accéder au portail Élections' }).waitFor();
     });
 
+    await step('ACCÈS SANS ACTIVATION is not greeted as an open space, and its used link says to ask again', async () => {
+      if (process.env.DEMO_IDENTIFIER || process.env.DEMO_SEED_COMMAND) {
+        log('     skipped: needs a second voter of its own (electeur-admin add-voter)');
+        return;
+      }
+      const other = await addVoterWithAdmin();
+      await page.goto(API + '/');
+      const sent = Math.floor(Date.now() / 1000) - 2;
+      await page.locator('#ouverture-identifiant').fill(other);
+      await page.locator('#form-ouverture').getByRole('button', { name: 'Accéder à mon espace électeur' }).click();
+      await page.locator('#ouverture-envoyee').filter({ hasText: 'messagerie académique' }).waitFor();
+      const link = new URL((await waitForMail(other, sent, '/activation')).link);
+      await page.goto(API + link.pathname + link.hash);
+      const form = page.locator('#form-mot-de-passe');
+      await form.getByLabel('Mot de passe', { exact: true }).fill(password);
+      await form.getByLabel('Confirmation du mot de passe').fill(password);
+      await form.getByRole('button', { name: 'Valider mon mot de passe' }).click();
+      await page.getByRole('button', { name: 'ACCÈS SANS ACTIVATION' }).click();
+      await page.getByRole('heading', { level: 1, name: 'Bienvenue sur votre portail Élections' }).waitFor();
+      const greeting = page.locator('#surtitre');
+      await greeting.filter({ hasText: 'Accès sans activation' }).waitFor();
+      assert(!/est ouvert/.test(await greeting.textContent()), 'ACCÈS SANS ACTIVATION is told the space is open');
+      await page.locator('#note-entree').filter({ hasText: 'sans avoir activé votre compte' }).waitFor();
+      await axe(page, 'portail après ACCÈS SANS ACTIVATION');
+      await page.goto(API + link.pathname + link.hash);
+      await page.getByRole('heading', { level: 1, name: 'Ce lien ne peut pas être utilisé' }).waitFor();
+      await page.locator('#ecran-lien li').filter({ hasText: /ACCÈS SANS ACTIVATION.+nouveau lien/ }).waitFor();
+      await page.goto(API + '/');
+      await page.getByRole('button', { name: 'Me déconnecter' }).click();
+      await page.getByRole('heading', { level: 1, name: 'Accéder au portail Élections' }).waitFor();
+    });
+
     await step('no script error and nothing blocked by the content security policy', async () => {
       assert(pageErrors.length === 0, pageErrors.join(' | '));
     });
