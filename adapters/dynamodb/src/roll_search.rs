@@ -13,7 +13,7 @@ use crate::item::*;
 use crate::keys::{self, SK};
 use crate::DynamoStore;
 use shared::model::RollEntry;
-use shared::ports::{RollCursor, StoreResult};
+use shared::ports::{RollCursor, StoreError, StoreResult};
 
 pub(crate) async fn search(
     store: &DynamoStore,
@@ -105,13 +105,20 @@ pub(crate) async fn count_and_store(store: &DynamoStore, scrutin_id: &str) -> St
     item.insert("scrutin_id".into(), s(scrutin_id));
     item.insert("count".into(), n(count));
     item.insert("counted_at".into(), s(Utc::now().to_rfc3339()));
-    store
+    // written only when the figure changes: counting again an unchanged list writes nothing
+    let written = store
         .client
         .put_item()
         .table_name(&store.table)
         .set_item(Some(item))
+        .condition_expression("attribute_not_exists(pk) OR #count <> :count")
+        .expression_attribute_names("#count", "count")
+        .expression_attribute_values(":count", n(count))
         .send()
         .await
-        .map_err(backend)?;
-    Ok(count)
+        .map_err(conditional);
+    match written {
+        Ok(_) | Err(StoreError::ConditionFailed) => Ok(count),
+        Err(e) => Err(e),
+    }
 }
