@@ -57,6 +57,27 @@ let blocked = null;
 const AXE_SOURCE = await readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const axeScreens = [];
 
+// At 320 CSS pixels wide (WCAG 1.4.10, reflow), the page must not scroll sideways.
+async function reflowsAt320(page, screen) {
+  const before = page.viewportSize();
+  await page.setViewportSize({ width: 320, height: 720 });
+  try {
+    const { width, wide } = await page.evaluate(() => {
+      const name = (e) => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '')
+        + (e.className && typeof e.className === 'string' ? '.' + e.className.trim().split(/\s+/).join('.') : '');
+      const over = Array.from(document.querySelectorAll('body *'))
+        .filter((e) => e.getClientRects().length && e.getBoundingClientRect().right > 321)
+        .filter((e) => !Array.from(e.children).some((c) => c.getBoundingClientRect().right > 321))
+        .slice(0, 4)
+        .map((e) => `${name(e)} (${Math.round(e.getBoundingClientRect().right)} px)`);
+      return { width: document.documentElement.scrollWidth, wide: over };
+    });
+    assert(width <= 320, `"${screen}" is ${width} px wide at a 320 px viewport: ${wide.join(', ')}`);
+  } finally {
+    await page.setViewportSize(before);
+  }
+}
+
 // Runs axe-core in the page as it is now. The engine goes in through the browser's debugging
 // protocol, not a <script> element, so that the page's content security policy stays as served.
 async function axe(page, screen) {
@@ -406,6 +427,7 @@ async function main() {
       await sleep(1000);
       page.off('request', onRequest);
       assert(asked.length === 1, `GET /api/election sent ${asked.length} times on one page`);
+      await reflowsAt320(page, 'accueil');
       await axe(page, 'accueil');
     });
 
@@ -449,6 +471,7 @@ async function main() {
           assert(width > 0, `the drawing of "${await h1.textContent()}" did not load`);
         }
         await axe(page, (await h1.textContent()).trim());
+        await reflowsAt320(page, (await h1.textContent()).trim());
       }
       await page.goto(API + '/');
       await page.getByRole('heading', { level: 1, name: 'Accéder au portail Élections' }).waitFor();
@@ -564,6 +587,7 @@ async function main() {
       assert(pages === Math.max(1, Math.ceil(count / 50)), `${count} voters in ${pages} page(s) of 50`);
       log(`     ${pageOf}, ${count} voters`);
       await axe(page, 'portail, liste électorale ouverte');
+      await reflowsAt320(page, 'portail, liste électorale ouverte');
     });
 
     await step('an electoral list is searched by name, whatever the case and accents', async () => {
