@@ -218,8 +218,8 @@ browser_test() {
 # rate is a fraction of what this stack sustains on two cores (see docs/load.md).
 load_smoke() {
   cargo run --quiet -p load-test -- --rate "${LOAD_SMOKE_RATE:-8}" --seconds "${LOAD_SMOKE_SECONDS:-15}" &&
-    # Every mail of the run went through the outbox: its counts and delivery delays.
-    admin mail status
+    # Every mail of the load went through the outbox: its counts and delivery delays.
+    admin mail status --minutes 2
 }
 
 # ---------------------------------------------------------------------------------------------

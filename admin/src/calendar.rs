@@ -81,6 +81,32 @@ pub async fn show(store: &DynamoStore) -> Result<()> {
     Ok(())
 }
 
+/// The order of the phases an election follows: the voter spaces open, the claims on the lists
+/// close, then the vote opens and closes. Claims are about the lists the vote uses, so they must
+/// close no later than the vote opens; the domain's own check
+/// ([`Calendar::validate`]) is looser and stays the functions' guard.
+pub fn check_order(calendar: &Calendar) -> Result<()> {
+    let steps = [
+        ("ouverture des activations", calendar.activation_opens_at),
+        ("clôture des réclamations", calendar.claim_deadline),
+        ("ouverture du vote", calendar.voting_opens_at),
+        ("clôture du vote", calendar.voting_closes_at),
+    ];
+    for pair in steps.windows(2) {
+        let ((before, a), (after, b)) = (pair[0], pair[1]);
+        let wrong = if before == "ouverture du vote" { a >= b } else { a > b };
+        if wrong {
+            bail!(
+                "calendrier refusé, dates dans le désordre : {before} ({}) doit précéder {after} ({}). \
+                 L'ordre attendu : ouverture des activations ≤ clôture des réclamations ≤ ouverture du vote < clôture du vote",
+                paris(a),
+                paris(b)
+            );
+        }
+    }
+    calendar.validate().map_err(|e| anyhow!("calendrier refusé : {e}"))
+}
+
 /// Applies `changes` to the stored calendar, checks the order of the dates and stores the result
 /// with a journal line. Functions see it once their cached copy expires (`CALENDAR_CACHE_SECS`).
 pub async fn set(store: &DynamoStore, changes: &Changes, operator: &str) -> Result<Calendar> {
@@ -112,12 +138,7 @@ pub async fn set(store: &DynamoStore, changes: &Changes, operator: &str) -> Resu
             _ => bail!("aucun calendrier enregistré : donnez les quatre dates"),
         },
     };
-    new.validate().map_err(|_| {
-        anyhow!(
-            "calendrier refusé, dates dans le désordre : il faut ouverture des activations ≤ clôture des réclamations ≤ clôture du vote, \
-             et ouverture des activations ≤ ouverture du vote < clôture du vote"
-        )
-    })?;
+    check_order(&new)?;
     let detail = match old {
         Some(o) => format!(
             "avant : {} / {} / {} / {} ; après : {} / {} / {} / {}",
@@ -164,6 +185,57 @@ mod tests {
             parse_paris("2026-12-01T09:00:00Z").unwrap(),
             Utc.with_ymd_and_hms(2026, 12, 1, 9, 0, 0).unwrap()
         );
+    }
+
+    fn example() -> Calendar {
+        Calendar {
+            activation_opens_at: parse_paris("2026-10-13T09:00").unwrap(),
+            claim_deadline: parse_paris("2026-11-20T17:00").unwrap(),
+            voting_opens_at: parse_paris("2026-12-01T09:00").unwrap(),
+            voting_closes_at: parse_paris("2026-12-08T17:00").unwrap(),
+        }
+    }
+
+    #[test]
+    fn phases_must_follow_each_other() {
+        assert!(check_order(&example()).is_ok());
+        // claims may close when the vote opens, not after
+        let at_opening = Calendar { claim_deadline: example().voting_opens_at, ..example() };
+        assert!(check_order(&at_opening).is_ok());
+        let refused = [
+            // claims closing on 21 December, after the vote opened on the 11th
+            Calendar {
+                claim_deadline: parse_paris("2026-12-21T17:00").unwrap(),
+                voting_opens_at: parse_paris("2026-12-11T09:00").unwrap(),
+                voting_closes_at: parse_paris("2026-12-30T17:00").unwrap(),
+                ..example()
+            },
+            Calendar { claim_deadline: parse_paris("2026-10-12T17:00").unwrap(), ..example() },
+            Calendar { voting_closes_at: example().voting_opens_at, ..example() },
+            Calendar { voting_closes_at: parse_paris("2026-11-30T17:00").unwrap(), ..example() },
+        ];
+        for calendar in refused {
+            let error = check_order(&calendar).unwrap_err().to_string();
+            assert!(error.contains("dans le désordre"), "{error}");
+        }
+    }
+
+    #[test]
+    fn the_demo_calendar_is_in_order_on_round_paris_hours() {
+        let demo = crate::demo::calendar();
+        check_order(&demo).unwrap();
+        let now = Utc::now();
+        assert!(demo.activation_opens_at < now && now < demo.claim_deadline, "claims open today");
+        assert!(now < demo.voting_opens_at, "the vote is still to come");
+        for t in [
+            demo.activation_opens_at,
+            demo.claim_deadline,
+            demo.voting_opens_at,
+            demo.voting_closes_at,
+        ] {
+            let local = t.with_timezone(&Paris);
+            assert_eq!(local.format("%M:%S").to_string(), "00:00", "{local}");
+        }
     }
 
     #[test]

@@ -4,7 +4,8 @@
 //! told so explicitly.
 
 use anyhow::{bail, Context, Result};
-use chrono::{Duration, Utc};
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use chrono_tz::Europe::Paris;
 use shared::model::{Calendar, Candidate, CandidateList, Civility, RollVoter, Scrutin};
 use shared::ports::Roll;
 use store_dynamodb::admin::{JournalEntry, TableContent};
@@ -179,15 +180,22 @@ pub fn voters(count: usize) -> Vec<RollVoter> {
         .collect()
 }
 
-/// A calendar open now: activation opened a week ago, claims accepted for twenty more days, voting
-/// from day ten to day thirty, so that every step of the demo is possible today.
+/// A calendar open now, in the order of a real one and on round Paris hours: the voter spaces
+/// opened a week ago at 9:00, claims close in eight days at 17:00, the vote opens two days later at
+/// 9:00 and closes a week after at 17:00. Every step of the demo but voting is possible today.
 pub fn calendar() -> Calendar {
-    let now = Utc::now();
+    let today = Utc::now().with_timezone(&Paris).date_naive();
+    let at = |days: i64, hour: u32| -> DateTime<Utc> {
+        let day = today + Duration::days(days);
+        let wall = day.and_hms_opt(hour, 0, 0).expect("a valid hour");
+        // 9:00 and 17:00 exist once in Paris on every day of the year
+        Paris.from_local_datetime(&wall).earliest().expect("an hour Paris has").with_timezone(&Utc)
+    };
     Calendar {
-        activation_opens_at: now - Duration::days(7),
-        claim_deadline: now + Duration::days(20),
-        voting_opens_at: now + Duration::days(10),
-        voting_closes_at: now + Duration::days(30),
+        activation_opens_at: at(-7, 9),
+        claim_deadline: at(8, 17),
+        voting_opens_at: at(10, 9),
+        voting_closes_at: at(17, 17),
     }
 }
 

@@ -67,6 +67,9 @@ pub struct Summary {
     pub reads: SendStats,
     pub read_time: Duration,
     pub write_time: Duration,
+    /// The ballots whose electoral list the import may have changed: those of the files, those
+    /// the voters name, and those changed voters leave. Their counts are redone after it.
+    pub touched_scrutins: BTreeSet<String>,
 }
 
 impl Summary {
@@ -481,6 +484,13 @@ pub async fn run(
         return Ok(Outcome::Done(summary));
     }
 
+    summary.touched_scrutins = parsed
+        .scrutins
+        .iter()
+        .map(|(s, _)| s.id.clone())
+        .chain(parsed.voters.iter().flat_map(|(v, _)| v.scrutins.iter().cloned()))
+        .chain(plan.changed.iter().flat_map(|(old, _)| old.scrutins.iter().cloned()))
+        .collect();
     let started = Instant::now();
     let result = write(store, scrutins, plan, opts, &mut summary, operator).await;
     summary.write_time = started.elapsed();

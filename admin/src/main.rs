@@ -7,6 +7,7 @@
 
 mod calendar;
 mod claims;
+mod counts;
 mod demo;
 mod files;
 mod generate;
@@ -121,6 +122,13 @@ enum Command {
         #[arg(long, default_value_t = 100)]
         limit: usize,
     },
+    /// Compte à nouveau les électeurs des listes électorales nommées (le portail affiche ce
+    /// nombre) ; import, add-voter, remove-voter et demo le font d'eux-mêmes.
+    CountLists {
+        /// Scrutin dont la liste est comptée ; répétable.
+        #[arg(long = "scrutin", required = true)]
+        scrutins: Vec<String>,
+    },
     /// Affiche ou modifie le calendrier de l'élection (heure de Paris).
     Calendar {
         #[command(subcommand)]
@@ -157,7 +165,11 @@ enum Command {
 enum MailCommand {
     /// Courriels par état et par objet, ceux qui attendent, et les délais entre la demande et
     /// l'acceptation par SES (p50, p90, p99, max).
-    Status,
+    Status {
+        /// Seulement les courriels demandés dans les N dernières minutes.
+        #[arg(long)]
+        minutes: Option<i64>,
+    },
     /// Courriels abandonnés, avec la raison (adresse rejetée, refus de SES).
     Failed,
     /// Adresses signalées par SES (rejet définitif ou plainte) : à corriger sur la liste.
@@ -305,6 +317,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Demo { voters, force } => {
             let first = demo::load(&store, voters, &operator, force).await?;
+            counts::recount(&store, &demo::scrutins().into_iter().map(|s| s.id).collect()).await?;
             println!("demo identifier: {first}");
         }
         Command::Import(args) => {
@@ -337,7 +350,10 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                     return Ok(ExitCode::from(INVALID_INPUT));
                 }
                 import::Outcome::Done(summary) => {
-                    summary.lines().iter().for_each(|l| println!("{l}"))
+                    summary.lines().iter().for_each(|l| println!("{l}"));
+                    if !summary.dry_run {
+                        counts::recount(&store, &summary.touched_scrutins).await?;
+                    }
                 }
             }
         }
@@ -362,7 +378,16 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 last_name: &last_name,
                 scrutins: &scrutins,
             };
+            let before: Vec<String> = shared::ports::Voters::voter(&store, &voter_id)
+                .await
+                .context("lecture de l'électeur")?
+                .map(|v| v.roll.scrutins)
+                .unwrap_or_default();
             let (added, voter) = voters::add(&store, &fields, reason.as_deref(), &operator).await?;
+            if !matches!(added, voters::Added::Unchanged) {
+                let touched = before.into_iter().chain(voter.scrutins.iter().cloned()).collect();
+                counts::recount(&store, &touched).await?;
+            }
             match added {
                 voters::Added::Created => {
                     println!("électeur {} ajouté ({})", voter.voter_id, voter.email)
@@ -382,6 +407,10 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 voters::remove(&store, voter_id.as_deref(), email.as_deref(), &reason, &operator)
                     .await?;
             println!("électeur {} ({}) retiré de la liste électorale", voter.voter_id, voter.email);
+            counts::recount(&store, &voter.scrutins.iter().cloned().collect()).await?;
+        }
+        Command::CountLists { scrutins } => {
+            counts::recount(&store, &scrutins.into_iter().collect()).await?
         }
         Command::VoterTrail { voter_id, email, limit } => {
             voters::trail(&store, voter_id.as_deref(), email.as_deref(), limit)
@@ -428,9 +457,13 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Stats { segments } => print_stats(&store, segments).await?,
         Command::Mail { command } => {
             let report = match command {
-                MailCommand::Status => {
-                    let items = store.outbox_items().await.context("lecture de l'outbox")?;
-                    mail::status(&items, Utc::now().timestamp_millis())
+                MailCommand::Status { minutes } => {
+                    let now = Utc::now().timestamp_millis();
+                    let mut items = store.outbox_items().await.context("lecture de l'outbox")?;
+                    if let Some(m) = minutes {
+                        items.retain(|i| i.asked_at_ms >= now - m.max(0) * 60_000);
+                    }
+                    mail::status(&items, now)
                 }
                 MailCommand::Failed => {
                     mail::failed(&store.outbox_items().await.context("lecture de l'outbox")?)

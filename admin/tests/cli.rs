@@ -63,6 +63,10 @@ async fn a_valid_import_writes_ballots_lists_and_voters() {
         electoral_list(&env, "CAPN-CERTIFIES").await,
         ["d'Arc Jeanne", "Écuyer Hélène", "Martin Marie", "Martin Pierre", "Yılmaz Ayşe"]
     );
+    // the import counted every list it wrote
+    assert_eq!(store.electoral_list_count("CAPN-CERTIFIES").await.unwrap(), Some(5));
+    let men = electoral_list(&env, "CSA-MEN").await.len() as u64;
+    assert_eq!(store.electoral_list_count("CSA-MEN").await.unwrap(), Some(men));
     let counts = env.count_types().await;
     assert_eq!(
         (counts["voter"], counts["email"], counts["roll_entry"], counts["scrutin"]),
@@ -571,6 +575,11 @@ async fn a_removed_voter_leaves_the_roll_in_one_logged_step() {
     assert_eq!(store.voter_id_for_email("jeanne.darc@ac-versailles.fr").await.unwrap(), None);
     assert!(!electoral_list(&env, "CAPN-CERTIFIES").await.iter().any(|e| e.contains("Jeanne")));
     assert!(!electoral_list(&env, "CSA-MEN").await.iter().any(|e| e.contains("Jeanne")));
+    // the lists she left are counted again
+    for scrutin in ["CAPN-CERTIFIES", "CSA-MEN"] {
+        let listed = electoral_list(&env, scrutin).await.len() as u64;
+        assert_eq!(store.electoral_list_count(scrutin).await.unwrap(), Some(listed), "{scrutin}");
+    }
     let counts = env.count_types().await;
     assert_eq!(
         (counts["voter"], counts["email"], counts["roll_entry"], counts["claim"]),

@@ -32,6 +32,7 @@ struct State {
     sessions: HashMap<String, SessionRecord>,
     scrutins: HashMap<String, Scrutin>,
     rolls: HashMap<String, BTreeMap<String, RollEntry>>,
+    roll_counts: HashMap<String, u64>,
     claims: HashMap<(String, String), Claim>,
     calendar: Option<Calendar>,
     /// Every voter's trail, in the order written.
@@ -437,6 +438,35 @@ impl Ballots for MemoryStore {
             Ok((out.into_iter().map(|(_, _, e)| e).collect(), None))
         })
     }
+
+    async fn electoral_list_search(
+        &self,
+        scrutin_id: &str,
+        prefix: &str,
+        after: Option<String>,
+        limit: usize,
+    ) -> StoreResult<(Vec<RollEntry>, Option<RollCursor>)> {
+        let shard = crate::roll::roll_shard(prefix);
+        self.with(|s| {
+            let Some(entries) = s.rolls.get(&format!("{scrutin_id}#{shard}")) else {
+                return Ok((vec![], None));
+            };
+            let mut found = entries
+                .iter()
+                .filter(|(sk, _)| sk.starts_with(prefix))
+                .filter(|(sk, _)| after.as_ref().is_none_or(|a| *sk > a));
+            let page: Vec<(&String, &RollEntry)> = found.by_ref().take(limit).collect();
+            let next = match (found.next(), page.last()) {
+                (Some(_), Some((sk, _))) => Some(RollCursor { shard, after: Some((*sk).clone()) }),
+                _ => None,
+            };
+            Ok((page.into_iter().map(|(_, e)| e.clone()).collect(), next))
+        })
+    }
+
+    async fn electoral_list_count(&self, scrutin_id: &str) -> StoreResult<Option<u64>> {
+        Ok(self.with(|s| s.roll_counts.get(scrutin_id).copied()))
+    }
 }
 
 #[async_trait]
@@ -703,6 +733,18 @@ impl Roll for MemoryStore {
         }
         self.with(|s| s.scrutins.insert(scrutin.id.clone(), scrutin));
         Ok(())
+    }
+
+    async fn count_roll(&self, scrutin_id: &str) -> StoreResult<u64> {
+        Ok(self.with(|s| {
+            let count = ROLL_SHARDS
+                .iter()
+                .filter_map(|shard| s.rolls.get(&format!("{scrutin_id}#{shard}")))
+                .map(|entries| entries.len() as u64)
+                .sum();
+            s.roll_counts.insert(scrutin_id.to_string(), count);
+            count
+        }))
     }
 }
 

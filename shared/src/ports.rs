@@ -258,6 +258,19 @@ pub trait Ballots: Send + Sync {
         from: RollCursor,
         limit: usize,
     ) -> StoreResult<(Vec<RollEntry>, Option<RollCursor>)>;
+    /// The entries of one electoral list whose folded last name starts with `prefix` (folded, not
+    /// empty: see [`crate::roll::search_prefix`]), in the list's order, after the sort key `after`
+    /// of a previous page. They all lie in one shard, the prefix's.
+    async fn electoral_list_search(
+        &self,
+        scrutin_id: &str,
+        prefix: &str,
+        after: Option<String>,
+        limit: usize,
+    ) -> StoreResult<(Vec<RollEntry>, Option<RollCursor>)>;
+    /// How many voters the electoral list holds, as last counted by [`Roll::count_roll`]; `None`
+    /// when it was never counted.
+    async fn electoral_list_count(&self, scrutin_id: &str) -> StoreResult<Option<u64>>;
 }
 
 /// Outcome of filing a claim under an idempotency key.
@@ -296,6 +309,10 @@ pub trait Roll: Send + Sync {
     async fn put_calendar(&self, calendar: &Calendar) -> StoreResult<()>;
     async fn put_roll_voter(&self, voter: &RollVoter) -> StoreResult<()>;
     async fn put_scrutin(&self, scrutin: &Scrutin) -> StoreResult<()>;
+    /// Counts the entries of a ballot's electoral list and stores that count for
+    /// [`Ballots::electoral_list_count`]; returns it. The administration runs it after every
+    /// change to the roll.
+    async fn count_roll(&self, scrutin_id: &str) -> StoreResult<u64>;
 }
 
 /// Everything the store offers: the adapters implement all of it, each service takes only its part.

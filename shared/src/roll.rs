@@ -25,6 +25,13 @@ pub fn order_key(last_name: &str, first_name: &str, voter_id: &str) -> String {
     format!("{}#{}#{}", fold(last_name), fold(first_name), voter_id)
 }
 
+/// The folded prefix a name search looks for, or `None` when the query holds fewer than two
+/// letters or digits: a search by one initial would be a whole shard.
+pub fn search_prefix(query: &str) -> Option<String> {
+    let folded = fold(query);
+    (folded.chars().count() >= 2).then_some(folded)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -35,5 +42,16 @@ mod tests {
         assert_eq!(roll_shard("d'Artagnan"), 'D');
         assert_eq!(roll_shard("Ølsen"), '_');
         assert_eq!(roll_shard(""), '_');
+    }
+
+    #[test]
+    fn a_search_folds_like_the_list_and_needs_two_characters() {
+        assert_eq!(search_prefix("Le Goff").as_deref(), Some("legoff"));
+        assert_eq!(search_prefix(" d'Ar").as_deref(), Some("dar"));
+        assert_eq!(search_prefix("É"), None);
+        assert_eq!(search_prefix("-- '"), None);
+        let prefix = search_prefix("ÉLU").unwrap();
+        assert!(order_key("Éluard", "Paul", "1").starts_with(&prefix));
+        assert_eq!(roll_shard(&prefix), roll_shard("Éluard"));
     }
 }

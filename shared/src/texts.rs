@@ -125,3 +125,5 @@ pub fn audit_label(kind: crate::audit::AuditKind) -> &'static str {
         DeviceTrusted => "Navigateur reconnu par un lien de déblocage",
     }
 }
+pub const BAD_NAME_SEARCH: &str =
+    "Indiquez au moins deux lettres du nom recherché (100 caractères au plus).";

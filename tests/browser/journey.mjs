@@ -26,7 +26,8 @@ import { chromium } from 'playwright-core';
 import { execFile } from 'node:child_process';
 import { randomBytes, randomInt } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -51,6 +52,44 @@ const OVERALL_TIMEOUT_MS = (Number(process.env.JOURNEY_TIMEOUT_SECONDS) || 900) 
 
 const results = [];
 let blocked = null;
+
+// axe-core (pinned in package.json), run on every screen of the journey: any violation fails.
+const AXE_SOURCE = await readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+const axeScreens = [];
+
+// At 320 CSS pixels wide (WCAG 1.4.10, reflow), the page must not scroll sideways.
+async function reflowsAt320(page, screen) {
+  const before = page.viewportSize();
+  await page.setViewportSize({ width: 320, height: 720 });
+  try {
+    const { width, wide } = await page.evaluate(() => {
+      const name = (e) => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '')
+        + (e.className && typeof e.className === 'string' ? '.' + e.className.trim().split(/\s+/).join('.') : '');
+      const over = Array.from(document.querySelectorAll('body *'))
+        .filter((e) => e.getClientRects().length && e.getBoundingClientRect().right > 321)
+        .filter((e) => !Array.from(e.children).some((c) => c.getBoundingClientRect().right > 321))
+        .slice(0, 4)
+        .map((e) => `${name(e)} (${Math.round(e.getBoundingClientRect().right)} px)`);
+      return { width: document.documentElement.scrollWidth, wide: over };
+    });
+    assert(width <= 320, `"${screen}" is ${width} px wide at a 320 px viewport: ${wide.join(', ')}`);
+  } finally {
+    await page.setViewportSize(before);
+  }
+}
+
+// Runs axe-core in the page as it is now. The engine goes in through the browser's debugging
+// protocol, not a <script> element, so that the page's content security policy stays as served.
+async function axe(page, screen) {
+  if (!await page.evaluate(() => Boolean(window.axe))) await page.evaluate(AXE_SOURCE);
+  const outcome = await page.evaluate(async () => {
+    const result = await window.axe.run(document, { resultTypes: ['violations'] });
+    return result.violations.map((v) => `${v.id} (${v.impact}): ${v.help} – ${v.nodes.slice(0, 3)
+      .map((n) => n.target.join(' ')).join(', ')}`);
+  });
+  axeScreens.push({ screen, violations: outcome.length });
+  assert(outcome.length === 0, `axe-core on "${screen}": ${outcome.join(' | ')}`);
+}
 
 // The browser page once it exists, and what it reported: console messages, failed requests and
 // answers of 400 and more, in order.
@@ -335,13 +374,107 @@ async function main() {
     const answer = 'Rivière des Castors';
     let since = 0;
 
-    await step('home page shows both ways in', async () => {
+    await step('without its script the page says to reload it, from the style sheet alone', async () => {
+      const other = await context.newPage();
+      try {
+        await other.route('**/assets/portal.js*', (route) => route.abort('blockedbyclient'));
+        await other.goto(API + '/');
+        const fallback = other.locator('#chargement-echec');
+        await fallback.filter({ hasText: 'rechargez la page' }).waitFor({ state: 'visible' });
+        assert(await other.locator('#ecran-accueil').isHidden(), 'the home shows without its script');
+        await axe(other, 'chargement sans script');
+      } finally {
+        await other.close();
+      }
+    });
+
+    await step('home page shows at once, before a slow session check, and says nothing of it', async () => {
+      // The session check hangs for 4 s then fails: the home must not wait for it.
+      await page.route('**/api/session', async (route) => {
+        await sleep(4000);
+        await route.abort('timedout').catch(() => {});
+      });
+      const started = Date.now();
+      await page.goto(API + '/');
+      await page.getByRole('heading', { level: 1, name: 'Accéder au portail Élections' }).waitFor();
+      const shownAfter = Date.now() - started;
+      assert(shownAfter < 3500, `the home took ${shownAfter} ms to show`);
+      await sleep(6000); // the check and its one retry fail
+      const said = (await page.locator('#annonce').textContent()) || '';
+      assert(said.trim() === '', `a visitor who is not logged in is told: "${said}"`);
+      await page.unroute('**/api/session');
+      log(`     home shown after ${shownAfter} ms`);
+    });
+
+    await step('home page shows both ways in; the election is asked once, and again once if it fails', async () => {
+      const asked = [];
+      const onRequest = (r) => { if (new URL(r.url()).pathname === '/api/election') asked.push(r.url()); };
+      page.on('request', onRequest);
+      await page.route('**/api/election', (route) => route.abort('failed'), { times: 1 });
       await page.goto(API + '/');
       await page.getByRole('heading', { level: 1, name: 'Accéder au portail Élections' }).waitFor();
       await page.getByRole('heading', { name: 'Accéder à mon espace électeur' }).waitFor();
       await page.getByRole('heading', { name: 'Me connecter' }).waitFor();
       await page.getByRole('link', { name: /Mot de passe perdu/ }).waitFor();
       await page.locator('#phase').filter({ hasText: /espaces électeurs/ }).waitFor();
+      await sleep(1000);
+      page.off('request', onRequest);
+      assert(asked.length === 2, `GET /api/election sent ${asked.length} times (one lost, one retry expected)`);
+      asked.length = 0;
+      page.on('request', onRequest);
+      await page.goto(API + '/');
+      await page.locator('#phase').filter({ hasText: /espaces électeurs/ }).waitFor();
+      await sleep(1000);
+      page.off('request', onRequest);
+      assert(asked.length === 1, `GET /api/election sent ${asked.length} times on one page`);
+      await reflowsAt320(page, 'accueil');
+      await axe(page, 'accueil');
+    });
+
+    await step('the lost-password, blocked-login and broken-link pages pass axe-core', async () => {
+      await page.goto(API + '/reassort');
+      await page.getByRole('heading', { level: 1, name: /Mot de passe perdu/ }).waitFor();
+      await page.locator('#reassort-question option:not([value=""])').first().waitFor({ state: 'attached' });
+      await axe(page, 'réassort');
+      await page.goto(API + '/deblocage');
+      await page.getByRole('heading', { level: 1, name: /Connexion bloquée/ }).waitFor();
+      await axe(page, 'connexion bloquée');
+      await page.goto(API + '/activation');
+      await page.getByRole('heading', { level: 1, name: 'Ce lien ne peut pas être utilisé' }).waitFor();
+      await page.getByText(/ACCÈS SANS ACTIVATION/).first().waitFor();
+      await axe(page, 'lien inutilisable');
+      await page.goto(API + '/');
+      await page.getByRole('heading', { level: 1, name: 'Accéder au portail Élections' }).waitFor();
+    });
+
+    await step('AIDE/FAQ: the edito, the questions and the three tutorials, with their drawings', async () => {
+      await page.getByRole('link', { name: 'AIDE/FAQ' }).click();
+      await page.getByRole('heading', { level: 1, name: /Foire aux questions/ }).waitFor();
+      assert(new URL(page.url()).pathname === '/aide', `unexpected address ${page.url()}`);
+      for (const question of [/pas reçu le courriel/, /lien du courriel a expiré/, /perdu mon mot de passe/,
+        /ACTIVER MON COMPTE ou ACCÈS SANS ACTIVATION/, /Pour quels scrutins/, /formuler une réclamation/,
+        /Quand le vote/]) {
+        await page.getByRole('heading', { level: 2, name: question }).waitFor();
+      }
+      await page.locator('#aide-faq-dates').filter({ hasText: /aura lieu du .+ au / }).waitFor();
+      await axe(page, 'aide en ligne – FAQ');
+      const sommaire = page.getByRole('navigation', { name: 'Mes informations pratiques' });
+      for (const [link, heading] of [['Édito', /^Édito$/], [/Parcours électeur/, /Parcours électeur/],
+        [/Parcours de vote/, /Parcours de vote/], [/Réassorts/, /Réassorts/]]) {
+        await sommaire.getByRole('link', { name: link }).click();
+        const h1 = page.getByRole('heading', { level: 1, name: heading });
+        await h1.waitFor();
+        const image = page.locator('[data-aide]:not([hidden]) img.illustration');
+        if (await image.count()) {
+          await image.evaluate((img) => img.decode());
+          const width = await image.evaluate((img) => img.naturalWidth);
+          assert(width > 0, `the drawing of "${await h1.textContent()}" did not load`);
+        }
+        await axe(page, (await h1.textContent()).trim());
+        await reflowsAt320(page, (await h1.textContent()).trim());
+      }
+      await page.goto(API + '/');
+      await page.getByRole('heading', { level: 1, name: 'Accéder au portail Élections' }).waitFor();
     });
 
     await step('asking for activation tells to check the academic mailbox', async () => {
@@ -371,6 +504,7 @@ async function main() {
       log(`     ${await greeting.textContent()}`);
       assert(!page.url().includes('token='), `the address still holds the token: ${page.url()}`);
       assert(new URL(page.url()).pathname === '/activation', `unexpected address ${page.url()}`);
+      await axe(page, 'création du mot de passe');
     });
 
     await step('a mismatched confirmation is refused in the page', async () => {
@@ -390,6 +524,7 @@ async function main() {
       await page.getByRole('button', { name: 'ACCÈS SANS ACTIVATION' }).waitFor();
       const count = await page.locator('#question option:not([value=""])').count();
       assert(count > 0, 'no challenge question offered');
+      await axe(page, 'question défi');
     });
 
     await step('ACTIVER MON COMPTE opens the welcome page', async () => {
@@ -400,6 +535,11 @@ async function main() {
       await form.getByRole('button', { name: 'ACTIVER MON COMPTE' }).click();
       await page.getByRole('heading', { level: 1, name: 'Bienvenue sur votre portail Élections' }).waitFor();
       await page.locator('#note-entree').filter({ hasText: 'Votre compte a bien été activé' }).waitFor();
+      await page.locator('#surtitre').filter({ hasText: 'Votre espace électeur est ouvert' }).waitFor();
+      for (const name of ['Édito', 'Aide en ligne – Foire aux questions', /tutoriel en ligne « Parcours électeur »/,
+        /tutoriel en ligne « Parcours de vote »/, /tutoriel en ligne « Réassorts »/]) {
+        await page.locator('#ecran-portail').getByRole('link', { name }).waitFor();
+      }
       assert(new URL(page.url()).pathname === '/', `unexpected address ${page.url()}`);
     });
 
@@ -447,6 +587,39 @@ async function main() {
       } else {
         log(`     one page of ${await rows.count()} voter(s)`);
       }
+      const total = ballot.locator('.total-liste');
+      await total.filter({ hasText: /\d électeurs? inscrits? sur cette liste/ }).waitFor();
+      const pageOf = await ballot.locator('.pagination .page').textContent();
+      assert(/^Page 1 sur \d+$/.test(pageOf), `the page does not say which page of how many: "${pageOf}"`);
+      const count = Number.parseInt((await total.textContent()).replace(/\D/g, ''), 10);
+      const pages = Number.parseInt(pageOf.split(' sur ')[1], 10);
+      assert(pages === Math.max(1, Math.ceil(count / 50)), `${count} voters in ${pages} page(s) of 50`);
+      log(`     ${pageOf}, ${count} voters`);
+      await axe(page, 'portail, liste électorale ouverte');
+      await reflowsAt320(page, 'portail, liste électorale ouverte');
+    });
+
+    await step('an electoral list is searched by name, whatever the case and accents', async () => {
+      const ballot = page.locator('#scrutins article.scrutin').first();
+      const name = (await ballot.locator('.liste-electorale tbody tr td').nth(1).textContent()).trim();
+      const typed = name.slice(0, 3).toUpperCase().normalize('NFD').replace(/[\u0300-\u036f]/g, '');
+      await ballot.getByLabel('Rechercher un électeur par son nom').fill(typed);
+      await ballot.getByRole('button', { name: 'Rechercher' }).click();
+      await ballot.locator('caption').filter({ hasText: `commençant par « ${typed} »` }).waitFor();
+      const names = await ballot.locator('.liste-electorale tbody tr td:nth-child(2)').allTextContents();
+      const fold = (t) => t.normalize('NFD').replace(/[\u0300-\u036f]/g, '').toLowerCase().replace(/[^a-z0-9]/g, '');
+      assert(names.length > 0 && names.every((n) => fold(n).startsWith(fold(typed))),
+        `search "${typed}" found ${JSON.stringify(names.slice(0, 5))}`);
+      await axe(page, 'recherche dans une liste électorale');
+      await ballot.getByLabel('Rechercher un électeur par son nom').fill('x');
+      await ballot.getByRole('button', { name: 'Rechercher' }).click();
+      await ballot.locator('.liste-electorale [role="alert"]').filter({ hasText: 'deux lettres' }).waitFor();
+      await ballot.getByLabel('Rechercher un électeur par son nom').fill('Zzzzzq');
+      await ballot.getByRole('button', { name: 'Rechercher' }).click();
+      await ballot.locator('.total-liste').filter({ hasText: 'aucun électeur trouvé' }).waitFor();
+      await ballot.getByRole('button', { name: 'Revenir à toute la liste' }).click();
+      await ballot.locator('.pagination .page').filter({ hasText: /^Page 1 sur / }).waitFor();
+      log(`     "${typed}": ${names.length} voter(s) on the first page`);
     });
 
     await step('a claim survives a lost request, keeps its idempotency key and shows its reference', async () => {
@@ -471,6 +644,7 @@ async function main() {
       assert(/^[A-Za-z0-9_-]{8,64}$/.test(keys[0]), `bad Idempotency-Key header "${keys[0]}"`);
       assert(keys[0] === keys[1], 'the retry used another Idempotency-Key');
       log(`     reference ${await reference.textContent()} (after one lost attempt, same key)`);
+      await axe(page, 'réclamation enregistrée');
     });
 
     await step('logging out returns to the home page and ends the session', async () => {
@@ -492,6 +666,70 @@ async function main() {
       const connections = await page.locator('#connexions li.connexion').allTextContents();
       assert(/Connexion réussie/.test(connections[0] || ''), `newest connection "${connections[0]}"`);
       assert(connections.some((c) => /Espace activé/.test(c)), `activation not listed: ${connections}`);
+    });
+
+    await step('a claim typed when the session ended is filed after a new login, with the same key', async () => {
+      const form = page.locator('#form-reclamation');
+      await form.getByLabel('Objet de la réclamation').selectOption('acces_portail');
+      const text = `Réclamation gardée pendant la reconnexion ${randomBytes(3).toString('hex')}.`;
+      await form.getByLabel('Votre réclamation').fill(text);
+      const keys = [];
+      const onRequest = (r) => {
+        if (r.url().endsWith('/api/claims') && r.method() === 'POST') keys.push(r.headers()['idempotency-key'] || '');
+      };
+      page.on('request', onRequest);
+      await context.clearCookies(); // the session ends while the voter types
+      await form.getByRole('button', { name: 'Envoyer ma réclamation' }).click();
+      await page.getByRole('heading', { level: 1, name: 'Accéder au portail Élections' }).waitFor();
+      await page.locator('#annonce').filter({ hasText: 'réclamation est conservée' }).waitFor();
+      const kept = await page.evaluate(() => window.sessionStorage.getItem('reclamation-en-attente'));
+      assert(kept && JSON.parse(kept).text === text, 'the claim is not kept in the tab');
+      const stored = await page.evaluate(() => window.localStorage.length);
+      assert(stored === 0, 'something was written to localStorage');
+      const login = page.locator('#form-connexion');
+      await login.getByLabel(/Identifiant/).fill(identifier);
+      await login.getByLabel('Mot de passe Élections').fill(password);
+      await login.getByRole('button', { name: 'Me connecter' }).click();
+      const reference = page.locator('#reclamation-reference');
+      await reference.filter({ hasText: /^REC-/ }).waitFor();
+      page.off('request', onRequest);
+      assert(keys.length === 2, `expected 2 claim requests, saw ${keys.length}`);
+      assert(keys[0] && keys[0] === keys[1], `the claim was filed with another key: ${keys.join(' / ')}`);
+      const left = await page.evaluate(() => window.sessionStorage.getItem('reclamation-en-attente'));
+      assert(left === null, 'the filed claim is still kept in the tab');
+      log(`     reference ${await reference.textContent()} after a new login, same key`);
+      await page.getByRole('button', { name: 'Me déconnecter' }).click();
+      await page.getByRole('heading', { level: 1, name: 'Accéder au portail Élections' }).waitFor();
+    });
+
+    await step('ACCÈS SANS ACTIVATION is not greeted as an open space, and its used link says to ask again', async () => {
+      if (process.env.DEMO_IDENTIFIER || process.env.DEMO_SEED_COMMAND) {
+        log('     skipped: needs a second voter of its own (electeur-admin add-voter)');
+        return;
+      }
+      const other = await addVoterWithAdmin();
+      await page.goto(API + '/');
+      const sent = Math.floor(Date.now() / 1000) - 2;
+      await page.locator('#ouverture-identifiant').fill(other);
+      await page.locator('#form-ouverture').getByRole('button', { name: 'Accéder à mon espace électeur' }).click();
+      await page.locator('#ouverture-envoyee').filter({ hasText: 'messagerie académique' }).waitFor();
+      const link = new URL((await waitForMail(other, sent, '/activation')).link);
+      await page.goto(API + link.pathname + link.hash);
+      const form = page.locator('#form-mot-de-passe');
+      await form.getByLabel('Mot de passe', { exact: true }).fill(password);
+      await form.getByLabel('Confirmation du mot de passe').fill(password);
+      await form.getByRole('button', { name: 'Valider mon mot de passe' }).click();
+      await page.getByRole('button', { name: 'ACCÈS SANS ACTIVATION' }).click();
+      await page.getByRole('heading', { level: 1, name: 'Bienvenue sur votre portail Élections' }).waitFor();
+      const greeting = page.locator('#surtitre');
+      await greeting.filter({ hasText: 'Accès sans activation' }).waitFor();
+      assert(!/est ouvert/.test(await greeting.textContent()), 'ACCÈS SANS ACTIVATION is told the space is open');
+      await page.locator('#note-entree').filter({ hasText: 'sans avoir activé votre compte' }).waitFor();
+      await axe(page, 'portail après ACCÈS SANS ACTIVATION');
+      await page.goto(API + link.pathname + link.hash);
+      await page.getByRole('heading', { level: 1, name: 'Ce lien ne peut pas être utilisé' }).waitFor();
+      await page.locator('#ecran-lien li').filter({ hasText: /ACCÈS SANS ACTIVATION.+nouveau lien/ }).waitFor();
+      await page.goto(API + '/');
       await page.getByRole('button', { name: 'Me déconnecter' }).click();
       await page.getByRole('heading', { level: 1, name: 'Accéder au portail Élections' }).waitFor();
     });
@@ -505,6 +743,9 @@ async function main() {
     await rm(userDataDir, { recursive: true, force: true }).catch(() => {});
   }
 
+  const clean = axeScreens.filter((s) => s.violations === 0).length;
+  log(`axe-core ${JSON.parse(await readFile(createRequire(import.meta.url).resolve('axe-core/package.json'), 'utf8')).version}: `
+    + `${axeScreens.length} screen(s) checked, ${clean} with no violation`);
   const passed = results.filter((r) => r.ok).length;
   const failed = results.length - passed;
   log(`${passed} passed, ${failed} failed`);

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Browser journey of the voter portal: installs its one npm dependency and, when missing, Debian's
-# Chromium, then plays the journey against a running portal and API.
+# Browser journey of the voter portal: installs its npm dependencies (playwright-core, axe-core) and,
+# when missing, Debian's Chromium, then plays the journey against a running portal and API.
 #
 #   API_BASE_URL   portal and API origin         (default http://127.0.0.1:9000)
 #   SES_BASE_URL   local SES stand-in            (default http://127.0.0.1:8005)
@@ -36,10 +36,16 @@ if [ ! -x "$CHROMIUM" ]; then
   timeout 900 apt-get install -y -qq chromium >/dev/null
 fi
 
-pinned="$(node -p 'require("./package.json").dependencies["playwright-core"]')"
-installed="$(node -p 'try { require("./node_modules/playwright-core/package.json").version } catch { "" }')"
-if [ "$pinned" != "$installed" ]; then
-  echo "==> installing playwright-core (npm ci)"
+# Every pinned dependency (playwright-core, axe-core) at its pinned version, or npm ci.
+stale="$(node -e '
+const deps = require("./package.json").dependencies;
+const off = Object.entries(deps).filter(([name, version]) => {
+  try { return require(`./node_modules/${name}/package.json`).version !== version; } catch { return true; }
+});
+process.stdout.write(off.map(([name]) => name).join(" "));
+')"
+if [ -n "$stale" ]; then
+  echo "==> installing $stale (npm ci)"
   timeout 300 npm ci --no-audit --no-fund --silent
 fi
 

@@ -133,6 +133,20 @@ impl Ballots for DynamoStore {
         }
         Ok((out.into_iter().map(|(_, _, e)| e).collect(), None))
     }
+
+    async fn electoral_list_search(
+        &self,
+        scrutin_id: &str,
+        prefix: &str,
+        after: Option<String>,
+        limit: usize,
+    ) -> StoreResult<(Vec<RollEntry>, Option<RollCursor>)> {
+        crate::roll_search::search(self, scrutin_id, prefix, after, limit).await
+    }
+
+    async fn electoral_list_count(&self, scrutin_id: &str) -> StoreResult<Option<u64>> {
+        crate::roll_search::stored_count(self, scrutin_id).await
+    }
 }
 
 /// The items of a ballot: its META item then one item per candidate list.

@@ -67,6 +67,13 @@ pub fn roll_pk(scrutin_id: &str, shard: char) -> String {
     format!("ROLL#{scrutin_id}#{shard}")
 }
 
+/// The stored count of a ballot's electoral list: beside its shards (`ROLL#<id>#<letter>`), so
+/// that the functions reading the list read it under the same key prefix. A ballot id holds no
+/// `#`, and a shard is one character: no shard can be named `COUNT`.
+pub fn roll_count_key(scrutin_id: &str) -> (String, String) {
+    (format!("ROLL#{scrutin_id}#COUNT"), "COUNT".into())
+}
+
 /// Sort key of a roll entry: the electoral list's order (see [`shared::roll::order_key`]).
 pub fn roll_sk(last_name: &str, first_name: &str, voter_id: &str) -> String {
     shared::roll::order_key(last_name, first_name, voter_id)

@@ -16,6 +16,7 @@ pub mod keys;
 mod links;
 mod outbox;
 mod roll;
+mod roll_search;
 mod sessions;
 mod table;
 mod voters;

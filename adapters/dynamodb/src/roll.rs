@@ -62,4 +62,8 @@ impl Roll for DynamoStore {
         }
         self.transact(items).await
     }
+
+    async fn count_roll(&self, scrutin_id: &str) -> StoreResult<u64> {
+        crate::roll_search::count_and_store(self, scrutin_id).await
+    }
 }

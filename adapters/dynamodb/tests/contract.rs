@@ -1330,6 +1330,46 @@ async fn electoral_list_pages_across_shards_in_alphabetical_order<S: Store>(stor
     assert_eq!(store.electoral_list_page("NONE", nothing, 10).await.unwrap(), (vec![], None));
 }
 
+async fn electoral_list_search_pages_by_name_and_the_count_is_what_was_counted<S: Store>(store: S) {
+    let voters = [
+        roll("3000001", "Le Goff", "Anne", &["CT-MEN"]),
+        roll("3000002", "Legoff", "Bruno", &["CT-MEN"]),
+        roll("3000003", "Le Gall", "Chloé", &["CT-MEN"]),
+        roll("3000004", "Lefèvre", "Denis", &["CT-MEN", "CAP-ATT"]),
+        roll("3000005", "Martin", "Léa", &["CT-MEN"]),
+        roll("3000006", "Legoff", "Zoé", &["CAP-ATT"]),
+    ];
+    for v in &voters {
+        store.put_roll_voter(v).await.unwrap();
+    }
+    assert_eq!(store.electoral_list_count("CT-MEN").await.unwrap(), None, "never counted");
+
+    // case, accents, spaces: the list's folding; only the ballot asked; in the list's order
+    let (page, next) = store.electoral_list_search("CT-MEN", "legoff", None, 10).await.unwrap();
+    assert_eq!(page, vec![entry(&voters[0]), entry(&voters[1])]);
+    assert_eq!(next, None);
+    let (page, next) = store.electoral_list_search("CT-MEN", "le", None, 2).await.unwrap();
+    assert_eq!(page, vec![entry(&voters[3]), entry(&voters[2])]);
+    let next = next.expect("a second page");
+    assert_eq!(next.shard, 'L');
+    let (page, next) = store.electoral_list_search("CT-MEN", "le", next.after, 2).await.unwrap();
+    assert_eq!(page, vec![entry(&voters[0]), entry(&voters[1])]);
+    assert_eq!(next, None, "exactly two left: no empty page after");
+    assert_eq!(store.electoral_list_search("CT-MEN", "zz", None, 5).await.unwrap(), (vec![], None));
+    assert_eq!(store.electoral_list_search("NONE", "le", None, 5).await.unwrap(), (vec![], None));
+
+    assert_eq!(store.count_roll("CT-MEN").await.unwrap(), 5);
+    assert_eq!(store.count_roll("CAP-ATT").await.unwrap(), 2);
+    assert_eq!(store.count_roll("NONE").await.unwrap(), 0);
+    assert_eq!(store.electoral_list_count("CT-MEN").await.unwrap(), Some(5));
+    // a voter leaving a ballot counts once counted again
+    store.put_roll_voter(&roll("3000005", "Martin", "Léa", &["CAP-ATT"])).await.unwrap();
+    assert_eq!(store.electoral_list_count("CT-MEN").await.unwrap(), Some(5));
+    assert_eq!(store.count_roll("CT-MEN").await.unwrap(), 4);
+    assert_eq!(store.count_roll("CAP-ATT").await.unwrap(), 3);
+    assert_eq!(store.electoral_list_count("CAP-ATT").await.unwrap(), Some(3));
+}
+
 // ---------------------------------------------------------------------------------------------
 // The calendar
 
@@ -1538,6 +1578,7 @@ contract! {
     mark_claim_acknowledged_refuses_a_missing_claim,
     scrutins_come_in_the_order_asked_with_their_candidate_lists,
     electoral_list_pages_across_shards_in_alphabetical_order,
+    electoral_list_search_pages_by_name_and_the_count_is_what_was_counted,
     the_calendar_reads_back_as_written,
     each_change_records_its_event_newest_first,
     a_refused_change_records_no_event,

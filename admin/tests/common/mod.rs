@@ -142,6 +142,7 @@ impl Env {
                 "VOTER" if sk == "PROFILE" => "voter",
                 "VOTER" if sk.starts_with("CLAIM#") => "claim",
                 "EMAIL" => "email",
+                "ROLL" if sk == "COUNT" => "roll_count",
                 "ROLL" => "roll_entry",
                 "SCRUTIN" => "scrutin",
                 _ => "other",

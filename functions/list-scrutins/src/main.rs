@@ -51,14 +51,27 @@ async fn handle(service: Arc<BallotReading>, req: Request) -> Reply {
         validate::scrutin_id(&raw_id, "id").map_err(|_| DomainError::ScrutinNotFound)?;
     let limit = page_size(&req)?;
     let cursor = http::query_param(&req, "cursor");
-    let page =
-        service.catalog.electoral_list(&me.voter, &scrutin_id, cursor.as_deref(), limit).await?;
+    let query = http::query_param(&req, "q");
+    let page = match query.as_deref() {
+        Some(q) => {
+            service
+                .catalog
+                .electoral_search(&me.voter, &scrutin_id, q, cursor.as_deref(), limit)
+                .await?
+        }
+        None => {
+            service.catalog.electoral_list(&me.voter, &scrutin_id, cursor.as_deref(), limit).await?
+        }
+    };
+    let total = service.catalog.electoral_count(&scrutin_id).await?;
     http::json(
         200,
         &serde_json::json!({
             "scrutin_id": scrutin_id,
             "electeurs": page.entries,
             "next_cursor": page.next_cursor,
+            "total": total,
+            "q": query,
         }),
     )
 }

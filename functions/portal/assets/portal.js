@@ -3,7 +3,14 @@
 'use strict';
 
 (() => {
+  // Le script s'exécute : la feuille de style n'affichera pas le message « rechargez la page ».
+  document.documentElement.classList.add('js');
+
   const REQUEST_TIMEOUT_MS = 20000;
+  const RETRY_DELAY_MS = 1000;
+  // Réclamation saisie quand la session a pris fin : gardée dans cet onglet seulement
+  // (sessionStorage), et envoyée après la reconnexion, avec la même clé d'idempotence.
+  const PENDING_CLAIM = 'reclamation-en-attente';
   const ELECTORAL_LIST_PAGE = 50;
   const TIMEZONE = 'Europe/Paris';
 
@@ -12,6 +19,8 @@
     link: null, // { token, voterId, purpose } tant que le lien du courriel n'est pas consommé
     claimKey: null,
     scrutins: [],
+    voterEmail: null,
+    electionRequest: null,
   };
 
   const byId = (id) => document.getElementById(id);
@@ -36,7 +45,25 @@
     return 'Votre demande n\'a pas pu être traitée.';
   }
 
+  // Une requête qui n'a pas abouti (réseau, délai dépassé, erreur du service) est refaite une fois,
+  // si elle ne change rien côté serveur (lecture) : un incident passager ne bloque pas la page.
+  function retryable(error) {
+    return error instanceof ApiError && (error.code === 'network' || error.status >= 500);
+  }
+
   async function api(method, path, body, headers) {
+    const once = () => request(method, path, body, headers);
+    if (method !== 'GET' && path !== '/api/token') return once();
+    try {
+      return await once();
+    } catch (error) {
+      if (!retryable(error)) throw error;
+      await new Promise((resolve) => setTimeout(resolve, RETRY_DELAY_MS));
+      return once();
+    }
+  }
+
+  async function request(method, path, body, headers) {
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), REQUEST_TIMEOUT_MS);
     const init = {
@@ -145,7 +172,11 @@
     } catch (error) {
       if (!(error instanceof ApiError)) console.error(error);
       if (error instanceof ApiError && error.code === 'unauthenticated' && form.id === 'form-reclamation') {
-        sessionEnded();
+        const kept = keepPendingClaim();
+        sessionEnded(kept
+          ? 'Votre session a expiré ou a été fermée. Reconnectez-vous : votre réclamation est conservée '
+            + 'dans cet onglet et sera envoyée dès votre connexion.'
+          : undefined);
         return;
       }
       showError(form, error);
@@ -229,19 +260,25 @@
   // ---------------------------------------------------------------------------------------------
   // Accueil
 
-  async function loadElection() {
-    try {
-      state.election = await api('GET', '/api/election');
-    } catch (_) {
-      state.election = null;
+  // Le calendrier est demandé une seule fois par page (une nouvelle tentative en cas d'échec) ;
+  // chaque écran qui en a besoin attend cette même demande.
+  function loadElection() {
+    if (!state.electionRequest) {
+      state.electionRequest = api('GET', '/api/election').then((election) => {
+        state.election = election;
+        return election;
+      }, () => null).then((election) => {
+        renderPhase();
+        return election;
+      });
     }
-    renderPhase();
-    return state.election;
+    return state.electionRequest;
   }
 
   function renderPhase() {
     const phase = byId('phase');
     const e = state.election;
+    renderHelpDates();
     if (!e) { phase.textContent = ''; return; }
     const c = e.calendar || {};
     const vote = c.voting_opens_at && c.voting_closes_at
@@ -261,7 +298,7 @@
     byId('form-ouverture').hidden = false;
     byId('ouverture-envoyee').hidden = true;
     show('ecran-accueil', options);
-    if (!state.election) loadElection();
+    loadElection();
   }
 
   function wireHome() {
@@ -457,6 +494,13 @@
       done.hidden = false;
       done.focus();
     });
+
+    byId('reassort-nouvel-essai').addEventListener('click', () => {
+      byId('reassort-envoye').hidden = true;
+      const form = byId('form-reassort');
+      form.hidden = false;
+      byId('reassort-identifiant').focus();
+    });
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -528,10 +572,18 @@
       data = null;
       byId('scrutins-erreur').textContent = error.message;
     }
-    if (!state.election) await loadElection();
+    await loadElection();
     byId('deconnexion').hidden = false;
+    const surtitre = byId('surtitre');
+    surtitre.textContent = '';
     if (data) {
-      renderVoter(data.voter || {}, Boolean(note));
+      const voter = data.voter || {};
+      state.voterEmail = voter.email ? String(voter.email).toLowerCase() : null;
+      // « Votre espace électeur est ouvert » seulement pour un compte activé : l'accès sans
+      // activation n'ouvre rien pour la prochaine fois.
+      surtitre.textContent = voter.activated ? 'Votre espace électeur est ouvert\u00a0!'
+        : 'Accès sans activation\u00a0: votre espace électeur n\'est pas encore activé';
+      renderVoter(voter, Boolean(note));
       state.scrutins = Array.isArray(data.scrutins) ? data.scrutins : [];
       renderScrutins(state.scrutins);
     } else {
@@ -541,6 +593,59 @@
     await renderConnections();
     resetClaimForm();
     show('ecran-portail');
+    if (data) resumePendingClaim();
+  }
+
+  function readPendingClaim() {
+    try {
+      const raw = window.sessionStorage.getItem(PENDING_CLAIM);
+      return raw ? JSON.parse(raw) : null;
+    } catch (_) {
+      return null;
+    }
+  }
+
+  function forgetPendingClaim() {
+    try { window.sessionStorage.removeItem(PENDING_CLAIM); } catch (_) { /* stockage indisponible */ }
+  }
+
+  // Garde le contenu du formulaire de réclamation et sa clé pour l'envoyer après la reconnexion.
+  function keepPendingClaim() {
+    const form = byId('form-reclamation');
+    const pending = {
+      voter: state.voterEmail,
+      key: state.claimKey,
+      category: value(form, 'category'),
+      scrutin_id: value(form, 'scrutin_id'),
+      text: value(form, 'text'),
+    };
+    try {
+      window.sessionStorage.setItem(PENDING_CLAIM, JSON.stringify(pending));
+      return true;
+    } catch (_) {
+      return false;
+    }
+  }
+
+  // Après une reconnexion du même électeur : remplit le formulaire et l'envoie avec la même clé.
+  // Un autre électeur dans le même onglet ne la voit jamais.
+  function resumePendingClaim() {
+    const pending = readPendingClaim();
+    if (!pending) return;
+    if (!pending.voter || pending.voter !== state.voterEmail || !pending.key) {
+      forgetPendingClaim();
+      return;
+    }
+    const form = byId('form-reclamation');
+    if (form.hidden) { forgetPendingClaim(); return; }
+    form.elements.namedItem('category').value = pending.category || '';
+    const scrutin = form.elements.namedItem('scrutin_id');
+    scrutin.value = pending.scrutin_id || '';
+    form.elements.namedItem('text').value = pending.text || '';
+    updateCounter();
+    state.claimKey = pending.key;
+    announce('La réclamation saisie avant la fin de votre session est envoyée.');
+    form.requestSubmit();
   }
 
   // Le message d'entrée (activation, accès sans activation, réassort) tient lieu de statut.
@@ -651,7 +756,26 @@
       });
       const panel = el('div', { id: panelId, class: 'liste-electorale' });
       panel.hidden = true;
-      const view = { scrutin, panel, cursors: [null], page: 0, loaded: false };
+      const searchId = 'scrutin-' + index + '-recherche';
+      const search = el('form', { class: 'recherche-liste', role: 'search', 'aria-label': 'Rechercher dans la liste électorale – ' + scrutin.name }, [
+        el('label', { for: searchId, text: 'Rechercher un électeur par son nom' }),
+        el('div', { class: 'recherche-ligne' }, [
+          el('input', { id: searchId, name: 'q', type: 'search', maxlength: '100', autocomplete: 'off', spellcheck: 'false', 'aria-describedby': searchId + '-aide' }),
+          el('button', { class: 'bouton bouton-secondaire', type: 'submit', text: 'Rechercher' }),
+        ]),
+        el('p', { id: searchId + '-aide', class: 'aide', text: 'Au moins deux lettres du début du nom de famille ; les majuscules, les accents et les espaces ne comptent pas.' }),
+      ]);
+      search.noValidate = true;
+      const results = el('div', { class: 'liste-resultats' });
+      panel.append(search, results);
+      const view = { scrutin, panel: results, cursors: [null], page: 0, loaded: false, query: '' };
+      search.addEventListener('submit', (event) => {
+        event.preventDefault();
+        const q = search.elements.namedItem('q').value.trim();
+        view.query = q;
+        view.cursors = [null];
+        loadElectoralPage(view, 0, true);
+      });
       toggle.addEventListener('click', () => {
         const open = toggle.getAttribute('aria-expanded') === 'true';
         toggle.setAttribute('aria-expanded', String(!open));
@@ -676,14 +800,17 @@
     let data;
     try {
       const cursor = view.cursors[page];
-      const query = '?limit=' + ELECTORAL_LIST_PAGE + (cursor ? '&cursor=' + encodeURIComponent(cursor) : '');
+      const query = '?limit=' + ELECTORAL_LIST_PAGE + (cursor ? '&cursor=' + encodeURIComponent(cursor) : '')
+        + (view.query ? '&q=' + encodeURIComponent(view.query) : '');
       data = await api('GET', '/api/scrutins/' + encodeURIComponent(scrutin.id) + '/electeurs' + query);
     } catch (error) {
       panel.removeAttribute('aria-busy');
       if (error.code === 'unauthenticated') { sessionEnded(); return; }
       const retry = el('button', { class: 'bouton bouton-secondaire', type: 'button', text: 'Réessayer' });
       retry.addEventListener('click', () => loadElectoralPage(view, page, true));
-      panel.replaceChildren(el('p', { class: 'message message-attention', role: 'alert', text: error.message }), retry);
+      const problem = el('p', { class: 'message message-attention', role: 'alert', text: error.message });
+      if (error.field === 'q') panel.replaceChildren(problem);
+      else panel.replaceChildren(problem, retry);
       return;
     }
     view.loaded = true;
@@ -698,7 +825,19 @@
     ]));
     const first = page * ELECTORAL_LIST_PAGE + 1;
     const last = page * ELECTORAL_LIST_PAGE + rows.length;
-    const caption = 'Liste électorale – ' + scrutin.name + (rows.length ? ' (électeurs ' + first + ' à ' + last + ')' : '');
+    const searching = Boolean(view.query);
+    const total = Number.isInteger(data.total) ? data.total : null;
+    const pages = total !== null && !searching ? Math.max(1, Math.ceil(total / ELECTORAL_LIST_PAGE)) : null;
+    const caption = 'Liste électorale – ' + scrutin.name
+      + (searching ? ' : noms commençant par « ' + view.query + ' »' : '')
+      + (rows.length ? ' (' + (searching ? 'résultats ' : 'électeurs ') + first + ' à ' + last + ')' : '');
+    const summary = el('p', { class: 'total-liste' });
+    summary.textContent = (total !== null
+      ? total.toLocaleString('fr-FR') + (total > 1 ? ' électeurs inscrits' : ' électeur inscrit') + ' sur cette liste.'
+      : '')
+      + (searching ? ' Recherche «\u00a0' + view.query + '\u00a0»\u00a0: ' + (rows.length || data.next_cursor
+        ? 'page ' + (page + 1) + (data.next_cursor ? ', d\'autres résultats suivent.' : '.')
+        : 'aucun électeur trouvé.') : '');
     const table = el('table', { class: 'tableau' }, [
       el('caption', { text: caption }),
       el('thead', null, [el('tr', null, [
@@ -715,13 +854,31 @@
     next.disabled = !data.next_cursor;
     previous.addEventListener('click', () => loadElectoralPage(view, page - 1, true));
     next.addEventListener('click', () => loadElectoralPage(view, page + 1, true));
-    nav.append(previous, el('span', { class: 'page', tabindex: '-1', text: 'Page ' + (page + 1) }), next);
-    panel.replaceChildren(rows.length ? table : el('p', { text: 'Aucun électeur sur cette page.' }), nav);
+    const pageText = 'Page ' + (page + 1) + (pages ? ' sur ' + pages : '');
+    nav.append(previous, el('span', { class: 'page', tabindex: '-1', text: pageText }), next);
+    const parts = [summary, rows.length ? table : el('p', { text: searching ? 'Aucun électeur de cette liste n\'a un nom commençant ainsi.' : 'Aucun électeur sur cette page.' })];
+    if (searching) {
+      const all = el('button', { class: 'bouton bouton-secondaire', type: 'button', text: 'Revenir à toute la liste' });
+      all.addEventListener('click', () => {
+        view.query = '';
+        view.cursors = [null];
+        view.panel.parentElement.querySelector('input[name="q"]').value = '';
+        loadElectoralPage(view, 0, true);
+      });
+      parts.push(all);
+    }
+    if (rows.length || page > 0) parts.push(nav);
+    panel.replaceChildren(...parts);
     panel.removeAttribute('aria-busy');
     // Le bouton cliqué vient d'être remplacé : on place le focus sur le tableau de la nouvelle page.
     if (moveFocus) {
       table.setAttribute('tabindex', '-1');
-      if (rows.length) table.focus(); else nav.querySelector('.page').focus();
+      if (rows.length) {
+        table.focus();
+      } else {
+        summary.setAttribute('tabindex', '-1');
+        summary.focus();
+      }
     }
   }
 
@@ -766,6 +923,7 @@
       const claim = await api('POST', '/api/claims', { category, scrutin_id: scrutinId, text },
         { 'Idempotency-Key': state.claimKey });
       state.claimKey = null;
+      forgetPendingClaim();
       byId('reclamation-reference').textContent = claim.reference;
       byId('reclamation-accuse').textContent = claim.acknowledgement_mail === 'sent'
         ? 'Un accusé de réception vous a été envoyé sur votre messagerie académique.'
@@ -790,6 +948,7 @@
       logout.disabled = true;
       try {
         await api('POST', '/api/logout');
+        forgetPendingClaim();
         leavePortal();
         announce('Vous êtes déconnecté(e). À bientôt sur votre portail Élections.');
         showHome();
@@ -804,16 +963,74 @@
   function leavePortal() {
     state.scrutins = [];
     state.claimKey = null;
+    state.voterEmail = null;
     byId('scrutins').replaceChildren();
     byId('electeur').textContent = '';
     byId('note-entree').textContent = '';
   }
 
-  function sessionEnded() {
+  function sessionEnded(message) {
     leavePortal();
     history.replaceState(null, '', '/');
-    announce('Votre session a expiré ou a été fermée. Veuillez vous reconnecter.');
+    announce(message || 'Votre session a expiré ou a été fermée. Veuillez vous reconnecter.');
     showHome();
+  }
+
+  // La session est vérifiée sans faire attendre l'accueil : un électeur déjà connecté est mené à
+  // son portail dès la réponse ; un visiteur non connecté ne voit aucun message, même si la
+  // vérification est lente ou échoue.
+  async function checkSession() {
+    try {
+      await api('GET', '/api/session');
+    } catch (_) {
+      return;
+    }
+    const home = byId('ecran-accueil');
+    const typing = home.contains(document.activeElement) && document.activeElement.tagName === 'INPUT'
+      && document.activeElement.value;
+    if (home.hidden || typing || document.querySelector('form[data-occupe]')) return;
+    await enterPortal('');
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Mes informations pratiques : édito, foire aux questions, tutoriels (page /aide, une rubrique
+  // par fragment : #edito, #faq, #parcours-electeur, #parcours-de-vote, #reassorts)
+
+  function renderHelpDates() {
+    const c = (state.election && state.election.calendar) || {};
+    const dates = byId('aide-faq-dates');
+    const edito = byId('aide-edito-dates');
+    if (c.voting_opens_at && c.voting_closes_at) {
+      const vote = 'Le vote électronique aura lieu du ' + formatDate(c.voting_opens_at) + ' au '
+        + formatDate(c.voting_closes_at) + ' (heure de Paris).';
+      const claims = c.claim_deadline
+        ? ' Les réclamations sur les listes électorales sont reçues jusqu\'au ' + formatDate(c.claim_deadline) + '.'
+        : '';
+      dates.textContent = vote + ' Il faut avoir ouvert son espace électeur pour voter.' + claims;
+      edito.textContent = vote + claims;
+    }
+  }
+
+  function showHelp(options) {
+    const wanted = window.location.hash.replace(/^#/, '');
+    const sections = Array.from(document.querySelectorAll('[data-aide]'));
+    const section = sections.find((a) => a.dataset.aide === wanted) || byId('aide-faq');
+    for (const a of sections) a.hidden = a !== section;
+    for (const link of document.querySelectorAll('[data-aide-lien]')) {
+      if (link.dataset.aideLien === section.dataset.aide) link.setAttribute('aria-current', 'page');
+      else link.removeAttribute('aria-current');
+    }
+    byId('ecran-aide').dataset.titre = section.dataset.titre;
+    show('ecran-aide', options);
+    const heading = section.querySelector('h1');
+    if (heading && !(options && options.focus === false)) heading.focus();
+    loadElection();
+  }
+
+  function wireHelp() {
+    window.addEventListener('hashchange', () => {
+      if (window.location.pathname === '/aide') showHelp();
+    });
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -825,9 +1042,14 @@
     wireReassort();
     wireUnlock();
     wirePortal();
+    wireHelp();
 
     const url = new URL(window.location.href);
     const path = url.pathname;
+    if (path === '/aide') {
+      showHelp({ focus: false });
+      return;
+    }
     // Les liens des courriels portent le jeton dans le fragment (#token=…&electeurId=…), que le
     // navigateur n'envoie jamais au serveur ; la requête (?token=…) reste lue par précaution.
     const fragment = new URLSearchParams(url.hash.replace(/^#/, ''));
@@ -836,7 +1058,7 @@
     // Le jeton ne doit rester ni dans la barre d'adresse ni dans l'historique.
     if (url.search || url.hash) history.replaceState(null, '', path);
 
-    const election = loadElection();
+    loadElection();
     if (path === '/activation') {
       await openLink('activation', token, voterId);
     } else if (path === '/reassort' && (token || voterId)) {
@@ -848,14 +1070,8 @@
     } else if (path === '/deblocage') {
       showUnlockRequest();
     } else {
-      try {
-        await api('GET', '/api/session');
-        await election;
-        await enterPortal('');
-      } catch (error) {
-        if (error.code !== 'unauthenticated') announce(error.message);
-        showHome({ focus: false });
-      }
+      showHome({ focus: false });
+      await checkSession();
     }
   }
 

@@ -15,6 +15,9 @@ const INDEX_HTML: &str = include_str!("../assets/index.html");
 const PORTAL_JS: &str = include_str!("../assets/portal.js");
 const PORTAL_CSS: &str = include_str!("../assets/portal.css");
 const FAVICON_SVG: &str = include_str!("../assets/favicon.svg");
+const TUTORIAL_VOTER_SVG: &str = include_str!("../assets/tutoriel-parcours-electeur.svg");
+const TUTORIAL_VOTE_SVG: &str = include_str!("../assets/tutoriel-parcours-de-vote.svg");
+const TUTORIAL_REASSORT_SVG: &str = include_str!("../assets/tutoriel-reassorts.svg");
 
 /// Placeholder in `index.html` replaced by [`asset_version`], so that a new release never meets a
 /// stale cached script or style sheet.
@@ -24,12 +27,15 @@ const HTML_CACHE: &str = "no-store";
 const ASSET_CACHE_PINNED: &str = "public, max-age=31536000, immutable";
 const ASSET_CACHE_UNPINNED: &str = "no-cache";
 
-/// FNV-1a over the three text assets, computed at compile time.
+/// FNV-1a over the text assets, computed at compile time.
 const fn fingerprint() -> u64 {
-    let parts: [&[u8]; 4] = [
+    let parts: [&[u8]; 7] = [
         PORTAL_JS.as_bytes(),
         PORTAL_CSS.as_bytes(),
         FAVICON_SVG.as_bytes(),
+        TUTORIAL_VOTER_SVG.as_bytes(),
+        TUTORIAL_VOTE_SVG.as_bytes(),
+        TUTORIAL_REASSORT_SVG.as_bytes(),
         INDEX_HTML.as_bytes(),
     ];
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
@@ -72,7 +78,7 @@ pub enum Resource {
 /// Maps a request path (without query) to what it serves.
 pub fn resolve(path: &str) -> Resource {
     match path {
-        "/" | "/activation" | "/reassort" | "/deblocage" => Resource::Page,
+        "/" | "/activation" | "/reassort" | "/deblocage" | "/aide" => Resource::Page,
         "/assets/portal.js" => {
             Resource::Asset { content_type: "text/javascript; charset=utf-8", body: PORTAL_JS }
         }
@@ -81,6 +87,15 @@ pub fn resolve(path: &str) -> Resource {
         }
         "/assets/favicon.svg" => {
             Resource::Asset { content_type: "image/svg+xml", body: FAVICON_SVG }
+        }
+        "/assets/tutoriel-parcours-electeur.svg" => {
+            Resource::Asset { content_type: "image/svg+xml", body: TUTORIAL_VOTER_SVG }
+        }
+        "/assets/tutoriel-parcours-de-vote.svg" => {
+            Resource::Asset { content_type: "image/svg+xml", body: TUTORIAL_VOTE_SVG }
+        }
+        "/assets/tutoriel-reassorts.svg" => {
+            Resource::Asset { content_type: "image/svg+xml", body: TUTORIAL_REASSORT_SVG }
         }
         _ => Resource::NotFound,
     }
@@ -171,7 +186,7 @@ mod tests {
 
     #[test]
     fn the_three_page_paths_serve_the_same_uncached_page() {
-        for path in ["/", "/activation", "/reassort", "/deblocage"] {
+        for path in ["/", "/activation", "/reassort", "/deblocage", "/aide"] {
             let response = respond(&Method::GET, path, None);
             assert_eq!(response.status(), StatusCode::OK, "{path}");
             assert_eq!(header(&response, "content-type"), "text/html; charset=utf-8");
@@ -202,6 +217,11 @@ mod tests {
 
     #[test]
     fn the_page_loads_nothing_from_elsewhere_and_runs_nothing_inline() {
+        for svg in [TUTORIAL_VOTER_SVG, TUTORIAL_VOTE_SVG, TUTORIAL_REASSORT_SVG] {
+            // the assets' content security policy applies inside an SVG image too
+            assert!(!svg.contains("<style") && !svg.contains("style="), "inline style in an SVG");
+            assert!(!svg.contains("<script") && !has_inline_handler(svg), "script in an SVG");
+        }
         for body in [INDEX_HTML, PORTAL_JS, PORTAL_CSS] {
             assert!(!body.contains("http://"), "absolute http address in an asset");
             assert!(!body.contains("https://"), "absolute https address in an asset");
@@ -220,6 +240,9 @@ mod tests {
             ("/assets/portal.js", "text/javascript; charset=utf-8", PORTAL_JS),
             ("/assets/portal.css", "text/css; charset=utf-8", PORTAL_CSS),
             ("/assets/favicon.svg", "image/svg+xml", FAVICON_SVG),
+            ("/assets/tutoriel-parcours-electeur.svg", "image/svg+xml", TUTORIAL_VOTER_SVG),
+            ("/assets/tutoriel-parcours-de-vote.svg", "image/svg+xml", TUTORIAL_VOTE_SVG),
+            ("/assets/tutoriel-reassorts.svg", "image/svg+xml", TUTORIAL_REASSORT_SVG),
         ];
         for (path, content_type, body) in cases {
             let response = respond(&Method::GET, path, Some(asset_version()));

@@ -28,6 +28,7 @@ pub struct BallotCatalog {
     ballots: Arc<dyn Ballots>,
     scrutins: TtlCache<String, Scrutin>,
     first_pages: TtlCache<(String, usize), ElectoralListPage>,
+    counts: TtlCache<String, Option<u64>>,
 }
 
 impl BallotCatalog {
@@ -36,6 +37,7 @@ impl BallotCatalog {
             ballots: w.store.clone(),
             scrutins: TtlCache::new(w.config.ballot_cache),
             first_pages: TtlCache::new(w.config.ballot_cache),
+            counts: TtlCache::new(w.config.ballot_cache),
         }
     }
 
@@ -87,6 +89,54 @@ impl BallotCatalog {
             self.first_pages.insert(first_page_key, page.clone());
         }
         Ok(page)
+    }
+}
+
+impl BallotCatalog {
+    /// One page of the voters of one of the voter's ballots whose last name starts with `query`
+    /// (folded as the list is: case, accents, spaces and punctuation do not count).
+    pub async fn electoral_search(
+        &self,
+        voter: &Voter,
+        scrutin_id: &str,
+        query: &str,
+        cursor: Option<&str>,
+        limit: usize,
+    ) -> Result<ElectoralListPage, DomainError> {
+        if !voter.roll.scrutins.iter().any(|s| s == scrutin_id) {
+            return Err(DomainError::ScrutinNotFound);
+        }
+        let prefix = (query.chars().count() <= 100)
+            .then(|| crate::roll::search_prefix(query))
+            .flatten()
+            .ok_or_else(|| DomainError::InvalidField {
+                field: "q",
+                message: crate::texts::BAD_NAME_SEARCH.to_string(),
+            })?;
+        let after = match cursor {
+            None => None,
+            Some(c) => {
+                let c = decode_cursor(c)?;
+                if c.shard != crate::roll::roll_shard(&prefix) || c.after.is_none() {
+                    return Err(DomainError::InvalidCursor);
+                }
+                c.after
+            }
+        };
+        let (entries, next) =
+            self.ballots.electoral_list_search(scrutin_id, &prefix, after, limit).await?;
+        Ok(ElectoralListPage { entries, next_cursor: next.map(|c| encode_cursor(&c)) })
+    }
+
+    /// How many voters the ballot's electoral list holds, as the administration last counted
+    /// them; `None` before the first count.
+    pub async fn electoral_count(&self, scrutin_id: &str) -> Result<Option<u64>, DomainError> {
+        if let Some(count) = self.counts.get(&scrutin_id.to_string()) {
+            return Ok(count);
+        }
+        let count = self.ballots.electoral_list_count(scrutin_id).await?;
+        self.counts.insert(scrutin_id.to_string(), count);
+        Ok(count)
     }
 }
 

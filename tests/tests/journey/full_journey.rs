@@ -139,6 +139,34 @@ async fn voter_opens_account_files_claim_and_recovers_password() {
         "a voter of other ballots shows in the list of {CCP_AESH}"
     );
 
+    // 7b. A search by name finds the voter however the name is typed, and only in that list; the
+    // list's count is the one the administration stored last.
+    let typed = voter.last_name.to_uppercase().replace(' ', "  ");
+    let path = format!("/api/scrutins/{CCP_AESH}/electeurs?q={}", encode_query(&typed));
+    let reply = api.get(path).session(&session).send().await;
+    reply.expect(200);
+    let found = reply.body["electeurs"].as_array().unwrap();
+    assert!(
+        found.iter().any(|e| e["last_name"] == json!(voter.last_name)),
+        "searching {typed:?} did not find {}: {}",
+        voter.last_name,
+        reply.body
+    );
+    assert!(found.iter().all(|e| e["last_name"] != json!(outsider.last_name)));
+    assert_eq!(reply.body["q"], json!(typed));
+    let reply =
+        api.get(format!("/api/scrutins/{CCP_AESH}/electeurs?q=a")).session(&session).send().await;
+    reply.expect(422);
+    assert_eq!(reply.str_at("/field"), "q");
+    let counted = shared::ports::Roll::count_roll(&e2e::voters::store().await, CCP_AESH)
+        .await
+        .expect("count the list");
+    assert!(counted >= 3, "{CCP_AESH} counted {counted}");
+    let reply =
+        api.get(format!("/api/scrutins/{CCP_AESH}/electeurs")).session(&session).send().await;
+    let total = reply.body["total"].as_u64().expect("a total once counted");
+    assert!(total >= 3, "{CCP_AESH} total {total}");
+
     // 8. A claim, retried with the same Idempotency-Key.
     let key = format!("claim-{}", e2e::voters::random_alnum(16));
     let claim = json!({
