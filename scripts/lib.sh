@@ -1,7 +1,7 @@
 # shellcheck shell=bash
 # The local stack of espace-electeur, shared by scripts/run-local.sh and scripts/test.sh (sourced,
 # never run on its own). It owns the local settings (ports, table, AWS stand-ins) and the life of
-# every process the scripts start: DynamoDB (moto), SES v2 (aws-ses-v2-local) and the Lambda
+# every process the scripts start: DynamoDB (DynamoDB Local), SES v2 (aws-ses-v2-local) and the Lambda
 # functions behind the route table of Cargo.toml. The functions run in one of two ways:
 # - for a person (scripts/run-local.sh): `cargo lambda watch` starts the instances itself and
 #   rebuilds and restarts them when the source changes (start_functions);
@@ -289,19 +289,25 @@ wait_http() {
 # The services
 # ---------------------------------------------------------------------------------------------
 
-# moto's server, through scripts/dynamodb-local.py (one request at a time, item-level rollback of
-# transactions: see that file); plain moto_server when that file is absent.
+# AWS's DynamoDB Local (installed by scripts/install-tools.sh), in memory, started through
+# scripts/DynamoDbLocal.java so that it listens on 127.0.0.1 only. It serves transactions,
+# conditions, indexes and the table's stream (the Streams API) as DynamoDB does
+# (docs/decisions.md, 11). DYNAMODB_JAVA_OPTS are the JVM's options.
+export DYNAMODB_JAVA_OPTS="${DYNAMODB_JAVA_OPTS:--Xmx1g}"
 start_dynamodb() {
-  local log="$RUN_DIR/dynamodb.log"
+  local log="$RUN_DIR/dynamodb.log" dir="$TOOLS_DIR/dynamodb-local"
   ensure_port_free DYNAMODB_PORT "$DYNAMODB_PORT" || return 1
-  say "starting DynamoDB stand-in (moto) on 127.0.0.1:$DYNAMODB_PORT"
-  if [ -f "$ROOT_DIR/scripts/dynamodb-local.py" ]; then
-    start_service dynamodb "$log" "$TOOLS_DIR/venv/bin/python" "$ROOT_DIR/scripts/dynamodb-local.py" \
-      127.0.0.1 "$DYNAMODB_PORT"
-  else
-    start_service dynamodb "$log" "$TOOLS_DIR/venv/bin/moto_server" -H 127.0.0.1 -p "$DYNAMODB_PORT"
-  fi
-  wait_http "DynamoDB stand-in" "$AWS_ENDPOINT_URL_DYNAMODB/moto-api/" "$LAST_PID" "$log"
+  [ -f "$dir/DynamoDBLocal.jar" ] || {
+    fail "DynamoDB Local is not installed in ${dir#"$ROOT_DIR"/}: run scripts/install-tools.sh"
+    return 1
+  }
+  say "starting DynamoDB Local on 127.0.0.1:$DYNAMODB_PORT"
+  # shellcheck disable=SC2086 # the JVM's options are words on purpose
+  start_service dynamodb "$log" java $DYNAMODB_JAVA_OPTS "-Djava.library.path=$dir/DynamoDBLocal_lib" \
+    -cp "$dir/DynamoDBLocal.jar:$dir/DynamoDBLocal_lib/*" "$ROOT_DIR/scripts/DynamoDbLocal.java" \
+    127.0.0.1 "$DYNAMODB_PORT"
+  # It answers 400 to a bare GET once it serves requests.
+  wait_http "DynamoDB Local" "$AWS_ENDPOINT_URL_DYNAMODB/" "$LAST_PID" "$log" '[1-4][0-9][0-9]'
 }
 
 start_ses() {

@@ -84,7 +84,8 @@ build_all() {
 # compiled, started or reloaded while the tests run. `scripts/run-local.sh --test-stack` starts the
 # same stack and keeps it running.
 start_services() {
-  start_test_stack
+  start_test_stack &&
+    "$TOOLS_DIR/venv/bin/python" scripts/check-dynamodb-local.py "$AWS_ENDPOINT_URL_DYNAMODB" >&2
 }
 
 e2e_tests() {
