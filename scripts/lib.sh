@@ -121,6 +121,8 @@ spawn_service() {
     set +m
   fi
   LAST_PID=$!
+  # The load tool reads this list to account for the CPU of each service and instance.
+  printf '%s %s\n' "$LAST_PID" "$name" >>"$RUN_DIR/pids"
   STARTED_PIDS+=("$LAST_PID")
   STARTED_NAMES+=("$name")
   STARTED_LOGS+=("$log")
@@ -193,6 +195,7 @@ stop_services() {
     sleep 1
     kill -KILL "${left[@]}" 2>/dev/null || true
   fi
+  rm -f "$RUN_DIR/pids"
   STARTED_PIDS=()
   STARTED_NAMES=()
   STARTED_LOGS=()
@@ -430,8 +433,25 @@ INSTANCE_LOGS=()
 # logs to .run/functions.log. A request that matches no route (path or method) is queued by the
 # router for its default function: the relay answers those with API Gateway's own 404
 # `{"message":"Not Found"}`, as production does.
+# instance_count FUNCTION: the instances of FUNCTION the test stack starts: LAMBDA_CONCURRENCY, or
+# LAMBDA_CONCURRENCY_<FUNCTION> (upper case, `-` as `_`, e.g. LAMBDA_CONCURRENCY_LIST_SCRUTINS)
+# when set, between 1 and 32.
+instance_count() {
+  local var n
+  var="LAMBDA_CONCURRENCY_$(printf '%s' "$1" | tr '[:lower:]-' '[:upper:]_')"
+  n=${!var:-$LAMBDA_CONCURRENCY}
+  case $n in
+    '' | *[!0-9]*) fail "$var must be a number of instances, not '$n'"; return 1 ;;
+  esac
+  if [ "$n" -lt 1 ] || [ "$n" -gt 32 ]; then
+    fail "$var must be between 1 and 32 (is $n)"
+    return 1
+  fi
+  printf '%s\n' "$n"
+}
+
 start_function_instances() {
-  local log="$RUN_DIR/functions.log" dir fn flog i
+  local log="$RUN_DIR/functions.log" dir fn flog i count
   case $LAMBDA_CONCURRENCY in
     '' | *[!0-9]*) fail "LAMBDA_CONCURRENCY must be a number of instances, not '$LAMBDA_CONCURRENCY'"; return 1 ;;
   esac
@@ -444,6 +464,7 @@ start_function_instances() {
   fi
   dir=$(function_binary_dir)
   for fn in $(function_names); do
+    count=$(instance_count "$fn") || return 1
     [ -x "$dir/$fn" ] || {
       fail "no binary $dir/$fn: build the functions first ($LAMBDA_PROFILE profile)"
       return 1
@@ -463,12 +484,13 @@ start_function_instances() {
   wait_port "runtime API relay" "$RUNTIME_RELAY_PORT" "$LAST_PID" "$RUN_DIR/runtime-relay.log" || return 1
   wait_http "the relay's answer to unrouted requests" "$API_BASE_URL/.well-known/ready" "$LAST_PID" \
     "$RUN_DIR/runtime-relay.log" 404 || return 1
-  say "starting $LAMBDA_CONCURRENCY instances of each function from ${dir#"$ROOT_DIR"/}"
+  say "starting $LAMBDA_CONCURRENCY instances of each function (unless LAMBDA_CONCURRENCY_<FUNCTION> says otherwise) from ${dir#"$ROOT_DIR"/}"
   for fn in $(function_names); do
     flog="$RUN_DIR/functions/$fn.log"
     mkdir -p "$RUN_DIR/functions"
     : >"$flog"
-    for ((i = 1; i <= LAMBDA_CONCURRENCY; i++)); do
+    count=$(instance_count "$fn") || return 1
+    for ((i = 1; i <= count; i++)); do
       # The environment that cargo lambda watch gives the instances it starts, but for the
       # address of the runtime API: the relay's, with a slot of its own (see
       # scripts/runtime-api-relay.py for why).
