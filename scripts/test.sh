@@ -273,6 +273,8 @@ stop_services
 
 # After the stack is down, so that the release build does not compete with the tests.
 stage "infra checks" bash scripts/check-infra.sh
+# The services' criterion benchmark, short, its ratios checked (docs/performance.md).
+stage benchmarks env BENCH_SECONDS=2 scripts/bench.sh services
 
 printf '\n======== summary ========\n'
 printf '%s\n' "${STAGES[@]}"

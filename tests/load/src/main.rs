@@ -256,6 +256,19 @@ fn cpu_ticks_by_session() -> HashMap<u32, u64> {
 }
 
 /// The stack's services and instances, by session (its leader's pid), from the pids file.
+/// CPU time this process used so far (all its threads), from /proc/self/stat.
+fn own_cpu() -> Duration {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let ticks: u64 = stat
+        .rsplit_once(')')
+        .map(|(_, rest)| {
+            let f: Vec<&str> = rest.split_whitespace().collect();
+            [11, 12].iter().filter_map(|&i| f.get(i).and_then(|v| v.parse::<u64>().ok())).sum()
+        })
+        .unwrap_or(0);
+    Duration::from_millis(ticks * 10)
+}
+
 fn stack_sessions(path: &str) -> Vec<(u32, String)> {
     std::fs::read_to_string(path)
         .unwrap_or_default()
@@ -277,19 +290,20 @@ fn report_cpu(
     requests: &BTreeMap<&str, usize>,
     arrivals: usize,
     elapsed: f64,
+    own_cpu: Duration,
 ) {
     let mut by_name: BTreeMap<String, f64> = BTreeMap::new();
     for (sid, name) in sessions {
         let used = after.get(sid).unwrap_or(&0).saturating_sub(*before.get(sid).unwrap_or(&0));
         let group = match name.split_once('#') {
             Some((function, _)) => format!("function {function}"),
+            // lib.sh's name of `cargo lambda watch`, the router of the local API
+            None if name == "functions" => "router (cargo lambda watch)".to_string(),
             None => name.clone(),
         };
         *by_name.entry(group).or_insert(0.0) += used as f64 * 10.0; // ms
     }
-    let me = std::process::id();
-    let own = after.get(&me).unwrap_or(&0).saturating_sub(*before.get(&me).unwrap_or(&0));
-    by_name.insert("load tool".into(), own as f64 * 10.0);
+    by_name.insert("load tool".into(), own_cpu.as_secs_f64() * 1000.0);
     println!();
     println!("CPU during the run (kernel accounting, 10 ms ticks), {elapsed:.1} s:");
     println!(
@@ -391,6 +405,7 @@ async fn main() -> Result<()> {
     let (mut dropped, mut activations_sent) = (0usize, 0usize);
     let stack = stack_sessions(&args.pids);
     let cpu_before = cpu_ticks_by_session();
+    let own_before = own_cpu();
     let started = Instant::now();
     let deadline = started + Duration::from_secs(args.seconds);
     let mut i = 0usize;
@@ -487,6 +502,7 @@ async fn main() -> Result<()> {
     .await;
     let elapsed = started.elapsed().as_secs_f64();
     let cpu_after = cpu_ticks_by_session();
+    let own_during = own_cpu().saturating_sub(own_before);
 
     // --- every accepted activation must have produced its mail -----------------------------
     let wanted: HashSet<String> =
@@ -558,7 +574,7 @@ async fn main() -> Result<()> {
                 *requests.entry(function).or_insert(0) += list.len();
             }
         }
-        report_cpu(&stack, &cpu_before, &cpu_after, &requests, i, elapsed);
+        report_cpu(&stack, &cpu_before, &cpu_after, &requests, i, elapsed, own_during);
     }
     if drain.is_err() {
         bail!("requests still in flight 120 s after the end of the load");
