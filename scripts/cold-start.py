@@ -74,10 +74,13 @@ def handler_for(state):
                 except Exception:
                     state.status = "error" if "/error" in self.path else "?"
                 state.done.set()
-            self.send_response(202)
-            self.send_header("Content-Length", "2")
-            self.end_headers()
-            self.wfile.write(b"{}")
+            try:
+                self.send_response(202)
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"{}")
+            except OSError:
+                pass  # the instance was stopped once its response was read
 
     return H
 
