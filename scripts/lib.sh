@@ -1,7 +1,7 @@
 # shellcheck shell=bash
 # The local stack of espace-electeur, shared by scripts/run-local.sh and scripts/test.sh (sourced,
 # never run on its own). It owns the local settings (ports, table, AWS stand-ins) and the life of
-# every process the scripts start: DynamoDB (moto), SES v2 (aws-ses-v2-local) and the Lambda
+# every process the scripts start: DynamoDB (DynamoDB Local), SES v2 (aws-ses-v2-local) and the Lambda
 # functions behind the route table of Cargo.toml. The functions run in one of two ways:
 # - for a person (scripts/run-local.sh): `cargo lambda watch` starts the instances itself and
 #   rebuilds and restarts them when the source changes (start_functions);
@@ -121,6 +121,8 @@ spawn_service() {
     set +m
   fi
   LAST_PID=$!
+  # The load tool reads this list to account for the CPU of each service and instance.
+  printf '%s %s\n' "$LAST_PID" "$name" >>"$RUN_DIR/pids"
   STARTED_PIDS+=("$LAST_PID")
   STARTED_NAMES+=("$name")
   STARTED_LOGS+=("$log")
@@ -193,6 +195,7 @@ stop_services() {
     sleep 1
     kill -KILL "${left[@]}" 2>/dev/null || true
   fi
+  rm -f "$RUN_DIR/pids"
   STARTED_PIDS=()
   STARTED_NAMES=()
   STARTED_LOGS=()
@@ -289,19 +292,25 @@ wait_http() {
 # The services
 # ---------------------------------------------------------------------------------------------
 
-# moto's server, through scripts/dynamodb-local.py (one request at a time, item-level rollback of
-# transactions: see that file); plain moto_server when that file is absent.
+# AWS's DynamoDB Local (installed by scripts/install-tools.sh), in memory, started through
+# scripts/DynamoDbLocal.java so that it listens on 127.0.0.1 only. It serves transactions,
+# conditions, indexes and the table's stream (the Streams API) as DynamoDB does
+# (docs/decisions.md, 11). DYNAMODB_JAVA_OPTS are the JVM's options.
+export DYNAMODB_JAVA_OPTS="${DYNAMODB_JAVA_OPTS:--Xmx1g}"
 start_dynamodb() {
-  local log="$RUN_DIR/dynamodb.log"
+  local log="$RUN_DIR/dynamodb.log" dir="$TOOLS_DIR/dynamodb-local"
   ensure_port_free DYNAMODB_PORT "$DYNAMODB_PORT" || return 1
-  say "starting DynamoDB stand-in (moto) on 127.0.0.1:$DYNAMODB_PORT"
-  if [ -f "$ROOT_DIR/scripts/dynamodb-local.py" ]; then
-    start_service dynamodb "$log" "$TOOLS_DIR/venv/bin/python" "$ROOT_DIR/scripts/dynamodb-local.py" \
-      127.0.0.1 "$DYNAMODB_PORT"
-  else
-    start_service dynamodb "$log" "$TOOLS_DIR/venv/bin/moto_server" -H 127.0.0.1 -p "$DYNAMODB_PORT"
-  fi
-  wait_http "DynamoDB stand-in" "$AWS_ENDPOINT_URL_DYNAMODB/moto-api/" "$LAST_PID" "$log"
+  [ -f "$dir/DynamoDBLocal.jar" ] || {
+    fail "DynamoDB Local is not installed in ${dir#"$ROOT_DIR"/}: run scripts/install-tools.sh"
+    return 1
+  }
+  say "starting DynamoDB Local on 127.0.0.1:$DYNAMODB_PORT"
+  # shellcheck disable=SC2086 # the JVM's options are words on purpose
+  start_service dynamodb "$log" java $DYNAMODB_JAVA_OPTS "-Djava.library.path=$dir/DynamoDBLocal_lib" \
+    -cp "$dir/DynamoDBLocal.jar:$dir/DynamoDBLocal_lib/*" "$ROOT_DIR/scripts/DynamoDbLocal.java" \
+    127.0.0.1 "$DYNAMODB_PORT"
+  # It answers 400 to a bare GET once it serves requests.
+  wait_http "DynamoDB Local" "$AWS_ENDPOINT_URL_DYNAMODB/" "$LAST_PID" "$log" '[1-4][0-9][0-9]'
 }
 
 start_ses() {
@@ -442,8 +451,25 @@ INSTANCE_LOGS=()
 # logs to .run/functions.log. A request that matches no route (path or method) is queued by the
 # router for its default function: the relay answers those with API Gateway's own 404
 # `{"message":"Not Found"}`, as production does.
+# instance_count FUNCTION: the instances of FUNCTION the test stack starts: LAMBDA_CONCURRENCY, or
+# LAMBDA_CONCURRENCY_<FUNCTION> (upper case, `-` as `_`, e.g. LAMBDA_CONCURRENCY_LIST_SCRUTINS)
+# when set, between 1 and 32.
+instance_count() {
+  local var n
+  var="LAMBDA_CONCURRENCY_$(printf '%s' "$1" | tr '[:lower:]-' '[:upper:]_')"
+  n=${!var:-$LAMBDA_CONCURRENCY}
+  case $n in
+    '' | *[!0-9]*) fail "$var must be a number of instances, not '$n'"; return 1 ;;
+  esac
+  if [ "$n" -lt 1 ] || [ "$n" -gt 32 ]; then
+    fail "$var must be between 1 and 32 (is $n)"
+    return 1
+  fi
+  printf '%s\n' "$n"
+}
+
 start_function_instances() {
-  local log="$RUN_DIR/functions.log" dir fn flog i
+  local log="$RUN_DIR/functions.log" dir fn flog i count
   case $LAMBDA_CONCURRENCY in
     '' | *[!0-9]*) fail "LAMBDA_CONCURRENCY must be a number of instances, not '$LAMBDA_CONCURRENCY'"; return 1 ;;
   esac
@@ -456,6 +482,7 @@ start_function_instances() {
   fi
   dir=$(function_binary_dir)
   for fn in $(function_names); do
+    count=$(instance_count "$fn") || return 1
     [ -x "$dir/$fn" ] || {
       fail "no binary $dir/$fn: build the functions first ($LAMBDA_PROFILE profile)"
       return 1
@@ -475,12 +502,13 @@ start_function_instances() {
   wait_port "runtime API relay" "$RUNTIME_RELAY_PORT" "$LAST_PID" "$RUN_DIR/runtime-relay.log" || return 1
   wait_http "the relay's answer to unrouted requests" "$API_BASE_URL/.well-known/ready" "$LAST_PID" \
     "$RUN_DIR/runtime-relay.log" 404 || return 1
-  say "starting $LAMBDA_CONCURRENCY instances of each function from ${dir#"$ROOT_DIR"/}"
+  say "starting $LAMBDA_CONCURRENCY instances of each function (unless LAMBDA_CONCURRENCY_<FUNCTION> says otherwise) from ${dir#"$ROOT_DIR"/}"
   for fn in $(function_names); do
     flog="$RUN_DIR/functions/$fn.log"
     mkdir -p "$RUN_DIR/functions"
     : >"$flog"
-    for ((i = 1; i <= LAMBDA_CONCURRENCY; i++)); do
+    count=$(instance_count "$fn") || return 1
+    for ((i = 1; i <= count; i++)); do
       # The environment that cargo lambda watch gives the instances it starts, but for the
       # address of the runtime API: the relay's, with a slot of its own (see
       # scripts/runtime-api-relay.py for why).

@@ -84,7 +84,8 @@ build_all() {
 # compiled, started or reloaded while the tests run. `scripts/run-local.sh --test-stack` starts the
 # same stack and keeps it running.
 start_services() {
-  start_test_stack
+  start_test_stack &&
+    "$TOOLS_DIR/venv/bin/python" scripts/check-dynamodb-local.py "$AWS_ENDPOINT_URL_DYNAMODB" >&2
 }
 
 e2e_tests() {
@@ -274,6 +275,8 @@ stop_services
 
 # After the stack is down, so that the release build does not compete with the tests.
 stage "infra checks" bash scripts/check-infra.sh
+# The services' criterion benchmark, short, its ratios checked (docs/performance.md).
+stage benchmarks env BENCH_SECONDS=2 scripts/bench.sh services
 
 printf '\n======== summary ========\n'
 printf '%s\n' "${STAGES[@]}"

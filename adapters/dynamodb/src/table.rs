@@ -5,15 +5,41 @@ use aws_sdk_dynamodb::Client;
 
 use crate::keys::{self, PK, SK, TTL};
 
-/// Creates the table and its index when missing (local emulator and first deploy checks); the
-/// deployed table comes from `infra/template.yaml` with the same definition.
+/// The table's stream: each written item's new image, which the mailer reads through the Streams
+/// API (as `infra/template.yaml` declares it).
+/// The stream the `mailer` function reads the outbox from: keys only, so that no mail's text (a
+/// link's secret) is copied into it; the mailer reads the item itself.
+fn stream_spec() -> Result<aws_sdk_dynamodb::types::StreamSpecification, String> {
+    use aws_sdk_dynamodb::types::{StreamSpecification, StreamViewType};
+    StreamSpecification::builder()
+        .stream_enabled(true)
+        .stream_view_type(StreamViewType::KeysOnly)
+        .build()
+        .map_err(|e| e.to_string())
+}
+
+/// Creates the table, its index and its stream when missing (local emulator and first deploy
+/// checks), and turns the stream on for a table made before it had one; the deployed table comes
+/// from `infra/template.yaml` with the same definition. True when the table was created.
 pub async fn ensure_table(client: &Client, table: &str) -> Result<bool, String> {
     use aws_sdk_dynamodb::types::{
         AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType,
-        Projection, ProjectionType, ScalarAttributeType, StreamSpecification, StreamViewType,
-        TimeToLiveSpecification,
+        Projection, ProjectionType, ScalarAttributeType, TimeToLiveSpecification,
     };
-    if client.describe_table().table_name(table).send().await.is_ok() {
+    if let Ok(found) = client.describe_table().table_name(table).send().await {
+        let streaming = found
+            .table()
+            .and_then(|t| t.stream_specification())
+            .is_some_and(|s| s.stream_enabled());
+        if !streaming {
+            client
+                .update_table()
+                .table_name(table)
+                .stream_specification(stream_spec()?)
+                .send()
+                .await
+                .map_err(|e| DisplayErrorContext(e).to_string())?;
+        }
         return Ok(false);
     }
     let attr = |name: &str| {
@@ -48,15 +74,7 @@ pub async fn ensure_table(client: &Client, table: &str) -> Result<bool, String> 
         .key_schema(key_el(PK, KeyType::Hash)?)
         .key_schema(key_el(SK, KeyType::Range)?)
         .global_secondary_indexes(gsi)
-        // The stream the `mailer` function reads the outbox from: keys only, so that no mail's
-        // text (a link's secret) is copied into it; the mailer reads the item itself.
-        .stream_specification(
-            StreamSpecification::builder()
-                .stream_enabled(true)
-                .stream_view_type(StreamViewType::KeysOnly)
-                .build()
-                .map_err(|e| e.to_string())?,
-        )
+        .stream_specification(stream_spec()?)
         .send()
         .await
         .map_err(|e| DisplayErrorContext(e).to_string())?;

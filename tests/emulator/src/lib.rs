@@ -1,9 +1,10 @@
-//! The local DynamoDB of the tests: the project's emulator (`scripts/dynamodb-local.py`, moto's
-//! server) started on a free port, and a client for it. Every test that needs DynamoDB starts it
-//! through this crate, so that the emulator is chosen in this one place.
+//! The local DynamoDB of the tests: the project's emulator (AWS's DynamoDB Local, started through
+//! `scripts/DynamoDbLocal.java` as `scripts/lib.sh` starts it) on a free port, and a client for it.
+//! Every test that needs DynamoDB starts it through this crate, so that the emulator is chosen in
+//! this one place.
 //!
-//! The emulator's Python comes from `DYNAMODB_LOCAL_PYTHON`, else from the venv that
-//! `scripts/install-tools.sh` installs in `.tools/`.
+//! The jar comes from `DYNAMODB_LOCAL_DIR`, else from `.tools/dynamodb-local` that
+//! `scripts/install-tools.sh` installs; `java` from `PATH`.
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -24,43 +25,30 @@ pub fn workspace() -> PathBuf {
     here.parent().and_then(Path::parent).expect("workspace root").to_path_buf()
 }
 
-fn python() -> PathBuf {
-    match std::env::var_os("DYNAMODB_LOCAL_PYTHON") {
+fn jar_dir() -> PathBuf {
+    match std::env::var_os("DYNAMODB_LOCAL_DIR") {
         Some(p) => PathBuf::from(p),
-        None => workspace().join(".tools/venv/bin/python"),
+        None => workspace().join(".tools/dynamodb-local"),
     }
 }
-
-/// Runs the emulator's script as its own `__main__`, and ends the process once its standard input
-/// closes: an emulator never outlives the test process that started it, even one killed or one
-/// whose emulator is a static that is never dropped.
-const LAUNCHER: &str = "\
-import os, runpy, sys, threading
-def watch():
-    sys.stdin.read()
-    os._exit(0)
-threading.Thread(target=watch, daemon=True).start()
-script = sys.argv[1]
-sys.argv = sys.argv[1:]
-runpy.run_path(script, run_name='__main__')
-";
 
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").expect("bind a free port").local_addr().unwrap().port()
 }
 
-fn answers_200(port: u16) -> bool {
+/// True once the emulator answers HTTP (a bare GET gets its 400).
+fn answers(port: u16) -> bool {
     let Ok(mut stream) =
         TcpStream::connect_timeout(&([127, 0, 0, 1], port).into(), Duration::from_millis(200))
     else {
         return false;
     };
     let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
-    if stream.write_all(b"GET /moto-api/ HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n").is_err() {
+    if stream.write_all(b"GET / HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n").is_err() {
         return false;
     }
     let mut head = [0u8; 12];
-    stream.read_exact(&mut head).is_ok() && head.starts_with(b"HTTP/1.") && &head[9..12] == b"200"
+    stream.read_exact(&mut head).is_ok() && head.starts_with(b"HTTP/1.")
 }
 
 /// One emulator, stopped when dropped (or when the test process ends).
@@ -72,29 +60,31 @@ pub struct Emulator {
 }
 
 impl Emulator {
-    /// Starts an emulator on a free port and waits until it answers.
+    /// Starts an emulator on a free port and waits until it answers. It ends when its standard
+    /// input closes, so it never outlives the test process, even one killed or one whose emulator
+    /// is a static that is never dropped.
     pub fn start() -> Emulator {
-        let python = python();
-        assert!(
-            python.exists(),
-            "{} is missing: run scripts/install-tools.sh first",
-            python.display()
-        );
+        let dir = jar_dir();
+        let jar = dir.join("DynamoDBLocal.jar");
+        assert!(jar.exists(), "{} is missing: run scripts/install-tools.sh first", jar.display());
         for _ in 0..3 {
             let port = free_port();
-            let mut child = Command::new(&python)
-                .args(["-c", LAUNCHER])
-                .arg(workspace().join("scripts/dynamodb-local.py"))
-                .args(["127.0.0.1", &port.to_string()])
+            let mut child = Command::new("java")
+                .arg("-Xmx512m")
+                .arg(format!("-Djava.library.path={}", dir.join("DynamoDBLocal_lib").display()))
+                .arg("-cp")
+                .arg(format!("{}:{}/*", jar.display(), dir.join("DynamoDBLocal_lib").display()))
+                .arg(workspace().join("scripts/DynamoDbLocal.java"))
+                .args(["127.0.0.1", &port.to_string(), "--stop-on-eof"])
                 .stdin(Stdio::piped())
                 .stdout(Stdio::null())
                 .stderr(Stdio::null())
                 .spawn()
-                .expect("start the DynamoDB emulator");
+                .expect("start the DynamoDB emulator (is java on PATH?)");
             let stdin = child.stdin.take();
-            let deadline = Instant::now() + Duration::from_secs(30);
+            let deadline = Instant::now() + Duration::from_secs(60);
             while Instant::now() < deadline {
-                if answers_200(port) {
+                if answers(port) {
                     return Emulator { child, _stdin: stdin, port };
                 }
                 if child.try_wait().ok().flatten().is_some() {

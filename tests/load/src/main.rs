@@ -5,7 +5,7 @@
 //! percentiles per route and checks that every activation accepted produced its mail. Only
 //! addresses of this machine are accepted as targets.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -38,6 +38,11 @@ struct Args {
     /// client. At most EMULATOR_QUEUE_LIMIT (see there).
     #[arg(long, default_value_t = EMULATOR_QUEUE_LIMIT)]
     max_in_flight: usize,
+    /// The processes of the local stack, one "PID NAME" line each, as scripts/lib.sh lists them
+    /// (NAME `fn#i` for an instance of function fn): their CPU during the run is reported per
+    /// function and per service. Missing: no CPU report.
+    #[arg(long, env = "STACK_PIDS", default_value = ".run/pids")]
+    pids: String,
 }
 
 /// cargo lambda watch (1.9.2) queues at most 100 requests per function; past that it stops
@@ -216,6 +221,122 @@ async fn activate_fully(client: &Client, ses: &str, since: u64, v: &RollVoter) -
     }
 }
 
+/// The function that serves a route of the load (the route table of Cargo.toml).
+fn function_of(route: &str) -> Option<&'static str> {
+    match route {
+        "POST /api/activate" => Some("activate"),
+        "POST /api/login" => Some("login"),
+        "GET /api/scrutins" | "GET /api/scrutins/{id}/electeurs" => Some("list-scrutins"),
+        _ => None, // the set-up before the load
+    }
+}
+
+/// CPU time, in clock ticks of 1/100 s (the kernel's USER_HZ), used so far by every live process,
+/// summed per session: the scripts start each service, and each function instance, in a session
+/// of its own, so a session holds a service with whatever it spawned (cargo, then cargo-lambda).
+fn cpu_ticks_by_session() -> HashMap<u32, u64> {
+    let mut out = HashMap::new();
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return out;
+    };
+    for entry in dir.flatten() {
+        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+            continue;
+        };
+        // Fields after the command (in parentheses, may hold spaces): state ppid pgrp session ...
+        let Some((_, rest)) = stat.rsplit_once(')') else {
+            continue;
+        };
+        let f: Vec<&str> = rest.split_whitespace().collect();
+        let num = |i: usize| f.get(i).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
+        // session (field 6), utime (14), stime (15)
+        *out.entry(num(3) as u32).or_insert(0) += num(11) + num(12);
+    }
+    out
+}
+
+/// The stack's services and instances, by session (its leader's pid), from the pids file.
+/// CPU time this process used so far (all its threads), from /proc/self/stat.
+fn own_cpu() -> Duration {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let ticks: u64 = stat
+        .rsplit_once(')')
+        .map(|(_, rest)| {
+            let f: Vec<&str> = rest.split_whitespace().collect();
+            [11, 12].iter().filter_map(|&i| f.get(i).and_then(|v| v.parse::<u64>().ok())).sum()
+        })
+        .unwrap_or(0);
+    Duration::from_millis(ticks * 10)
+}
+
+fn stack_sessions(path: &str) -> Vec<(u32, String)> {
+    std::fs::read_to_string(path)
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| {
+            let (pid, name) = l.split_once(' ')?;
+            Some((pid.parse().ok()?, name.trim().to_string()))
+        })
+        .collect()
+}
+
+/// Prints where the CPU went between two samples: per function (per request it served) and per
+/// service, and the run's CPU per arrival of the functions alone, from which the machine's limit
+/// for this mix follows.
+fn report_cpu(
+    sessions: &[(u32, String)],
+    before: &HashMap<u32, u64>,
+    after: &HashMap<u32, u64>,
+    requests: &BTreeMap<&str, usize>,
+    arrivals: usize,
+    elapsed: f64,
+    own_cpu: Duration,
+) {
+    let mut by_name: BTreeMap<String, f64> = BTreeMap::new();
+    for (sid, name) in sessions {
+        let used = after.get(sid).unwrap_or(&0).saturating_sub(*before.get(sid).unwrap_or(&0));
+        let group = match name.split_once('#') {
+            Some((function, _)) => format!("function {function}"),
+            // lib.sh's name of `cargo lambda watch`, the router of the local API
+            None if name == "functions" => "router (cargo lambda watch)".to_string(),
+            None => name.clone(),
+        };
+        *by_name.entry(group).or_insert(0.0) += used as f64 * 10.0; // ms
+    }
+    by_name.insert("load tool".into(), own_cpu.as_secs_f64() * 1000.0);
+    println!();
+    println!("CPU during the run (kernel accounting, 10 ms ticks), {elapsed:.1} s:");
+    println!(
+        "{:<28} {:>10} {:>8} {:>10} {:>14}",
+        "process", "CPU ms", "cores", "requests", "ms a request"
+    );
+    let mut functions = 0.0;
+    for (name, ms) in &by_name {
+        let served = name.strip_prefix("function ").map(|f| requests.get(f).copied().unwrap_or(0));
+        if name.starts_with("function ") {
+            functions += ms;
+        }
+        match served {
+            Some(n) if n > 0 => println!(
+                "{:<28} {:>10.0} {:>8.2} {:>10} {:>14.2}",
+                name,
+                ms,
+                ms / 1000.0 / elapsed,
+                n,
+                ms / n as f64
+            ),
+            _ => println!("{:<28} {:>10.0} {:>8.2}", name, ms, ms / 1000.0 / elapsed),
+        }
+    }
+    if arrivals > 0 && functions > 0.0 {
+        let per_arrival = functions / arrivals as f64;
+        println!(
+            "functions: {per_arrival:.2} ms of CPU an arrival of this mix; 2 cores hold at most {:.0} arrivals/s of it (emulators, gateway and load tool excluded)",
+            2000.0 / per_arrival
+        );
+    }
+}
+
 fn percentile(sorted: &[f64], p: f64) -> f64 {
     if sorted.is_empty() {
         return 0.0;
@@ -282,6 +403,9 @@ async fn main() -> Result<()> {
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
     let mut tasks = tokio::task::JoinSet::new();
     let (mut dropped, mut activations_sent) = (0usize, 0usize);
+    let stack = stack_sessions(&args.pids);
+    let cpu_before = cpu_ticks_by_session();
+    let own_before = own_cpu();
     let started = Instant::now();
     let deadline = started + Duration::from_secs(args.seconds);
     let mut i = 0usize;
@@ -377,6 +501,8 @@ async fn main() -> Result<()> {
     })
     .await;
     let elapsed = started.elapsed().as_secs_f64();
+    let cpu_after = cpu_ticks_by_session();
+    let own_during = own_cpu().saturating_sub(own_before);
 
     // --- every accepted activation must have produced its mail -----------------------------
     let wanted: HashSet<String> =
@@ -441,6 +567,15 @@ async fn main() -> Result<()> {
         all.len() as f64 / elapsed
     );
     println!("activation mails delivered: {delivered} of {}", wanted.len());
+    if !stack.is_empty() {
+        let mut requests: BTreeMap<&str, usize> = BTreeMap::new();
+        for (route, list) in &by_route {
+            if let Some(function) = function_of(route) {
+                *requests.entry(function).or_insert(0) += list.len();
+            }
+        }
+        report_cpu(&stack, &cpu_before, &cpu_after, &requests, i, elapsed, own_during);
+    }
     if drain.is_err() {
         bail!("requests still in flight 120 s after the end of the load");
     }
