@@ -73,6 +73,21 @@ pub fn parse_claim(item: &Item) -> StoreResult<Claim> {
     claim_from(item)
 }
 
+impl DynamoStore {
+    /// The update that marks a filed claim acknowledged (its mail accepted by SES).
+    pub(crate) fn acknowledge_claim(&self, voter_id: &str, reference: &str) -> StoreResult<Update> {
+        built(
+            Update::builder()
+                .table_name(&self.table)
+                .set_key(Some(key((keys::voter_key(voter_id).0, keys::claim_sk(reference)))))
+                .update_expression("SET acknowledged = :t")
+                .condition_expression("attribute_exists(pk)")
+                .expression_attribute_values(":t", AttributeValue::Bool(true))
+                .build(),
+        )
+    }
+}
+
 #[async_trait]
 impl Claims for DynamoStore {
     async fn file_claim(
@@ -151,16 +166,7 @@ impl Claims for DynamoStore {
     }
 
     async fn mark_claim_acknowledged(&self, voter_id: &str, reference: &str) -> StoreResult<()> {
-        self.client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(key((keys::voter_key(voter_id).0, keys::claim_sk(reference)))))
-            .update_expression("SET acknowledged = :t")
-            .condition_expression("attribute_exists(pk)")
-            .expression_attribute_values(":t", AttributeValue::Bool(true))
-            .send()
-            .await
-            .map_err(conditional)?;
-        Ok(())
+        let update = self.acknowledge_claim(voter_id, reference)?;
+        self.transact(vec![TransactWriteItem::builder().update(update).build()]).await
     }
 }

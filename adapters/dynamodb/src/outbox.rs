@@ -209,21 +209,7 @@ impl OutboxDelivery for DynamoStore {
                 items.push(TransactWriteItem::builder().update(token).build());
             }
             Follow::Claim { reference } => {
-                let claim = built(
-                    Update::builder()
-                        .table_name(&self.table)
-                        .set_key(Some(key((
-                            keys::voter_key(&item.voter_id).0,
-                            keys::claim_sk(reference),
-                        ))))
-                        .update_expression("SET acknowledged = :t")
-                        .condition_expression("attribute_exists(pk)")
-                        .expression_attribute_values(
-                            ":t",
-                            aws_sdk_dynamodb::types::AttributeValue::Bool(true),
-                        )
-                        .build(),
-                )?;
+                let claim = self.acknowledge_claim(&item.voter_id, reference)?;
                 items.push(TransactWriteItem::builder().update(claim).build());
             }
             Follow::Nothing => {}
