@@ -1,0 +1,1 @@
+//! What the vote's command-line tools share (files, output).
