@@ -145,6 +145,7 @@ pub fn vote_invalid_ballot(reason: &str) -> String {
         "Le bulletin chiffré n'est pas valide ({reason}). Rechargez la page et votez à nouveau."
     )
 }
+pub const BOARD_SCRUTIN_REQUIRED: &str = "Indiquez le scrutin (paramètre scrutin).";
 pub const VOTE_BAD_TRACKER: &str =
     "Une empreinte de bulletin a 43 caractères (lettres, chiffres, - et _).";
 

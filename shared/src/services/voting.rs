@@ -208,7 +208,17 @@ impl Voting {
             already_recorded,
         };
         // Nothing here logs the tracker or the credential next to the voter.
-        match self.urne.cast(&cast, &receipt_mail).await? {
+        // Concurrent casts of one voter or one credential cancel each other's transactions: try
+        // again, so that each gets a definite answer (one is recorded, the others refused).
+        let mut outcome = self.urne.cast(&cast, &receipt_mail).await;
+        for attempt in 1..=4u64 {
+            if !matches!(outcome, Err(crate::ports::StoreError::TransactionConflict)) {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(15 * attempt)).await;
+            outcome = self.urne.cast(&cast, &receipt_mail).await;
+        }
+        match outcome? {
             CastOutcome::Recorded => {
                 tracing::info!(scrutin = %cast.scrutin_id, "vote recorded");
                 Ok(receipt(false))
