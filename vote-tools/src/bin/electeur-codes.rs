@@ -99,6 +99,14 @@ enum Command {
     },
 }
 
+/// A line on standard output; a closed pipe (`| head`) is not an error of the run.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Generate {
@@ -133,23 +141,23 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 closes,
                 demo_seed,
             })?;
-            println!("{} électeurs, {} scrutins", g.voters, g.scrutins.len());
+            say!("{} électeurs, {} scrutins", g.voters, g.scrutins.len());
             for (s, n) in &g.scrutins {
-                println!("  {s} : {n} clés publiques");
+                say!("  {s} : {n} clés publiques");
             }
             for f in &g.files {
-                println!("écrit : {}", f.display());
+                say!("écrit : {}", f.display());
             }
         }
         Command::Reissue { ledger, voter, out, reason } => {
             let r = codes::reissue(&ledger, &voter, &out, reason.as_deref())?;
-            println!(
+            say!(
                 "nouveau code pour l'électeur {} ({}) ; ancienne clé révoquée au registre",
                 r.voter_id,
                 r.scrutins.join(", ")
             );
             for f in &r.files {
-                println!("écrit : {}", f.display());
+                say!("écrit : {}", f.display());
             }
         }
         Command::Check { credentials, ledger, update } => {
@@ -159,14 +167,14 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 let u: files::CredentialUpdate = read(p)?;
                 codes::apply_update(&mut lists, &u)
                     .map_err(|e| Refused(vec![format!("{} : {e}", p.display())]))?;
-                println!("mise à jour appliquée : {}", p.display());
+                say!("mise à jour appliquée : {}", p.display());
             }
             let report = codes::check(&lists, &ledger);
             for line in &report.checked {
-                println!("ok : {line}");
+                say!("ok : {line}");
             }
             for line in &report.notes {
-                println!("note : {line}");
+                say!("note : {line}");
             }
             for line in &report.problems {
                 eprintln!("écart : {line}");
