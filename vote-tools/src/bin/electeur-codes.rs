@@ -20,8 +20,10 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Tire un code de vote par électeur de la liste électorale et écrit dans DIR :
-    /// credentials.json (pour le portail : par scrutin, les clés publiques triées, sans
+    /// Tire un code de vote par électeur et écrit les fichiers du portail, de l'administration
+    /// et de l'autorité.
+    ///
+    /// Écrit dans DIR : credentials.json (pour le portail : par scrutin, les clés publiques triées, sans
     /// identifiant d'électeur), notices.csv et notices.txt (pour l'administration, à remettre
     /// par un autre canal que celui du mot de passe : main propre ou courrier postal),
     /// ledger.json (le registre de l'autorité, qu'elle garde : électeur → clé publique, jamais
@@ -64,9 +66,10 @@ enum Command {
         #[arg(long, value_name = "N")]
         demo_seed: Option<u64>,
     },
-    /// Réémet le code d'un électeur qui l'a perdu (demande vérifiée par le portail : question
-    /// défi et messagerie, transmise par l'administration). Écrit dans DIR notice.txt et
-    /// notice.csv (le nouveau code, à remettre comme les notices) et update.json (pour le
+    /// Réémet le code de vote perdu d'un électeur.
+    ///
+    /// La demande, vérifiée par le portail (question défi et messagerie), est transmise par
+    /// l'administration. Écrit dans DIR notice.txt et notice.csv (le nouveau code, à remettre comme les notices) et update.json (pour le
     /// portail : par scrutin, l'ancienne clé publique à révoquer et la nouvelle, sans
     /// identifiant d'électeur) ; l'ancienne clé devient révoquée au registre. Le portail
     /// refuse la mise à jour dans les scrutins où l'ancienne clé a déjà voté.
@@ -84,8 +87,10 @@ enum Command {
         #[arg(long)]
         reason: Option<String>,
     },
-    /// Compare les listes de clés publiques (celles remises au portail, éventuellement suivies
-    /// des mises à jour) au registre : autant de clés que d'électeurs par scrutin, chaque clé
+    /// Compare les listes de clés publiques du portail au registre.
+    ///
+    /// Les listes remises au portail, éventuellement suivies des mises à jour de réémission,
+    /// doivent s'accorder au registre : autant de clés que d'électeurs par scrutin, chaque clé
     /// à un électeur de ce scrutin, aucune en double. Code de sortie 2 au moindre écart.
     Check {
         #[arg(long, value_name = "credentials.json")]
