@@ -490,3 +490,72 @@ fn check_names_what_disagrees() {
 
     ok(run(&original));
 }
+
+#[test]
+fn late_voters_get_codes_and_an_update_that_only_adds() {
+    let dir = Scratch::new("enrol");
+    ok(generate(&dir, "out", &[]));
+    let ledger = dir.path("out/ledger.json");
+    let late = dir.write(
+        "late.csv",
+        "voter_id,email,civility,first_name,last_name,scrutins\n\
+         ELV6,alan.turing@ac-paris.fr,M.,Alan,Turing,CSA-MEN|CCP-AESH\n\
+         ELV7,grace.hopper@ac-lyon.fr,Mme,Grace,Hopper,CSA-MEN\n",
+    );
+    let enrol = |to: &str, roll: &Path| {
+        codes(&[
+            "enrol",
+            "--ledger",
+            ledger.to_str().unwrap(),
+            "--roll",
+            roll.to_str().unwrap(),
+            "--out",
+            dir.path(to).to_str().unwrap(),
+        ])
+    };
+    ok(enrol("late", &late));
+    let rows = notices(&dir.path("late/notices.csv"));
+    let update: CredentialUpdate = json(&dir.path("late/update.json"));
+    assert!(update.revoke.is_empty());
+    let mut expected: Vec<(String, String)> = rows
+        .iter()
+        .flat_map(|r| {
+            let c = public(&r.code);
+            r.scrutins.split('|').map(move |s| (s.to_string(), c.clone()))
+        })
+        .collect();
+    expected.sort();
+    let added: Vec<(String, String)> =
+        update.add.iter().map(|a| (a.scrutin.clone(), a.credential.clone())).collect();
+    assert_eq!(added, expected);
+    let after: Ledger = json(&ledger);
+    assert_eq!(after.voters.len(), 7);
+    assert_eq!(after.voters["ELV6"].credentials[0].credential, public(&rows[0].code));
+
+    ok(codes(&[
+        "check",
+        "--credentials",
+        dir.path("out/credentials.json").to_str().unwrap(),
+        "--ledger",
+        ledger.to_str().unwrap(),
+        "--update",
+        dir.path("late/update.json").to_str().unwrap(),
+    ]));
+    // Without the update the lists miss them.
+    let without = codes(&[
+        "check",
+        "--credentials",
+        dir.path("out/credentials.json").to_str().unwrap(),
+        "--ledger",
+        ledger.to_str().unwrap(),
+    ]);
+    assert_eq!(without.status.code(), Some(2));
+
+    // A voter already in the ledger: refused, nothing written.
+    let before = std::fs::read(&ledger).unwrap();
+    let again = enrol("again", &late);
+    assert_eq!(again.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("ELV6"));
+    assert!(!dir.path("again").exists());
+    assert_eq!(std::fs::read(&ledger).unwrap(), before);
+}

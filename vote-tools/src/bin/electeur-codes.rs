@@ -87,6 +87,26 @@ enum Command {
         #[arg(long)]
         reason: Option<String>,
     },
+    /// Tire les codes des électeurs inscrits après generate (add-voter de l'administration).
+    ///
+    /// Écrit dans DIR notices.txt et notices.csv (leurs notices) et update.json (pour le
+    /// portail : leurs clés publiques à ajouter, par scrutin, rien à révoquer) ; ajoute ces
+    /// électeurs au registre. Un électeur déjà au registre est refusé (un code perdu se
+    /// réémet : reissue). Avec un registre de démonstration, les codes sont ceux de sa graine.
+    Enrol {
+        /// Le registre de l'autorité (ledger.json), mis à jour sur place.
+        #[arg(long, value_name = "ledger.json")]
+        ledger: PathBuf,
+        /// Les électeurs ajoutés, au format de --roll de generate.
+        #[arg(long, value_name = "ROLL.csv")]
+        roll: PathBuf,
+        /// Séparateur des champs (« , » ou « ; »).
+        #[arg(long, default_value = ",")]
+        delimiter: char,
+        /// Dossier où écrire les notices et la mise à jour (créé au besoin).
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+    },
     /// Compare les listes de clés publiques du portail au registre.
     ///
     /// Les listes remises au portail, éventuellement suivies des mises à jour de réémission,
@@ -162,6 +182,16 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 r.scrutins.join(", ")
             );
             for f in &r.files {
+                say!("écrit : {}", f.display());
+            }
+        }
+        Command::Enrol { ledger, roll, delimiter, out } => {
+            if !delimiter.is_ascii() {
+                return Err(Refused(vec!["séparateur : un caractère ASCII".into()]).into());
+            }
+            let e = codes::enrol(&ledger, &roll, delimiter as u8, &out)?;
+            say!("{} électeur(s) ajouté(s) au registre", e.voters);
+            for f in &e.files {
                 say!("écrit : {}", f.display());
             }
         }

@@ -367,6 +367,126 @@ pub fn reissue(
     Ok(Reissued { voter_id: voter_id.to_string(), scrutins, files: out.keep() })
 }
 
+/// What `enrol` did.
+pub struct Enrolled {
+    pub voters: usize,
+    pub files: Vec<PathBuf>,
+}
+
+/// `enrol`: codes for voters added to the roll after `generate` (the administration's
+/// `add-voter`): their notices, an update for the portal that only adds, and the ledger. A voter
+/// already in the ledger is refused (a lost code is a reissue). With a demo ledger the codes are
+/// the demo codes of the same seed.
+pub fn enrol(
+    ledger_path: &Path,
+    roll_path: &Path,
+    delimiter: u8,
+    out_dir: &Path,
+) -> Result<Enrolled> {
+    let mut ledger: Ledger =
+        files::read_json(ledger_path).map_err(|e| refused(format!("{e:#}")))?;
+    if ledger.version != LEDGER_VERSION {
+        return Err(refused(format!("registre de version {} inconnue", ledger.version)));
+    }
+    let voters = roll::read_roll(roll_path, delimiter).map_err(Refused)?;
+    let known_voters: Vec<String> = voters
+        .iter()
+        .filter(|v| ledger.voters.contains_key(&v.voter_id))
+        .map(|v| {
+            format!(
+                "électeur « {} » déjà au registre (un code perdu se réémet : reissue)",
+                v.voter_id
+            )
+        })
+        .collect();
+    if !known_voters.is_empty() {
+        return Err(Refused(known_voters).into());
+    }
+    let paths: Vec<PathBuf> =
+        [NOTICES_TXT, NOTICES_CSV, UPDATE_FILE].map(|f| out_dir.join(f)).into();
+    files::refuse_existing(&paths).map_err(|e| refused(e.to_string()))?;
+
+    let codes: Vec<String> = match ledger.demo_seed {
+        Some(seed) => {
+            voters.iter().map(|v| demo_code(&ledger.election, seed, &v.voter_id)).collect()
+        }
+        None => voters.iter().map(|_| new_code(&mut OsRng)).collect(),
+    };
+    let credentials = derive_all(&ledger.election, &codes);
+    let mut seen: HashSet<&str> = ledger
+        .voters
+        .values()
+        .flat_map(|v| v.credentials.iter().map(|c| c.credential.as_str()))
+        .collect();
+    if !credentials.iter().all(|c| seen.insert(c.as_str())) {
+        anyhow::bail!("code tiré identique à un code déjà émis : relancez la commande");
+    }
+    let mut add: Vec<ScrutinCredential> = voters
+        .iter()
+        .zip(&credentials)
+        .flat_map(|(v, c)| {
+            v.scrutins
+                .iter()
+                .map(|s| ScrutinCredential { scrutin: s.clone(), credential: c.clone() })
+        })
+        .collect();
+    // Sorted, so that the update does not keep the roll's order.
+    add.sort();
+    let update = CredentialUpdate { election: ledger.election.clone(), revoke: Vec::new(), add };
+    let rows: Vec<NoticeRow> =
+        voters.iter().zip(&codes).map(|(v, code)| notice_row(v, code)).collect();
+
+    std::fs::create_dir_all(out_dir)
+        .with_context(|| format!("création du dossier {}", out_dir.display()))?;
+    let mut out = Outputs::default();
+    out.write(&paths[0], Access::Private, |w| {
+        for (i, (v, row)) in voters.iter().zip(&rows).enumerate() {
+            if i > 0 {
+                w.write_all(notice::PAGE_BREAK.as_bytes())?;
+            }
+            let text = notice::render(
+                &ledger.notice,
+                &NoticeFor {
+                    voter_id: &v.voter_id,
+                    civility: &v.civility,
+                    first_name: &v.first_name,
+                    last_name: &v.last_name,
+                    scrutins: &v.scrutins,
+                    code: &row.code,
+                    demo: ledger.demo_seed.is_some(),
+                    reissue: false,
+                },
+            );
+            w.write_all(text.as_bytes())?;
+        }
+        Ok(())
+    })?;
+    out.write(&paths[1], Access::Private, |w| write_notice_csv(w, &rows))?;
+    out.write_json(&paths[2], Access::Shared, &update)?;
+    let at = now();
+    for (v, credential) in voters.iter().zip(credentials) {
+        ledger.voters.insert(
+            v.voter_id.clone(),
+            LedgerVoter {
+                email: v.email.clone(),
+                civility: v.civility.clone(),
+                first_name: v.first_name.clone(),
+                last_name: v.last_name.clone(),
+                scrutins: v.scrutins.clone(),
+                credentials: vec![Issued {
+                    credential,
+                    status: Status::Active,
+                    issued_at: at.clone(),
+                    revoked_at: None,
+                    reason: Some("inscription tardive".to_string()),
+                }],
+            },
+        );
+    }
+    files::replace_ledger(ledger_path, &ledger)?;
+    Ok(Enrolled { voters: voters.len(), files: out.keep() })
+}
+
 /// What `check` found: what agrees, and every problem.
 #[derive(Debug, Default)]
 pub struct CheckReport {
