@@ -4,11 +4,10 @@
 use chrono::{Duration, Utc};
 use e2e::calendar::CalendarGuard;
 use e2e::flows;
-use e2e::voters::{random_alnum, store, CSA_MEN};
+use e2e::voters::{random_alnum, CSA_MEN};
 use e2e::{seed_voter, unknown_identifier, Api, Link, Reply, Secrets, Session, Voter};
 use serde_json::json;
 use shared::model::Calendar;
-use shared::ports::Roll;
 
 fn calendar(
     opens_in_days: i64,
