@@ -202,6 +202,15 @@ enum VoteCommand {
     Reissue {
         #[arg(long)]
         file: PathBuf,
+        /// L'électeur dont le code est renouvelé : il en est averti par courriel.
+        #[arg(long)]
+        voter_id: String,
+    },
+    /// Écrit la liste électorale au format de l'import (voters.csv), pour l'autorité qui fait
+    /// les codes de vote (electeur-codes generate).
+    Roll {
+        #[arg(long)]
+        out: PathBuf,
     },
     /// Participation par scrutin (émargement), pour le bureau de vote.
     Turnout,
@@ -528,7 +537,10 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             VoteCommand::Credentials { file } => {
                 vote::credentials(&store, &file, &operator).await?
             }
-            VoteCommand::Reissue { file } => vote::reissue(&store, &file, &operator).await?,
+            VoteCommand::Reissue { file, voter_id } => {
+                vote::reissue(&store, &file, &voter_id, &operator).await?
+            }
+            VoteCommand::Roll { out } => vote::export_roll(&store, &out, &operator).await?,
             VoteCommand::Turnout => vote::turnout(&store).await?,
         },
         Command::Journal { month } => {
