@@ -253,6 +253,38 @@ pub async fn reissue(
     Ok(())
 }
 
+/// `vote scrutins`: the portal's scrutins and their lists in ballot order, as the key holders'
+/// `electeur-cles record` takes them to write the election record.
+pub async fn export_scrutins(
+    store: &DynamoStore,
+    election: &str,
+    name: &str,
+    out: &Path,
+) -> Result<()> {
+    if out.exists() {
+        bail!("{} existe déjà : rien n'est écrasé", out.display());
+    }
+    let ids = store.all_scrutin_ids().await?;
+    let scrutins = store.scrutins(&ids).await?;
+    let described: Vec<serde_json::Value> = scrutins
+        .iter()
+        .map(|s| {
+            let mut lists: Vec<_> = s.candidate_lists.iter().collect();
+            lists.sort_by_key(|l| l.order);
+            serde_json::json!({
+                "id": s.id,
+                "name": s.name,
+                "lists": lists.iter().map(|l| l.id.clone()).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    let file = serde_json::json!({ "election": election, "name": name, "scrutins": described });
+    std::fs::write(out, serde_json::to_string_pretty(&file)? + "\n")
+        .with_context(|| format!("écriture de {}", out.display()))?;
+    println!("{} scrutins écrits dans {}", scrutins.len(), out.display());
+    Ok(())
+}
+
 /// `vote roll`: the roll as the credential authority receives it (the import's format).
 pub async fn export_roll(store: &DynamoStore, out: &Path, operator: &str) -> Result<()> {
     if out.exists() {

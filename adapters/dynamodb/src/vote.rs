@@ -431,6 +431,18 @@ impl DynamoStore {
             .collect()
     }
 
+    /// The ids of every scrutin of the portal (a Scan of their `META` items), sorted.
+    pub async fn all_scrutin_ids(&self) -> StoreResult<Vec<String>> {
+        let items = self.scan_prefix(&self.table, "SCRUTIN#").await?;
+        let mut ids: Vec<String> = items
+            .iter()
+            .filter(|i| get_s(i, "sk").as_deref() == Some("META"))
+            .filter_map(|i| get_s(i, "pk").map(|pk| pk.trim_start_matches("SCRUTIN#").to_string()))
+            .collect();
+        ids.sort();
+        Ok(ids)
+    }
+
     /// Every credential slot: (scrutin, credential, state, ballot if cast).
     pub async fn credential_slots(
         &self,
