@@ -329,6 +329,10 @@ mod tests {
             public_key: Point::new(y),
             trustees: Trustees {
                 presidency: Point::new(y),
+                presidency_proof: Proof {
+                    challenge: Num(Scalar::ZERO),
+                    response: Num(Scalar::ZERO),
+                },
                 commitments: vec![],
                 delegates: vec![],
             },

@@ -3,13 +3,12 @@
 //! vectors` writes them again (new random ballots; every derived value must still match).
 
 use curve25519_dalek::constants::RISTRETTO_BASEPOINT_TABLE as G;
-use curve25519_dalek::scalar::Scalar;
 use rand::SeedableRng;
 use serde_json::{json, Value};
 use vote::ballot::{encrypt, encrypt_vector, Ballot};
 use vote::credential::{normalise_code, Credential};
 use vote::encoding::{from_hex32, to_hex, Num, Point};
-use vote::record::{ElectionRecord, ScrutinRecord, SealedRecord, Trustees};
+use vote::record::{ElectionRecord, ScrutinRecord, SealedRecord};
 use vote::transcript::{hash_to_bytes, hash_to_scalar, Part};
 
 const PATH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/vectors/v1.json");
@@ -76,15 +75,21 @@ fn generate() -> Value {
                    "secret": Num(c.secret).hex(), "public": c.public.hex()})
         })
         .collect();
-    let x = Scalar::from(123456789u64);
-    let y = Point::new(&x * G);
+    // a whole key ceremony (§6.1): the presidency and three delegates
+    let (trustees, y, fragments) =
+        vote::keys::ceremony("ce2026-demo", &["Délégué A", "Délégué B", "Délégué C"], &mut rng)
+            .unwrap();
+    let x = fragments[0].secret.0
+        + vote::keys::lagrange_at_zero(1, &[1, 2]) * fragments[1].secret.0
+        + vote::keys::lagrange_at_zero(2, &[1, 2]) * fragments[2].secret.0;
+    assert_eq!(Point::new(&x * G), y);
     let record = SealedRecord::seal(ElectionRecord {
         version: 1,
         election: "ce2026-demo".into(),
         name: "Élections professionnelles 2026 (vecteurs)".into(),
         group: "ristretto255".into(),
         public_key: y,
-        trustees: Trustees { presidency: y, commitments: vec![], delegates: vec![] },
+        trustees,
         scrutins: vec![
             ScrutinRecord {
                 id: "CTM".into(),
@@ -178,6 +183,7 @@ fn the_shared_vectors_hold() {
     assert_eq!(record.fingerprint_hex(), v["fingerprint"]);
     let x = Num::parse(v["election_secret_key"].as_str().unwrap()).unwrap();
     assert_eq!(Point::new(&x.0 * G), record.record.public_key);
+    vote::keys::check_record_keys(&record.record).unwrap();
     for b in v["ballots"].as_array().unwrap() {
         let ballot: Ballot = serde_json::from_value(b["ballot"].clone()).unwrap();
         assert_eq!(ballot.verify(&record), Ok(()), "{}", b["choice"]);
