@@ -1,1 +1,4 @@
 //! What the vote's command-line tools share (files, output).
+
+pub mod generate;
+pub mod holder;
