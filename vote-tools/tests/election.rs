@@ -42,7 +42,9 @@ fn an_election_of_about_a_thousand_ballots_from_the_ceremony_to_the_verified_res
     std::fs::create_dir_all(&dir).unwrap();
     let d = |n: &str| p(&dir, n);
     let e = "ce2026-essai";
-    // the ceremony
+    // the ceremony; the presidency keeps its fragment under a passphrase
+    std::fs::write(dir.join("pass.txt"), "une phrase de passe du président\n").unwrap();
+    std::fs::write(dir.join("wrong.txt"), "une autre phrase de passe\n").unwrap();
     ok(
         CLES,
         &[
@@ -53,8 +55,12 @@ fn an_election_of_about_a_thousand_ballots_from_the_ceremony_to_the_verified_res
             &d("presidency.key"),
             "--out",
             &d("presidency.json"),
+            "--passphrase-file",
+            &d("pass.txt"),
         ],
     );
+    let text = std::fs::read_to_string(dir.join("presidency.key")).unwrap();
+    assert!(text.contains("fragment-protected") && !text.contains("\"secret\""), "{text}");
     for j in ["1", "2", "3"] {
         ok(
             CLES,
@@ -154,7 +160,7 @@ fn an_election_of_about_a_thousand_ballots_from_the_ceremony_to_the_verified_res
     let g = generate_with(record, vec![], &plan).unwrap();
     std::fs::write(dir.join("board.jsonl"), g.board.to_bytes()).unwrap();
     // each holder's part, on their machine
-    for h in ["presidency", "delegate-1", "delegate-3"] {
+    for h in ["delegate-1", "delegate-3"] {
         ok(
             CLES,
             &[
@@ -168,6 +174,21 @@ fn an_election_of_about_a_thousand_ballots_from_the_ceremony_to_the_verified_res
             ],
         );
     }
+    let partial = |pass: Option<&str>| {
+        let (board, frag, out) = (d("board.jsonl"), d("presidency.key"), d("part-presidency.json"));
+        let mut args = vec!["partial", "--board", &board, "--fragment", &frag, "--out", &out];
+        let pass = pass.map(d);
+        if let Some(p) = &pass {
+            args.extend(["--passphrase-file", p.as_str()]);
+        }
+        run(CLES, &args)
+    };
+    for (pass, why) in [(None, "under a passphrase"), (Some("wrong.txt"), "wrong passphrase")] {
+        let out = partial(pass);
+        assert!(!out.status.success());
+        assert!(String::from_utf8_lossy(&out.stderr).contains(why), "{out:?}");
+    }
+    assert!(partial(Some("pass.txt")).status.success());
     // the presidency and one delegate are not enough
     let short = run(
         CLES,

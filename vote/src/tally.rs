@@ -505,7 +505,7 @@ pub fn check_partial(board: &CheckedBoard, p: &Partial) -> Result<(), Failure> {
 }
 
 /// Checks the set of holders: each at most once, the presidency, at least two delegates.
-fn check_holders(partials: &[Partial]) -> Result<(), Failure> {
+pub fn check_holders(partials: &[Partial]) -> Result<(), Failure> {
     let mut seen = HashSet::new();
     for p in partials {
         if !seen.insert(p.holder) {

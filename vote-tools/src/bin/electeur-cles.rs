@@ -13,7 +13,8 @@ use vote::keys::{self, DelegateState, Fragment, PresidencyKey, Round1, Round2, R
 use vote::record::{ElectionRecord, ScrutinRecord, SealedRecord, Trustees, BLANK};
 use vote::tally::{self, Partial};
 use vote_tools::holder::{
-    open_board, read_all_json, read_json, rewrite_secret, write_json, write_secret,
+    open_board, read_all_json, read_fragment, read_json, read_passphrase, rewrite_secret,
+    write_fragment, write_json, write_secret,
 };
 
 #[derive(Parser)]
@@ -21,6 +22,10 @@ use vote_tools::holder::{
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// A file whose first line is the passphrase the fragment is (to be) kept under (argon2id);
+    /// without it the fragment file is plain, of mode 0600.
+    #[arg(long, global = true, env = "ELECTEUR_CLES_PASSPHRASE_FILE")]
+    passphrase_file: Option<PathBuf>,
 }
 
 #[derive(Subcommand)]
@@ -219,10 +224,12 @@ fn check_board(path: &Path, threads: usize) -> Result<tally::CheckedBoard> {
 
 fn run(cli: Cli) -> Result<()> {
     let mut rng = rand::rngs::OsRng;
+    let passphrase = cli.passphrase_file.as_deref().map(read_passphrase).transpose()?;
+    let passphrase = passphrase.as_deref();
     match cli.command {
         Command::Presidency { election, fragment, out } => {
             let (f, public) = keys::presidency(&election, &mut rng);
-            write_secret(&fragment, &f)?;
+            write_fragment(&fragment, &f, passphrase)?;
             write_json(&out, &public)?;
             println!("presidency key {} (fragment in {})", public.public.hex(), fragment.display());
         }
@@ -250,7 +257,7 @@ fn run(cli: Cli) -> Result<()> {
                 let r1: Vec<Round1> = read_all_json(&round1)?;
                 let r2: Vec<Round2> = read_all_json(&round2)?;
                 let (f, m) = keys::round3(&s, &r1, &r2, &mut rng)?;
-                write_secret(&fragment, &f)?;
+                write_fragment(&fragment, &f, passphrase)?;
                 write_json(&out, &m)?;
                 std::fs::remove_file(&state)?;
                 println!(
@@ -278,7 +285,7 @@ fn run(cli: Cli) -> Result<()> {
             println!("{} written; fingerprint {}", out.display(), record.fingerprint_hex());
         }
         Command::Partial { board, fragment, out, threads } => {
-            let f: Fragment = read_json(&fragment)?;
+            let f: Fragment = read_fragment(&fragment, passphrase)?;
             let b = check_board(&board, threads)?;
             let p = tally::partial(&b, &f, &mut rng)?;
             tally::check_partial(&b, &p)?;
@@ -286,8 +293,10 @@ fn run(cli: Cli) -> Result<()> {
             println!("partial decryption of {} written to {}", f.holder, out.display());
         }
         Command::Combine { board, partial, registered, out, csv, threads } => {
-            let b = check_board(&board, threads)?;
             let parts: Vec<Partial> = read_all_json(&partial)?;
+            // who took part is known before the board is read
+            tally::check_holders(&parts)?;
+            let b = check_board(&board, threads)?;
             let registered: Option<BTreeMap<String, u64>> =
                 registered.map(|p| read_json(&p)).transpose()?;
             let results = tally::combine(&b, &parts, registered.as_ref())?;
