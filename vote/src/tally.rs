@@ -14,7 +14,7 @@ use curve25519_dalek::scalar::Scalar;
 use curve25519_dalek::traits::{Identity, VartimeMultiscalarMul};
 use serde::{Deserialize, Serialize};
 
-use crate::ballot::{Ballot, Proof};
+use crate::ballot::{Ballot, BallotVerifier, Proof};
 use crate::board::{credentials_chain, read_header, BoardHeader, Chain, ChainKind, Seal};
 use crate::encoding::{from_hex32, Num, Point};
 use crate::keys::{check_record_keys, lagrange_at_zero, Fragment, Holder};
@@ -121,9 +121,14 @@ struct Verified {
     pairs: Vec<(RistrettoPoint, RistrettoPoint)>,
 }
 
-fn verify_line(record: &SealedRecord, line: &str) -> Result<Verified, String> {
+fn verify_line(
+    record: &SealedRecord,
+    verifier: &BallotVerifier,
+    line: &str,
+) -> Result<Verified, String> {
     let b: Ballot = serde_json::from_str(line).map_err(|e| format!("not a ballot: {e}"))?;
-    b.verify(record).map_err(|e| format!("{} (tracker {})", e, b.tracker(record)))?;
+    b.verify_with(record, verifier)
+        .map_err(|e| format!("{} (tracker {})", e, b.tracker(record)))?;
     Ok(Verified {
         tracker: b.tracker(record),
         credential: b.credential.bytes,
@@ -135,6 +140,7 @@ fn verify_line(record: &SealedRecord, line: &str) -> Result<Verified, String> {
 /// Verifies a batch of ballot lines on `threads` threads; the results keep the lines' order.
 fn verify_batch(
     record: &SealedRecord,
+    verifier: &BallotVerifier,
     lines: &[String],
     threads: usize,
 ) -> Vec<Result<Verified, String>> {
@@ -142,7 +148,9 @@ fn verify_batch(
     std::thread::scope(|s| {
         let handles: Vec<_> = lines
             .chunks(chunk)
-            .map(|part| s.spawn(move || part.iter().map(|l| verify_line(record, l)).collect()))
+            .map(|part| {
+                s.spawn(move || part.iter().map(|l| verify_line(record, verifier, l)).collect())
+            })
             .collect();
         handles
             .into_iter()
@@ -239,6 +247,7 @@ pub fn check_board<R: BufRead>(
         Check::CredentialList.name(),
         states.iter().map(|s| s.credentials.len()).sum::<usize>()
     ));
+    let verifier = BallotVerifier::new(&record);
     let index: HashMap<&str, usize> = ids.iter().enumerate().map(|(i, s)| (*s, i)).collect();
     let mut current = 0usize;
     let mut line_no = 1usize;
@@ -263,7 +272,7 @@ pub fn check_board<R: BufRead>(
                 Err(e) => return fail(Check::Format, e.to_string()),
             }
         }
-        for v in verify_batch(&record, &lines, threads) {
+        for v in verify_batch(&record, &verifier, &lines, threads) {
             line_no += 1;
             let v = match v {
                 Ok(v) => v,
