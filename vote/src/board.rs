@@ -300,17 +300,14 @@ impl BoardFile {
     /// Writes the file: the header line, then the ballots, scrutin by scrutin in the record's
     /// order, each sorted by tracker.
     pub fn write_to<W: Write>(&self, mut w: W) -> Result<(), VoteError> {
-        let io = |e: std::io::Error| bad(e.to_string());
         let record = SealedRecord::from_bytes(self.header.record.clone().into_bytes())?;
-        serde_json::to_writer(&mut w, &self.header).map_err(|e| bad(e.to_string()))?;
-        w.write_all(b"\n").map_err(io)?;
+        write_header(&mut w, &self.header)?;
         for s in &record.record.scrutins {
             for b in self.ballots.get(&s.id).map_or(&[][..], |v| v) {
-                serde_json::to_writer(&mut w, b).map_err(|e| bad(e.to_string()))?;
-                w.write_all(b"\n").map_err(io)?;
+                write_ballot(&mut w, b)?;
             }
         }
-        w.flush().map_err(io)
+        w.flush().map_err(|e| bad(e.to_string()))
     }
 
     pub fn to_bytes(&self) -> Vec<u8> {
@@ -332,6 +329,19 @@ impl BoardFile {
         }
         Ok(BoardFile { header, ballots })
     }
+}
+
+/// Writes the header line. A board too large to hold in memory is written as a stream: this,
+/// then [`write_ballot`] for each ballot, scrutin by scrutin in the record's order, by tracker.
+pub fn write_header<W: Write>(w: &mut W, header: &BoardHeader) -> Result<(), VoteError> {
+    serde_json::to_writer(&mut *w, header).map_err(|e| bad(e.to_string()))?;
+    w.write_all(b"\n").map_err(|e| bad(e.to_string()))
+}
+
+/// Writes one ballot line.
+pub fn write_ballot<W: Write>(w: &mut W, ballot: &Ballot) -> Result<(), VoteError> {
+    serde_json::to_writer(&mut *w, ballot).map_err(|e| bad(e.to_string()))?;
+    w.write_all(b"\n").map_err(|e| bad(e.to_string()))
 }
 
 /// Reads the first line of a board file.
