@@ -7,7 +7,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 use tokio::sync::OnceCell;
-use vote::ballot::Ballot;
+use vote::ballot::{Ballot, BallotVerifier};
 use vote::record::SealedRecord;
 
 use super::{Election, Sessions, Wiring};
@@ -98,21 +98,33 @@ pub struct Receipt {
     pub already_recorded: bool,
 }
 
-/// The published record, read once per instance: once published it never changes.
+/// The published record with the verifier's tables for its key, made once per instance: once
+/// published the record never changes.
+struct Published {
+    record: Arc<SealedRecord>,
+    verifier: BallotVerifier,
+}
+
 struct RecordCache {
     records: Arc<dyn VoteRecords>,
-    cell: OnceCell<Arc<SealedRecord>>,
+    cell: OnceCell<Arc<Published>>,
 }
 
 impl RecordCache {
-    async fn get(&self) -> Result<Option<Arc<SealedRecord>>, DomainError> {
-        if let Some(r) = self.cell.get() {
-            return Ok(Some(r.clone()));
+    async fn published(&self) -> Result<Option<Arc<Published>>, DomainError> {
+        if let Some(p) = self.cell.get() {
+            return Ok(Some(p.clone()));
         }
         let Some(text) = self.records.election_record().await? else { return Ok(None) };
         let sealed = SealedRecord::from_bytes(text.into_bytes())
             .map_err(|e| DomainError::Internal(format!("stored election record: {e}")))?;
-        Ok(Some(self.cell.get_or_init(|| async { Arc::new(sealed) }).await.clone()))
+        let published =
+            Published { verifier: BallotVerifier::new(&sealed), record: Arc::new(sealed) };
+        Ok(Some(self.cell.get_or_init(|| async { Arc::new(published) }).await.clone()))
+    }
+
+    async fn get(&self) -> Result<Option<Arc<SealedRecord>>, DomainError> {
+        Ok(self.published().await?.map(|p| p.record.clone()))
     }
 }
 
@@ -163,24 +175,25 @@ impl Voting {
         voter: &Voter,
         ballot: Ballot,
     ) -> Result<Receipt, DomainError> {
-        let record = self.record.get().await?;
+        let published = self.record.published().await?;
         let cal = self.election.calendar().await?;
         let now = self.election.now();
-        check_window(&cal, record.is_some(), session, now)?;
-        let record = record.expect("checked by the window");
+        check_window(&cal, published.is_some(), session, now)?;
+        let published = published.expect("checked by the window");
+        let record = &published.record;
         if !voter.roll.scrutins.contains(&ballot.scrutin) {
             return Err(DomainError::VoteRefused(
                 VoteRefusal::NotOnRoll,
                 texts::VOTE_NOT_ON_ROLL.into(),
             ));
         }
-        ballot.verify(&record).map_err(|e| {
+        ballot.verify_with(record, &published.verifier).map_err(|e| {
             DomainError::VoteRefused(
                 VoteRefusal::InvalidBallot,
                 texts::vote_invalid_ballot(&e.to_string()),
             )
         })?;
-        let tracker = ballot.tracker(&record);
+        let tracker = ballot.tracker(record);
         let scrutin_name = record
             .scrutin(&ballot.scrutin)
             .map(|s| s.name.clone())
