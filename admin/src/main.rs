@@ -226,6 +226,9 @@ enum VoteCommand {
     },
     /// Participation par scrutin (émargement), pour le bureau de vote.
     Turnout,
+    /// Les demandes de nouveau code de vote en cours (faites sur le portail avec la réponse
+    /// secrète), à transmettre à l'autorité des codes.
+    CodeRequests,
     /// Scelle l'urne, l'émargement et les compteurs après la clôture et ses 30 minutes : le
     /// sceau (chaînes de hachage, nombres, heure) ne change plus ; une seconde clôture ne change
     /// rien.
@@ -582,6 +585,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             }
             VoteCommand::Roll { out } => vote::export_roll(&store, &out, &operator).await?,
             VoteCommand::Turnout => vote::turnout(&store).await?,
+            VoteCommand::CodeRequests => vote::code_requests(&store).await?,
             VoteCommand::Close => vote::close(&store, &operator).await?,
             VoteCommand::BoardFile { out } => vote::board_file(&store, &out).await?,
             VoteCommand::Results { file } => vote::results(&store, &file, &operator).await?,

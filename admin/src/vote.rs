@@ -234,6 +234,7 @@ pub async fn reissue(
         format!("{} scrutins, {refused} refusés", update.add.len()),
     );
     if applied > 0 {
+        store.close_code_request(voter_id).await?;
         let now = Utc::now().timestamp_millis();
         let mail = shared::outbox::OutboxMail::new(
             voter_id,
@@ -315,6 +316,24 @@ pub async fn export_roll(store: &DynamoStore, out: &Path, operator: &str) -> Res
         ))
         .await?;
     println!("{} électeurs écrits dans {}", voters.len(), out.display());
+    Ok(())
+}
+
+/// `vote code-requests`: the open requests for a new voting code, for the credential authority
+/// (`electeur-codes reissue --voter ID`), then `vote reissue --voter-id ID`.
+pub async fn code_requests(store: &DynamoStore) -> Result<()> {
+    let requests = store.open_code_requests().await?;
+    println!("{:<16} {:<26} scrutins sans vote", "électeur", "demandé le");
+    for r in &requests {
+        let at = chrono::DateTime::from_timestamp(r.asked_at, 0).unwrap_or_default();
+        println!(
+            "{:<16} {:<26} {}",
+            r.voter_id,
+            shared::calendar::paris(at),
+            r.scrutins.join(", ")
+        );
+    }
+    println!("{} demande(s) en cours", requests.len());
     Ok(())
 }
 

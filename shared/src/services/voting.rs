@@ -10,17 +10,23 @@ use tokio::sync::OnceCell;
 use vote::ballot::{Ballot, BallotVerifier};
 use vote::record::SealedRecord;
 
+use super::attempts::{Guesses, Reservation};
 use super::{Election, Sessions, Wiring};
+use crate::audit::AuditTrail;
 use crate::calendar::{paris, paris_rfc3339};
 use crate::error::{DomainError, VoteRefusal};
 use crate::mail;
+use crate::model::{AccountStatus, FailureKind};
 use crate::model::{Calendar, SessionRecord, Voter};
 use crate::outbox::{Follow, MailPurpose, OutboxMail};
 use crate::ports::{
     Board, BoardPage, Calendars, CastBallot, CastOutcome, Emargement, SessionStore, Urne,
     VoteRecords, Voters,
 };
+use crate::ports::{CodeRequest, CodeRequests, Devices, FailureCounters};
 use crate::texts;
+use crate::validate::SecretAnswer;
+use crate::{questions, secrets};
 
 /// R211-572: a voter authenticated before the close may finish voting within 30 minutes.
 pub const VOTE_GRACE: Duration = Duration::minutes(30);
@@ -131,6 +137,9 @@ impl RecordCache {
 pub struct Voting {
     election: Election,
     pub sessions: Sessions,
+    guesses: Guesses,
+    audit: Arc<dyn AuditTrail>,
+    code_requests: Arc<dyn CodeRequests>,
     record: RecordCache,
     urne: Arc<dyn Urne>,
     emargement: Arc<dyn Emargement>,
@@ -139,11 +148,24 @@ pub struct Voting {
 impl Voting {
     pub fn new<S>(w: &Wiring<S>) -> Self
     where
-        S: Calendars + Voters + SessionStore + VoteRecords + Urne + Emargement + 'static,
+        S: Calendars
+            + Voters
+            + SessionStore
+            + VoteRecords
+            + Urne
+            + Emargement
+            + FailureCounters
+            + Devices
+            + AuditTrail
+            + CodeRequests
+            + 'static,
     {
         Voting {
             election: Election::new(w),
             sessions: Sessions::new(w),
+            guesses: Guesses::new(w),
+            audit: w.store.clone(),
+            code_requests: w.store.clone(),
             record: RecordCache { records: w.store.clone(), cell: OnceCell::new() },
             urne: w.store.clone(),
             emargement: w.store.clone(),
@@ -166,6 +188,89 @@ impl Voting {
                 name: s.name.clone(),
             })
             .collect())
+    }
+
+    /// `POST /api/vote/code`: a logged-in voter who lost their voting code asks for a new one,
+    /// with their challenge question and answer (counted on the answer's failure budget, as a
+    /// réassort). The request is stored for the administration to pass on to the credential
+    /// authority, and the voter's mailbox is told (§7.3). Refused once the voter has voted in
+    /// every scrutin of theirs, or while a request is open.
+    pub async fn request_code(
+        &self,
+        voter: &Voter,
+        question_id: i64,
+        answer: &SecretAnswer,
+        device_cookie: Option<&str>,
+    ) -> Result<(), DomainError> {
+        let refuse = |field: &'static str, m: &str| {
+            Err(DomainError::InvalidField { field, message: m.to_string() })
+        };
+        if questions::find(question_id).is_none() {
+            return Err(questions::unknown());
+        }
+        let Some(record) = self.record.get().await? else {
+            return Err(DomainError::VoteRefused(
+                VoteRefusal::OutsideWindow,
+                texts::VOTE_NOT_PUBLISHED.into(),
+            ));
+        };
+        let cal = self.election.calendar().await?;
+        let now = self.election.now();
+        if matches!(vote_state(&cal, true, now), VoteState::Grace | VoteState::Closed) {
+            return Err(DomainError::VoteRefused(
+                VoteRefusal::OutsideWindow,
+                texts::vote_closed_since(&paris(cal.voting_closes_at)),
+            ));
+        }
+        if voter.status != AccountStatus::Active {
+            return refuse("answer", texts::CODE_REQUEST_NOT_ACTIVATED);
+        }
+        let voted = self.emargement.voted_in(&voter.roll.voter_id, &voter.roll.scrutins).await?;
+        let left: Vec<String> = record
+            .record
+            .scrutins
+            .iter()
+            .filter(|s| voter.roll.scrutins.contains(&s.id) && !voted.contains(&s.id))
+            .map(|s| s.id.clone())
+            .collect();
+        if left.is_empty() {
+            return refuse("answer", texts::CODE_REQUEST_NOTHING_LEFT);
+        }
+        let at = now.timestamp();
+        let counted = self.guesses.budget(voter, device_cookie, FailureKind::Answer, at).await?;
+        let Reservation::Check(attempt) =
+            self.guesses.reserve(&counted, FailureKind::Answer, at).await?
+        else {
+            return refuse("answer", texts::CODE_REQUEST_LOCKED);
+        };
+        let stored = voter.answer_hash.clone().unwrap_or_else(secrets::dummy_hash);
+        let right = secrets::verify(answer.expose().to_string(), stored).await
+            && voter.question_id == Some(question_id as u8);
+        if !right {
+            crate::audit::record_failure(
+                self.audit.as_ref(),
+                &voter.roll.voter_id,
+                FailureKind::Answer,
+                &attempt,
+            )
+            .await;
+            return refuse("answer", texts::CODE_REQUEST_WRONG_ANSWER);
+        }
+        self.guesses.give_back(&counted, FailureKind::Answer, &attempt).await;
+        let request =
+            CodeRequest { voter_id: voter.roll.voter_id.clone(), asked_at: at, scrutins: left };
+        let mail = OutboxMail::new(
+            &voter.roll.voter_id,
+            MailPurpose::CodeRequested,
+            mail::code_requested(&voter.roll),
+            now.timestamp_millis(),
+            Follow::Nothing,
+        );
+        if !self.code_requests.request_code(&request, &mail).await? {
+            return refuse("answer", texts::CODE_REQUEST_ALREADY);
+        }
+        tracing::info!(voter_id = %voter.roll.voter_id, "new voting code asked");
+        Ok(())
     }
 
     /// `POST /api/vote`: checks the window, the roll and the ballot, then writes it (§5).
