@@ -15,6 +15,8 @@ pub enum MailPurpose {
     Reassort,
     Unlock,
     ClaimAcknowledgement,
+    AssistanceAcknowledgement,
+    AssistanceAnswer,
 }
 
 impl MailPurpose {
@@ -24,6 +26,8 @@ impl MailPurpose {
             MailPurpose::Reassort => "reassort",
             MailPurpose::Unlock => "unlock",
             MailPurpose::ClaimAcknowledgement => "claim_acknowledgement",
+            MailPurpose::AssistanceAcknowledgement => "assistance_acknowledgement",
+            MailPurpose::AssistanceAnswer => "assistance_answer",
         }
     }
 
@@ -33,6 +37,8 @@ impl MailPurpose {
             MailPurpose::Reassort,
             MailPurpose::Unlock,
             MailPurpose::ClaimAcknowledgement,
+            MailPurpose::AssistanceAcknowledgement,
+            MailPurpose::AssistanceAnswer,
         ]
         .into_iter()
         .find(|p| p.as_str() == s)

@@ -78,7 +78,9 @@ pub enum Resource {
 /// Maps a request path (without query) to what it serves.
 pub fn resolve(path: &str) -> Resource {
     match path {
-        "/" | "/activation" | "/reassort" | "/deblocage" | "/aide" => Resource::Page,
+        "/" | "/activation" | "/reassort" | "/deblocage" | "/aide" | "/assistance" => {
+            Resource::Page
+        }
         "/assets/portal.js" => {
             Resource::Asset { content_type: "text/javascript; charset=utf-8", body: PORTAL_JS }
         }

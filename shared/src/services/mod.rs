@@ -17,6 +17,7 @@ use crate::ports::{Clock, Mailer};
 
 pub mod account;
 pub mod activation;
+pub mod assistance;
 pub mod attempts;
 pub mod ballots;
 pub mod cache;
@@ -31,6 +32,7 @@ pub mod sessions;
 
 pub use account::AccountOpening;
 pub use activation::ActivationRequests;
+pub use assistance::{AssistanceDesk, Requester};
 pub use attempts::{lock_delay, Guesses, NewDevice, ANSWER_MAX_DELAY, LOGIN_MAX_DELAY};
 pub use ballots::{BallotCatalog, BallotReading, ElectoralListPage};
 pub use claims::{ClaimFiling, FiledClaim, MailStatus};
