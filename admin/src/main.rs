@@ -5,6 +5,7 @@
 //! Every change to the roll, the calendar or a claim is written with a line of the journal of
 //! administrative actions (`journal`), in the same transaction where the change is a single one.
 
+mod assistance;
 mod calendar;
 mod claims;
 mod counts;
@@ -139,6 +140,11 @@ enum Command {
         #[command(subcommand)]
         command: ClaimsCommand,
     },
+    /// Liste, exporte et traite les demandes d'assistance envoyées depuis le portail.
+    Assistance {
+        #[command(subcommand)]
+        command: AssistanceCommand,
+    },
     /// Compte électeurs, comptes activés, accès sans activation et réclamations, par scrutin.
     ///
     /// Lit toute la table (Scan parallèle) : le coût en lecture suit la taille de la table,
@@ -269,6 +275,32 @@ enum ClaimsCommand {
         /// Note inscrite au journal.
         #[arg(long)]
         note: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum AssistanceCommand {
+    /// Liste les demandes d'assistance, des plus anciennes aux plus récentes.
+    List {
+        /// Les demandes encore sans réponse seulement.
+        #[arg(long)]
+        open: bool,
+    },
+    /// Exporte les demandes d'assistance en CSV (UTF-8).
+    Export {
+        /// Les demandes encore sans réponse seulement.
+        #[arg(long)]
+        open: bool,
+        /// Fichier de sortie (par défaut la sortie standard).
+        #[arg(long)]
+        csv: Option<PathBuf>,
+    },
+    /// Répond à une demande : la réponse part à l'adresse de la liste électorale, une seule fois.
+    Answer {
+        reference: String,
+        /// Texte de la réponse (1 à 4000 caractères).
+        #[arg(long)]
+        message: String,
     },
 }
 
@@ -453,6 +485,29 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             let answered =
                 claims::answer(&store, reference.trim(), &operator, note.as_deref()).await?;
             println!("réclamation {} marquée traitée", answered.claim.reference);
+        }
+        Command::Assistance { command: AssistanceCommand::List { open } } => {
+            assistance::print(&assistance::fetch(&store, open).await?);
+        }
+        Command::Assistance { command: AssistanceCommand::Export { open, csv } } => {
+            let requests = assistance::fetch(&store, open).await?;
+            match &csv {
+                Some(path) => {
+                    let file = std::fs::File::create(path)
+                        .with_context(|| format!("création de {}", path.display()))?;
+                    assistance::export(&requests, file)?;
+                    println!("{} demande(s) exportée(s) dans {}", requests.len(), path.display());
+                }
+                None => assistance::export(&requests, std::io::stdout().lock())?,
+            }
+        }
+        Command::Assistance { command: AssistanceCommand::Answer { reference, message } } => {
+            let answered =
+                assistance::answer(&store, reference.trim(), &operator, &message).await?;
+            println!(
+                "demande {} traitée : réponse en file d'envoi vers l'adresse de la liste électorale",
+                answered.reference
+            );
         }
         Command::Stats { segments } => print_stats(&store, segments).await?,
         Command::Mail { command } => {

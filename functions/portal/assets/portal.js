@@ -21,6 +21,7 @@
     scrutins: [],
     voterEmail: null,
     electionRequest: null,
+    assistanceConnected: false,
   };
 
   const byId = (id) => document.getElementById(id);
@@ -1034,6 +1035,75 @@
   }
 
   // ---------------------------------------------------------------------------------------------
+  // Formulaire de demande d'assistance (page /assistance), avec ou sans session : avec une
+  // session, la demande est celle du compte connecté et l'identifiant n'est pas demandé.
+
+  function assistanceSession(connected) {
+    state.assistanceConnected = connected;
+    byId('assistance-connecte').hidden = !connected;
+    byId('assistance-champ-identifiant').hidden = connected;
+    byId('assistance-identifiant').disabled = connected;
+  }
+
+  function updateAssistanceCounter() {
+    const n = charCount(byId('assistance-message').value);
+    byId('assistance-compteur').textContent = n + (n > 1 ? ' caractères saisis.' : ' caractère saisi.');
+  }
+
+  async function showAssistance(options) {
+    const form = byId('form-assistance');
+    form.hidden = false;
+    byId('assistance-recue').hidden = true;
+    assistanceSession(false);
+    updateAssistanceCounter();
+    show('ecran-assistance', options);
+    try {
+      await api('GET', '/api/session');
+      assistanceSession(true);
+    } catch (_) {
+      // Pas de session (ou vérification impossible) : l'identifiant est demandé.
+    }
+  }
+
+  function wireAssistance() {
+    const form = onSubmit('form-assistance', async (f) => {
+      const body = {};
+      if (!state.assistanceConnected) body.identifier = checkIdentifier(f);
+      body.subject = value(f, 'subject');
+      if (!body.subject) throw invalid('subject', 'Choisissez l\'objet de votre demande.');
+      body.message = value(f, 'message').trim();
+      const n = charCount(body.message);
+      if (n < 10) throw invalid('message', 'Votre message doit comporter au moins 10 caractères.');
+      if (n > 2000) throw invalid('message', 'Votre message doit comporter au plus 2 000 caractères.');
+      let result;
+      try {
+        result = await api('POST', '/api/assistance', body);
+      } catch (error) {
+        // La session a pris fin entre-temps : l'identifiant est alors demandé.
+        if (error instanceof ApiError && error.field === 'identifier' && state.assistanceConnected) {
+          assistanceSession(false);
+        }
+        throw error;
+      }
+      byId('assistance-reference').textContent = result.reference;
+      byId('assistance-suite').textContent = result.message || '';
+      f.reset();
+      f.hidden = true;
+      updateAssistanceCounter();
+      const done = byId('assistance-recue');
+      done.hidden = false;
+      done.focus();
+    });
+    form.addEventListener('input', updateAssistanceCounter);
+    byId('nouvelle-assistance').addEventListener('click', () => {
+      byId('assistance-recue').hidden = true;
+      form.hidden = false;
+      const first = state.assistanceConnected ? byId('assistance-objet') : byId('assistance-identifiant');
+      first.focus();
+    });
+  }
+
+  // ---------------------------------------------------------------------------------------------
   // Démarrage
 
   async function start() {
@@ -1043,11 +1113,16 @@
     wireUnlock();
     wirePortal();
     wireHelp();
+    wireAssistance();
 
     const url = new URL(window.location.href);
     const path = url.pathname;
     if (path === '/aide') {
       showHelp({ focus: false });
+      return;
+    }
+    if (path === '/assistance') {
+      await showAssistance({ focus: false });
       return;
     }
     // Les liens des courriels portent le jeton dans le fragment (#token=…&electeurId=…), que le

@@ -188,7 +188,7 @@ mod tests {
 
     #[test]
     fn the_three_page_paths_serve_the_same_uncached_page() {
-        for path in ["/", "/activation", "/reassort", "/deblocage", "/aide"] {
+        for path in ["/", "/activation", "/reassort", "/deblocage", "/aide", "/assistance"] {
             let response = respond(&Method::GET, path, None);
             assert_eq!(response.status(), StatusCode::OK, "{path}");
             assert_eq!(header(&response, "content-type"), "text/html; charset=utf-8");
