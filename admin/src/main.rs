@@ -140,6 +140,11 @@ enum Command {
         #[command(subcommand)]
         command: ClaimsCommand,
     },
+    /// Textes de la page d'aide (édito, foire aux questions) : chargement, affichage.
+    Help {
+        #[command(subcommand)]
+        command: HelpCommand,
+    },
     /// Liste, exporte et traite les demandes d'assistance envoyées depuis le portail.
     Assistance {
         #[command(subcommand)]
@@ -276,6 +281,21 @@ enum ClaimsCommand {
         #[arg(long)]
         note: Option<String>,
     },
+}
+
+#[derive(Subcommand)]
+enum HelpCommand {
+    /// Vérifie puis charge un fichier TOML de textes (modèle : `help default`).
+    Load {
+        file: PathBuf,
+        /// Vérifie le fichier sans rien écrire.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Affiche les textes servis par le portail, en TOML.
+    Show,
+    /// Affiche les textes livrés avec le portail, en TOML (point de départ d'un fichier).
+    Default,
 }
 
 #[derive(Subcommand)]
@@ -486,6 +506,45 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 claims::answer(&store, reference.trim(), &operator, note.as_deref()).await?;
             println!("réclamation {} marquée traitée", answered.claim.reference);
         }
+        Command::Help { command: HelpCommand::Load { file, dry_run } } => {
+            let source = std::fs::read_to_string(&file)
+                .with_context(|| format!("lecture de {}", file.display()))?;
+            let texts = match shared::help::HelpTexts::from_toml(&source) {
+                Ok(texts) => texts,
+                Err(e) => {
+                    eprintln!("erreur : {} : {e}", file.display());
+                    return Ok(ExitCode::from(INVALID_INPUT));
+                }
+            };
+            let summary = format!(
+                "{} paragraphe(s) d'édito, {} question(s)",
+                texts.edito.len(),
+                texts.faq.len()
+            );
+            if dry_run {
+                println!("{} valide : {summary} (rien n'est écrit)", file.display());
+            } else {
+                let entry = store_dynamodb::admin::JournalEntry::new(
+                    &operator,
+                    "help-load",
+                    "help",
+                    summary.clone(),
+                );
+                store.put_help_texts_logged(&texts, &entry).await.context("écriture des textes")?;
+                println!("textes de l'aide chargés : {summary} ; le portail les sert dès que sa copie expire (CALENDAR_CACHE_SECS)");
+            }
+        }
+        Command::Help { command: HelpCommand::Show } => {
+            use shared::ports::HelpPages;
+            match store.help_texts().await.context("lecture des textes")? {
+                Some(texts) => print!("{}", toml::to_string(&texts).context("écriture TOML")?),
+                None => {
+                    eprintln!("aucun texte chargé : le portail sert les textes livrés");
+                    print!("{}", shared::help::DEFAULT_TOML);
+                }
+            }
+        }
+        Command::Help { command: HelpCommand::Default } => print!("{}", shared::help::DEFAULT_TOML),
         Command::Assistance { command: AssistanceCommand::List { open } } => {
             assistance::print(&assistance::fetch(&store, open).await?);
         }

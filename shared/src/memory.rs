@@ -39,6 +39,7 @@ struct State {
     assistance: BTreeMap<String, AssistanceRequest>,
     assistance_windows: HashMap<String, AssistanceWindow>,
     calendar: Option<Calendar>,
+    help: Option<crate::help::HelpTexts>,
     /// Every voter's trail, in the order written.
     audit: Vec<AuditEvent>,
 }
@@ -737,6 +738,13 @@ impl AssistanceFollowUp for MemoryStore {
 }
 
 #[async_trait]
+impl crate::ports::HelpPages for MemoryStore {
+    async fn help_texts(&self) -> StoreResult<Option<crate::help::HelpTexts>> {
+        Ok(self.with(|s| s.help.clone()))
+    }
+}
+
+#[async_trait]
 impl Calendars for MemoryStore {
     async fn calendar(&self) -> StoreResult<Option<Calendar>> {
         Ok(self.with(|s| s.calendar))
@@ -747,6 +755,11 @@ impl Calendars for MemoryStore {
 impl Roll for MemoryStore {
     async fn put_calendar(&self, calendar: &Calendar) -> StoreResult<()> {
         self.with(|s| s.calendar = Some(*calendar));
+        Ok(())
+    }
+
+    async fn put_help_texts(&self, texts: &crate::help::HelpTexts) -> StoreResult<()> {
+        self.with(|s| s.help = Some(texts.clone()));
         Ok(())
     }
 

@@ -337,6 +337,13 @@ pub trait AssistanceFollowUp: Send + Sync {
     ) -> StoreResult<()>;
 }
 
+/// The help texts of `/aide`, as the administration loaded them.
+#[async_trait]
+pub trait HelpPages: Send + Sync {
+    /// The texts last loaded; `None` while none was (the portal then serves its defaults).
+    async fn help_texts(&self) -> StoreResult<Option<crate::help::HelpTexts>>;
+}
+
 #[async_trait]
 pub trait Calendars: Send + Sync {
     async fn calendar(&self) -> StoreResult<Option<Calendar>>;
@@ -347,6 +354,8 @@ pub trait Calendars: Send + Sync {
 #[async_trait]
 pub trait Roll: Send + Sync {
     async fn put_calendar(&self, calendar: &Calendar) -> StoreResult<()>;
+    /// Replaces the help texts (checked by [`crate::help::HelpTexts::check`] before).
+    async fn put_help_texts(&self, texts: &crate::help::HelpTexts) -> StoreResult<()>;
     async fn put_roll_voter(&self, voter: &RollVoter) -> StoreResult<()>;
     async fn put_scrutin(&self, scrutin: &Scrutin) -> StoreResult<()>;
     /// Counts the entries of a ballot's electoral list and stores that count for
@@ -367,6 +376,7 @@ pub trait Store:
     + Bounces
     + AssistanceRequests
     + AssistanceFollowUp
+    + HelpPages
 {
 }
 impl<T> Store for T where
@@ -380,6 +390,7 @@ impl<T> Store for T where
         + Bounces
         + AssistanceRequests
         + AssistanceFollowUp
+        + HelpPages
 {
 }
 

@@ -130,6 +130,11 @@ pub fn calendar_key() -> (String, String) {
     ("ELECTION".into(), "CALENDAR".into())
 }
 
+/// The help texts of `/aide` (`electeur-admin help load`), beside the calendar.
+pub fn help_key() -> (String, String) {
+    ("ELECTION".into(), "HELP".into())
+}
+
 /// The journal of administrative actions, one partition per month (`YYYY-MM`).
 pub fn journal_pk(month: &str) -> String {
     format!("JOURNAL#{month}")

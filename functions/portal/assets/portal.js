@@ -22,6 +22,7 @@
     voterEmail: null,
     electionRequest: null,
     assistanceConnected: false,
+    helpRequest: null,
   };
 
   const byId = (id) => document.getElementById(id);
@@ -997,6 +998,33 @@
   // Mes informations pratiques : édito, foire aux questions, tutoriels (page /aide, une rubrique
   // par fragment : #edito, #faq, #parcours-electeur, #parcours-de-vote, #reassorts)
 
+  // Les textes de l'édito et de la foire aux questions sont des données (GET /api/help, chargées
+  // par electeur-admin help load) : écrits en texte, jamais en HTML.
+  function loadHelp() {
+    if (!state.helpRequest) {
+      state.helpRequest = api('GET', '/api/help').then(renderHelp, (error) => {
+        state.helpRequest = null;
+        const message = el('p', { class: 'message message-attention', text:
+          'Les textes de l\'aide n\'ont pas pu être chargés (' + error.message + '). Rechargez la page.' });
+        for (const box of document.querySelectorAll('[data-aide-texte]')) box.replaceChildren(message.cloneNode(true));
+      });
+    }
+    return state.helpRequest;
+  }
+
+  function renderHelp(texts) {
+    byId('aide-edito-texte').replaceChildren(
+      ...(texts.edito || []).map((p) => el('p', { text: p })));
+    const faq = [];
+    for (const entry of texts.faq || []) {
+      faq.push(el('h2', { text: entry.question }));
+      for (const p of entry.answer || []) faq.push(el('p', { text: p }));
+      if (entry.calendar) faq.push(el('p', { id: 'aide-faq-dates' }));
+    }
+    byId('aide-faq-texte').replaceChildren(...faq);
+    renderHelpDates();
+  }
+
   function renderHelpDates() {
     const c = (state.election && state.election.calendar) || {};
     const dates = byId('aide-faq-dates');
@@ -1007,7 +1035,7 @@
       const claims = c.claim_deadline
         ? ' Les réclamations sur les listes électorales sont reçues jusqu\'au ' + formatDate(c.claim_deadline) + '.'
         : '';
-      dates.textContent = vote + ' Il faut avoir ouvert son espace électeur pour voter.' + claims;
+      if (dates) dates.textContent = vote + ' Il faut avoir ouvert son espace électeur pour voter.' + claims;
       edito.textContent = vote + claims;
     }
   }
@@ -1026,6 +1054,7 @@
     const heading = section.querySelector('h1');
     if (heading && !(options && options.focus === false)) heading.focus();
     loadElection();
+    loadHelp();
   }
 
   function wireHelp() {

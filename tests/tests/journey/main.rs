@@ -6,6 +6,7 @@ mod bad_input;
 mod claims_export;
 mod concurrency;
 mod full_journey;
+mod help_texts;
 mod lockout;
 mod mail_cap;
 mod no_disclosure;
