@@ -32,7 +32,9 @@ use store_dynamodb::{ensure_table, DynamoStore};
     name = "electeur-admin",
     version,
     about = "Administration du portail Élections : table, liste électorale, scrutins, calendrier, réclamations, statistiques.",
-    long_about = None
+    long_about = None,
+    // `help` is the help texts' command; `--help` still prints the usage.
+    disable_help_subcommand = true
 )]
 struct Cli {
     /// Table DynamoDB.
