@@ -115,7 +115,11 @@ async fn a_session_ties_the_request_to_its_voter() {
     let desk = desk(&store, &clock);
     let voter = store.voter("1099584").await.unwrap().unwrap();
     let reference = desk
-        .request(Requester::Session(voter), AssistanceSubject::MesScrutins, MESSAGE.into())
+        .request(
+            Requester::Session(Box::new(voter)),
+            AssistanceSubject::MesScrutins,
+            MESSAGE.into(),
+        )
         .await
         .unwrap();
     let stored = store.assistance_request(&reference).await.unwrap().unwrap();

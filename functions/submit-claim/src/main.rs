@@ -76,7 +76,7 @@ async fn handle(service: Arc<Service>, req: Request) -> Reply {
             let floor = service.claims.config.response_floor;
             let reference = http::uniform(floor, async {
                 let who = match service.claims.sessions.authenticate(session.as_deref()).await {
-                    Ok(me) => Requester::Session(me.voter),
+                    Ok(me) => Requester::Session(Box::new(me.voter)),
                     Err(DomainError::Unauthenticated) => Requester::Identifier(Identifier::parse(
                         body.identifier.as_deref().unwrap_or(""),
                     )?),

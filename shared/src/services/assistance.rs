@@ -17,7 +17,7 @@ use crate::validate::Identifier;
 /// Who sends a request: a voter behind a session, or anyone typing an identifier.
 #[derive(Debug, Clone)]
 pub enum Requester {
-    Session(Voter),
+    Session(Box<Voter>),
     Identifier(Identifier),
 }
 
@@ -62,7 +62,7 @@ impl AssistanceDesk {
         message: String,
     ) -> Result<String, DomainError> {
         let (identifier, voter, from_session) = match who {
-            Requester::Session(voter) => (voter.roll.email.to_lowercase(), Some(voter), true),
+            Requester::Session(voter) => (voter.roll.email.to_lowercase(), Some(*voter), true),
             Requester::Identifier(id) => {
                 let voter = voter_by_identifier(self.voters.as_ref(), &id).await?;
                 (id.as_str().to_string(), voter, false)
