@@ -42,15 +42,16 @@ def main():
             for item in page["Items"]:
                 scanned += 1
                 pk = item.get("pk", {}).get("S", "")
+                where = f"{pk} {item.get('sk', {}).get('S', '')} ({', '.join(sorted(item))})"
                 for text in values(item):
                     low = text.lower()
                     if any(e in low for e in emails if "@" in low):
-                        found.append(f"{name} {pk}: an address")
+                        found.append(f"{name} {where}: an address")
                     if text in ids and not pk.startswith(("TURNOUT#", "COUNT#")):
-                        found.append(f"{name} {pk}: a voter id")
+                        found.append(f"{name} {where}: a voter id")
                     # candidates are published with their lists: names there are not voters'
                     if text in names and not pk.startswith("SCRUTIN#"):
-                        found.append(f"{name} {pk}: a voter's name")
+                        found.append(f"{name} {where}: a voter's name")
     if found:
         print(f"check-purge: {len(found)} personal values left, e.g.:", *found[:10], sep="\n  ")
         sys.exit(1)

@@ -259,3 +259,32 @@ async fn a_lost_code_is_asked_for_with_the_challenge_answer_and_the_mailbox_is_t
         .await
         .expect_error(401, "unauthenticated");
 }
+
+/// Not a timing test (the machine is shared): prints the latency of `POST /api/vote` as a voter
+/// sees it, for the closing figures, and checks each cast.
+#[tokio::test]
+async fn the_latency_of_a_cast_is_reported() {
+    let _one = one_at_a_time().await;
+    let _window = CalendarGuard::set(voting(2, 600)).await;
+    let api = Api::new().await;
+    let record = record().await;
+    let mut times = Vec::new();
+    for _ in 0..8 {
+        let voter = seed_voter_on(&[CSA_MEN]).await;
+        let (_, session) = flows::activate(&api, &voter).await;
+        let code = listed_code(&record, &[CSA_MEN]).await;
+        let b = ballot(&record, CSA_MEN, None, &code);
+        let reply = cast(&api, &session, &b).await;
+        reply.expect(201);
+        times.push(reply.elapsed);
+    }
+    times.sort();
+    eprintln!(
+        "POST /api/vote latency over {} casts of {} choices: min {:?}, median {:?}, max {:?}",
+        times.len(),
+        record.scrutin(CSA_MEN).unwrap().choices.len(),
+        times[0],
+        times[times.len() / 2],
+        times[times.len() - 1]
+    );
+}

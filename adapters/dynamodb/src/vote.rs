@@ -630,37 +630,31 @@ impl DynamoStore {
     /// ballots, seal, results), the ballots and their candidate lists, the calendar, the
     /// counters. Returns (portal items, émargement entries) deleted.
     pub async fn purge_personal_data(&self) -> StoreResult<(usize, usize)> {
-        let portal: Vec<Item> = {
+        let keys_of = |items: Vec<Item>| -> Vec<Item> {
+            items
+                .into_iter()
+                .map(|i| {
+                    ["pk", "sk"]
+                        .into_iter()
+                        .filter_map(|name| i.get(name).map(|v| (name.to_string(), v.clone())))
+                        .collect()
+                })
+                .collect()
+        };
+        let (mut portal, mut emargement) = (0, 0);
+        // Scanned again until nothing is left: an item written while the purge ran goes too.
+        for _ in 0..5 {
             let mut keys = Vec::new();
             for prefix in PERSONAL_FAMILIES {
-                for i in self.scan_prefix(&self.table, prefix).await? {
-                    let mut k = Item::new();
-                    for name in ["pk", "sk"] {
-                        if let Some(v) = i.get(name) {
-                            k.insert(name.into(), v.clone());
-                        }
-                    }
-                    keys.push(k);
-                }
+                keys.extend(keys_of(self.scan_prefix(&self.table, prefix).await?));
             }
-            keys
-        };
-        let emargement: Vec<Item> = self
-            .scan_prefix(&self.emargement, "EMARG#")
-            .await?
-            .iter()
-            .map(|i| {
-                let mut k = Item::new();
-                for name in ["pk", "sk"] {
-                    if let Some(v) = i.get(name) {
-                        k.insert(name.into(), v.clone());
-                    }
-                }
-                k
-            })
-            .collect();
-        let a = self.delete_all_in(&self.table.clone(), portal).await?;
-        let b = self.delete_all_in(&self.emargement.clone(), emargement).await?;
-        Ok((a, b))
+            let entries = keys_of(self.scan_prefix(&self.emargement, "EMARG#").await?);
+            if keys.is_empty() && entries.is_empty() {
+                return Ok((portal, emargement));
+            }
+            portal += self.delete_all_in(&self.table.clone(), keys).await?;
+            emargement += self.delete_all_in(&self.emargement.clone(), entries).await?;
+        }
+        Err(StoreError::Backend("personal data still written while the purge ran".into()))
     }
 }

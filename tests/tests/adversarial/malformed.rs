@@ -110,6 +110,16 @@ fn valid_body(route: &Route) -> Value {
             "subject": "autre",
             "message": "Une demande assez longue.",
         }),
+        "/api/vote" => {
+            let hex = "00".repeat(32);
+            let proof = json!({ "challenge": hex, "response": hex });
+            json!({ "ballot": {
+                "election": hex, "scrutin": "CSA-MEN", "credential": hex,
+                "choices": [{ "alpha": hex, "beta": hex, "proof": [proof, proof] }],
+                "sum_proof": proof, "signature": proof,
+            } })
+        }
+        "/api/vote/code" => json!({ "question_id": 1, "answer": "Medor" }),
         other => panic!("no valid body for {other}: add one here"),
     }
 }
