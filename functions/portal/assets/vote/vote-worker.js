@@ -50,6 +50,9 @@ self.addEventListener('message', (event) => {
       self.postMessage({ id, type: 'done', ok: false, kind: 'request' });
     }
   } catch (error) {
-    self.postMessage({ id, type: 'done', ok: false, kind: (error && error.kind) || 'internal' });
+    const kind = (error && error.kind) || 'internal';
+    // Pour un code mal saisi, ce qui ne va pas (sa longueur ou un caractère) ; jamais le code.
+    const reason = kind === 'code' ? error.message : undefined;
+    self.postMessage({ id, type: 'done', ok: false, kind, reason });
   }
 });
