@@ -1290,9 +1290,18 @@
   async function castBallot(form) {
     const pending = vote.pending;
     if (!pending) throw new ApiError(0, 'client', 'Préparez d\'abord votre bulletin.');
+    const send = () => api('POST', '/api/vote', { ballot: pending.ballot }, { 'Idempotency-Key': pending.key });
     let receipt;
     try {
-      receipt = await api('POST', '/api/vote', { ballot: pending.ballot }, { 'Idempotency-Key': pending.key });
+      // Une réponse perdue : le même bulletin est renvoyé une fois, avec la même clé ; le portail
+      // rend alors l'accusé du vote déjà enregistré, jamais un second vote.
+      try {
+        receipt = await send();
+      } catch (error) {
+        if (!retryable(error)) throw error;
+        await new Promise((resolve) => setTimeout(resolve, RETRY_DELAY_MS));
+        receipt = await send();
+      }
     } catch (error) {
       if (!(error instanceof ApiError)) throw error;
       if (error.code === 'unauthenticated') {
