@@ -750,6 +750,27 @@ async function main() {
         return found;
       });
 
+      await step('a record that is not the one announced builds no ballot', async () => {
+        // the record as served, one byte longer: its SHA-256 is no longer the fingerprint
+        await page.route('**/api/vote/election', async (route) => {
+          const response = await route.fetch();
+          const election = await response.json();
+          election.record += ' ';
+          await route.fulfill({ response, json: election });
+        });
+        try {
+          await page.goto(API + '/');
+          await page.getByRole('heading', { level: 1, name: 'Bienvenue sur votre portail Élections' }).waitFor();
+          await page.locator('#vote-erreur').filter({ hasText: 'ne correspond pas à son empreinte' }).waitFor();
+          assert(await page.locator('#vote-scrutins').getByRole('button', { name: 'Voter' }).count() === 0,
+            'a "Voter" button is offered over a record with another fingerprint');
+        } finally {
+          await page.unroute('**/api/vote/election');
+        }
+        await page.goto(API + '/');
+        await page.getByRole('heading', { level: 1, name: 'Bienvenue sur votre portail Élections' }).waitFor();
+      });
+
       await step('the welcome page offers "Voter" for each of the voter\'s scrutins', async () => {
         const block = page.locator('#bloc-vote');
         await block.getByRole('heading', { level: 2, name: 'Voter' }).waitFor();
