@@ -1298,7 +1298,8 @@
       try {
         receipt = await send();
       } catch (error) {
-        if (!retryable(error)) throw error;
+        // `conflict` : une autre demande du même vote était en cours ; la même réponse suit.
+        if (!retryable(error) && !(error instanceof ApiError && error.code === 'conflict')) throw error;
         await new Promise((resolve) => setTimeout(resolve, RETRY_DELAY_MS));
         receipt = await send();
       }
@@ -1428,6 +1429,12 @@
     byId('urne-election').textContent = (record && (record.name || record.election)) || '';
     byId('urne-dossier-empreinte').textContent = e.fingerprint || '';
     byId('urne-cle').textContent = (record && record.public_key) || '';
+    const seal = e.seal && typeof e.seal.digest === 'string' ? e.seal : null;
+    byId('urne-sceau-titre').hidden = !seal;
+    byId('urne-sceau').hidden = !seal;
+    byId('urne-sceau-empreinte').textContent = seal ? seal.digest : '';
+    byId('urne-sceau-date').textContent = seal && seal.closed_at
+      ? 'Urne close et scellée le ' + formatDate(seal.closed_at) + ' (heure de Paris).' : '';
     const verdict = byId('urne-verification');
     if (checked) {
       verdict.className = 'message message-succes';
