@@ -13,6 +13,7 @@ mod files;
 mod generate;
 mod import;
 mod mail;
+mod vote;
 mod voters;
 
 use std::path::PathBuf;
@@ -24,7 +25,7 @@ use clap::{Args, Parser, Subcommand};
 use shared::model::ClaimStatus;
 use shared::ports::Ballots;
 use store_dynamodb::admin::{Backoff, ClaimScope};
-use store_dynamodb::{ensure_table, DynamoStore};
+use store_dynamodb::{ensure_table, ensure_vote_tables, DynamoStore};
 
 #[derive(Parser)]
 #[command(
@@ -153,6 +154,11 @@ enum Command {
         #[command(subcommand)]
         command: MailCommand,
     },
+    /// Le vote : enregistrement de l'élection, codes publics, participation.
+    Vote {
+        #[command(subcommand)]
+        command: VoteCommand,
+    },
     /// Affiche le journal des actions d'administration d'un mois.
     Journal {
         /// Mois, AAAA-MM (par défaut le mois en cours, UTC).
@@ -174,6 +180,31 @@ enum MailCommand {
     Failed,
     /// Adresses signalées par SES (rejet définitif ou plainte) : à corriger sur la liste.
     Bouncing,
+}
+
+#[derive(Subcommand)]
+enum VoteCommand {
+    /// Publie et scelle l'enregistrement de l'élection (election.json, écrit par electeur-cles)
+    /// avant l'ouverture du vote : ses scrutins et leurs choix doivent être ceux du portail. Il ne
+    /// change plus ensuite ; le publier à nouveau à l'identique ne change rien.
+    Publish {
+        #[arg(long)]
+        record: PathBuf,
+    },
+    /// Enregistre les codes publics de vote de chaque scrutin (credentials.json, écrit par
+    /// electeur-codes) ; ceux déjà présents ne changent pas.
+    Credentials {
+        #[arg(long)]
+        file: PathBuf,
+    },
+    /// Applique un renouvellement de code de vote (fichier écrit par electeur-codes reissue) :
+    /// l'ancien code est révoqué et le nouveau enregistré, par scrutin, sauf là où l'ancien a voté.
+    Reissue {
+        #[arg(long)]
+        file: PathBuf,
+    },
+    /// Participation par scrutin (émargement), pour le bureau de vote.
+    Turnout,
 }
 
 #[derive(Args)]
@@ -298,7 +329,14 @@ fn operator(cli: &Option<String>) -> String {
 async fn run(cli: Cli) -> Result<ExitCode> {
     let operator = operator(&cli.operator);
     let from_env = DynamoStore::from_env().await?;
+    let vote_table = |name: &str, suffix: &str| {
+        std::env::var(name).unwrap_or_else(|_| format!("{}-{suffix}", cli.table))
+    };
     let store = DynamoStore::new(from_env.client().clone(), cli.table.clone())
+        .with_vote_tables(
+            vote_table("URNE_TABLE_NAME", "urne"),
+            vote_table("EMARGEMENT_TABLE_NAME", "emargement"),
+        )
         .with_audit_retention(from_env.audit_retention());
     if !matches!(cli.command, Command::Init | Command::Generate { .. }) {
         check_table(&store).await?;
@@ -309,6 +347,17 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 .await
                 .map_err(anyhow::Error::msg)
                 .context("création de la table")?;
+            let vote_created =
+                ensure_vote_tables(store.client(), store.urne_table(), store.emargement_table())
+                    .await
+                    .map_err(anyhow::Error::msg)
+                    .context("création des tables de l'urne et de l'émargement")?;
+            println!(
+                "tables {} et {}: {}",
+                store.urne_table(),
+                store.emargement_table(),
+                if vote_created { "créées" } else { "déjà présentes" }
+            );
             println!(
                 "table {}: {}",
                 store.table(),
@@ -474,6 +523,14 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             };
             print!("{report}");
         }
+        Command::Vote { command } => match command {
+            VoteCommand::Publish { record } => vote::publish(&store, &record, &operator).await?,
+            VoteCommand::Credentials { file } => {
+                vote::credentials(&store, &file, &operator).await?
+            }
+            VoteCommand::Reissue { file } => vote::reissue(&store, &file, &operator).await?,
+            VoteCommand::Turnout => vote::turnout(&store).await?,
+        },
         Command::Journal { month } => {
             let month = month.unwrap_or_else(|| Utc::now().format("%Y-%m").to_string());
             if chrono::NaiveDate::parse_from_str(&format!("{month}-01"), "%Y-%m-%d").is_err() {

@@ -20,6 +20,10 @@ pub const CLAIMS: &str = "/api/claims";
 pub const LOGIN: &str = "/api/login";
 pub const SESSION: &str = "/api/session";
 pub const LOGOUT: &str = "/api/logout";
+pub const VOTE: &str = "/api/vote";
+pub const VOTE_STATUS: &str = "/api/vote/status";
+pub const VOTE_ELECTION: &str = "/api/vote/election";
+pub const BOARD: &str = "/api/board";
 
 /// Every API route as (method, path template, function).
 pub const API: &[(&str, &str, &str)] = &[
@@ -40,6 +44,10 @@ pub const API: &[(&str, &str, &str)] = &[
     ("POST", LOGIN, "login"),
     ("GET", SESSION, "login"),
     ("POST", LOGOUT, "logout"),
+    ("POST", VOTE, "cast-vote"),
+    ("GET", VOTE_STATUS, "cast-vote"),
+    ("GET", VOTE_ELECTION, "board"),
+    ("GET", BOARD, "board"),
 ];
 
 /// The ballot id of `/api/scrutins/{id}/electeurs`, when the path is one.

@@ -17,6 +17,7 @@ pub async fn wiring_from_env() -> Result<Wiring<DynamoStore>, ConfigError> {
     let config = Config::from_env()?;
     let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
     let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(&aws), config.table_name.clone())
+        .with_vote_tables(config.urne_table_name.clone(), config.emargement_table_name.clone())
         .with_audit_retention(config.audit_retention.as_secs());
     let mailer = SesMailer::new(
         aws_sdk_sesv2::Client::new(&aws),

@@ -48,10 +48,12 @@ pub enum AuditKind {
     UnlockAsked,
     /// A browser became trusted through an unlock link.
     DeviceTrusted,
+    /// A vote was recorded in a scrutin (the detail names the scrutin; nothing of the ballot).
+    VoteRecorded,
 }
 
 impl AuditKind {
-    pub const ALL: [AuditKind; 14] = [
+    pub const ALL: [AuditKind; 15] = [
         AuditKind::ActivationAsked,
         AuditKind::AccountActivated,
         AuditKind::AccessWithoutActivation,
@@ -66,6 +68,7 @@ impl AuditKind {
         AuditKind::AddressChanged,
         AuditKind::UnlockAsked,
         AuditKind::DeviceTrusted,
+        AuditKind::VoteRecorded,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -84,6 +87,7 @@ impl AuditKind {
             AuditKind::AddressChanged => "address_changed",
             AuditKind::UnlockAsked => "unlock_asked",
             AuditKind::DeviceTrusted => "device_trusted",
+            AuditKind::VoteRecorded => "vote_recorded",
         }
     }
 

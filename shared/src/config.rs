@@ -9,6 +9,12 @@ use std::time::Duration;
 pub struct Config {
     /// DynamoDB table holding every item (`TABLE_NAME`).
     pub table_name: String,
+    /// The urne's table: election record, credential slots and ballots, seal, results
+    /// (`URNE_TABLE_NAME`, by default `<TABLE_NAME>-urne`).
+    pub urne_table_name: String,
+    /// The émargement's table: who voted where, and the turnout counters
+    /// (`EMARGEMENT_TABLE_NAME`, by default `<TABLE_NAME>-emargement`).
+    pub emargement_table_name: String,
     /// Base URL of the web portal; mail links are built from it and never from request headers
     /// (`PORTAL_BASE_URL`).
     pub portal_base_url: String,
@@ -225,8 +231,12 @@ impl Config {
     /// whole-number setting that is absent or empty takes its default; one that does not parse or
     /// lies outside its range is an error.
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let table_name = get("TABLE_NAME").unwrap_or_else(|| "espace-electeur".into());
         Ok(Config {
-            table_name: get("TABLE_NAME").unwrap_or_else(|| "espace-electeur".into()),
+            urne_table_name: get("URNE_TABLE_NAME").unwrap_or_else(|| format!("{table_name}-urne")),
+            emargement_table_name: get("EMARGEMENT_TABLE_NAME")
+                .unwrap_or_else(|| format!("{table_name}-emargement")),
+            table_name,
             portal_base_url: get("PORTAL_BASE_URL")
                 .unwrap_or_else(|| "http://127.0.0.1:9000".into())
                 .trim_end_matches('/')

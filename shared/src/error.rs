@@ -3,6 +3,41 @@
 use crate::ports::{MailError, StoreError};
 use crate::texts::*;
 
+/// Why a vote is refused (`cast-vote`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VoteRefusal {
+    /// Before the opening, after the close and its grace, or no sealed election record.
+    OutsideWindow,
+    /// The voter, or the credential, has voted in this scrutin already.
+    AlreadyVoted,
+    /// The voter is not on this scrutin's roll.
+    NotOnRoll,
+    /// The ballot does not decode or its proofs or signature do not verify.
+    InvalidBallot,
+    /// The credential is not on this scrutin's list (or was replaced by a reissue).
+    UnknownCredential,
+}
+
+impl VoteRefusal {
+    pub fn status(self) -> u16 {
+        match self {
+            VoteRefusal::OutsideWindow | VoteRefusal::NotOnRoll => 403,
+            VoteRefusal::AlreadyVoted => 409,
+            VoteRefusal::InvalidBallot | VoteRefusal::UnknownCredential => 422,
+        }
+    }
+
+    pub fn code(self) -> &'static str {
+        match self {
+            VoteRefusal::OutsideWindow => "outside_window",
+            VoteRefusal::AlreadyVoted => "already_voted",
+            VoteRefusal::NotOnRoll => "not_on_roll",
+            VoteRefusal::InvalidBallot => "invalid_ballot",
+            VoteRefusal::UnknownCredential => "unknown_credential",
+        }
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum DomainError {
     #[error("invalid request: {0}")]
@@ -41,6 +76,8 @@ pub enum DomainError {
     IdempotencyKeyReused,
     #[error("not found")]
     NotFound,
+    #[error("vote refused: {0:?}")]
+    VoteRefused(VoteRefusal, String),
     #[error("unsupported media type")]
     UnsupportedMediaType,
     #[error("payload too large")]
@@ -62,6 +99,7 @@ impl DomainError {
             PhaseClosed(_) | CrossOrigin => 403,
             ScrutinNotFound | NotFound => 404,
             PasswordNotSet | Conflict => 409,
+            VoteRefused(r, _) => r.status(),
             TokenInvalid | TokenExpired | TokenUsed => 410,
             PayloadTooLarge => 413,
             UnsupportedMediaType => 415,
@@ -95,6 +133,7 @@ impl DomainError {
             IdempotencyKeyRequired => "idempotency_key_required",
             IdempotencyKeyReused => "idempotency_key_reused",
             NotFound => "not_found",
+            VoteRefused(r, _) => r.code(),
             UnsupportedMediaType => "unsupported_media_type",
             PayloadTooLarge => "payload_too_large",
             Store(StoreError::ConditionFailed) | Store(StoreError::TransactionConflict) => {
@@ -116,9 +155,10 @@ impl DomainError {
         use DomainError::*;
         match self {
             InvalidRequest(detail) => format!("{MALFORMED_REQUEST}{detail}"),
-            InvalidField { message, .. } | PasswordRejected(message) | PhaseClosed(message) => {
-                message.clone()
-            }
+            InvalidField { message, .. }
+            | PasswordRejected(message)
+            | PhaseClosed(message)
+            | VoteRefused(_, message) => message.clone(),
             TokenInvalid => LINK_INVALID.into(),
             TokenExpired => LINK_EXPIRED.into(),
             TokenUsed => LINK_USED.into(),

@@ -108,6 +108,18 @@ pub fn claim_acknowledgement(voter: &RollVoter, claim: &Claim, scrutin_name: Opt
     render(&voter.email, &format!("Réclamation {} enregistrée", claim.reference), &paragraphs, None)
 }
 
+/// The receipt of a vote: which scrutin, when. It carries no tracker (the voter's screen shows
+/// it), so that the mail path holds no link between a voter and a ballot.
+pub fn vote_receipt(voter: &RollVoter, scrutin_name: &str, when: &str) -> Mail {
+    let paragraphs = vec![
+        greeting(voter),
+        format!("Votre vote au scrutin « {scrutin_name} » a été enregistré le {when}."),
+        "Il est définitif. L'empreinte de votre bulletin vous a été montrée à l'écran : vous pouvez la retrouver sur l'urne publique du portail.".into(),
+        "Si vous n'avez pas voté vous-même, signalez-le sans attendre à l'administration en répondant à ce message.".into(),
+    ];
+    render(&voter.email, &format!("A voté : {scrutin_name}"), &paragraphs, None)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

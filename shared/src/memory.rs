@@ -19,6 +19,7 @@ use crate::ports::{
     Clock, DeviceTrust, Devices, FailureCounters, FailureKind, LinkTokens, Mail, MailError, Mailer,
     OutboxDelivery, Roll, RollCursor, SessionStore, StoreError, StoreResult, Voters,
 };
+use crate::ports::{Board, BoardPage, CastBallot, CastOutcome, Emargement, Urne, VoteRecords};
 use crate::roll::{order_key as roll_sk, roll_shard, ROLL_SHARDS};
 
 #[derive(Default)]
@@ -37,6 +38,19 @@ struct State {
     calendar: Option<Calendar>,
     /// Every voter's trail, in the order written.
     audit: Vec<AuditEvent>,
+    vote: VoteState,
+}
+
+/// The urne and the émargement, kept apart as in the tables.
+#[derive(Default)]
+struct VoteState {
+    record: Option<String>,
+    seal: Option<String>,
+    results: Option<String>,
+    /// (scrutin, credential) → the ballot cast with it (tracker, JSON), if any.
+    slots: HashMap<(String, String), Option<(String, String)>>,
+    /// (scrutin, voter id)
+    emargement: std::collections::HashSet<(String, String)>,
 }
 
 #[derive(Default)]
@@ -55,6 +69,40 @@ impl MemoryStore {
 
     pub fn sessions_of(&self, voter_id: &str) -> usize {
         self.with(|s| s.sessions.values().filter(|x| x.voter_id == voter_id).count())
+    }
+
+    /// Publishes the election record (tests; the administration uses `electeur-admin`).
+    pub fn publish_vote_record(&self, record: &str) {
+        self.with(|s| s.vote.record = Some(record.to_string()))
+    }
+
+    /// Lists public credentials (hex) for a scrutin.
+    pub fn add_credentials(&self, scrutin_id: &str, credentials: &[String]) {
+        self.with(|s| {
+            for c in credentials {
+                s.vote.slots.entry((scrutin_id.to_string(), c.clone())).or_insert(None);
+            }
+        })
+    }
+
+    pub fn seal_urne(&self, seal: &str) {
+        self.with(|s| s.vote.seal = Some(seal.to_string()))
+    }
+
+    /// The ballots (tracker, JSON) and the émargement count of a scrutin.
+    pub fn urne_of(&self, scrutin_id: &str) -> (Vec<(String, String)>, usize) {
+        self.with(|s| {
+            let mut ballots: Vec<(String, String)> = s
+                .vote
+                .slots
+                .iter()
+                .filter(|((sc, _), _)| sc == scrutin_id)
+                .filter_map(|(_, b)| b.clone())
+                .collect();
+            ballots.sort();
+            let count = s.vote.emargement.iter().filter(|(sc, _)| sc == scrutin_id).count();
+            (ballots, count)
+        })
     }
 
     pub fn claims_of(&self, voter_id: &str) -> Vec<Claim> {
@@ -819,6 +867,12 @@ impl ManualClock {
         let mut t = self.0.lock().expect("clock");
         *t += chrono::Duration::seconds(secs);
     }
+    pub fn set(&self, t: DateTime<Utc>) {
+        *self.0.lock().expect("clock") = t;
+    }
+    pub fn now_utc(&self) -> DateTime<Utc> {
+        *self.0.lock().expect("clock")
+    }
 }
 
 impl Clock for ManualClock {
@@ -836,4 +890,93 @@ pub fn sample_mail(voter_id: &str) -> OutboxMail {
         html: "<p>Essai</p>".into(),
     };
     OutboxMail::new(voter_id, crate::outbox::MailPurpose::Activation, mail, 0, Follow::Nothing)
+}
+
+#[async_trait]
+impl VoteRecords for MemoryStore {
+    async fn election_record(&self) -> StoreResult<Option<String>> {
+        Ok(self.with(|s| s.vote.record.clone()))
+    }
+    async fn vote_seal(&self) -> StoreResult<Option<String>> {
+        Ok(self.with(|s| s.vote.seal.clone()))
+    }
+    async fn vote_results(&self) -> StoreResult<Option<String>> {
+        Ok(self.with(|s| s.vote.results.clone()))
+    }
+}
+
+#[async_trait]
+impl Urne for MemoryStore {
+    async fn cast(&self, b: &CastBallot, receipt: &OutboxMail) -> StoreResult<CastOutcome> {
+        self.with(|s| {
+            if s.vote.seal.is_some() {
+                return Ok(CastOutcome::Sealed);
+            }
+            let slot_key = (b.scrutin_id.clone(), b.credential.clone());
+            let emarg_key = (b.scrutin_id.clone(), b.voter_id.clone());
+            let emarged = s.vote.emargement.contains(&emarg_key);
+            match s.vote.slots.get(&slot_key) {
+                None => Ok(CastOutcome::UnknownCredential),
+                Some(Some((tracker, _))) if tracker == &b.tracker && emarged => {
+                    Ok(CastOutcome::SameBallot)
+                }
+                Some(Some(_)) => Ok(CastOutcome::AlreadyVoted),
+                Some(None) if emarged => Ok(CastOutcome::AlreadyVoted),
+                Some(None) => {
+                    s.vote.slots.insert(slot_key, Some((b.tracker.clone(), b.ballot.clone())));
+                    s.vote.emargement.insert(emarg_key);
+                    s.outbox.insert(receipt.id.clone(), OutboxItem::pending(receipt));
+                    s.audit.push(AuditEvent::new(
+                        &b.voter_id,
+                        AuditKind::VoteRecorded,
+                        b.at,
+                        Some(&b.scrutin_id),
+                    ));
+                    Ok(CastOutcome::Recorded)
+                }
+            }
+        })
+    }
+}
+
+#[async_trait]
+impl Emargement for MemoryStore {
+    async fn voted_in(&self, voter_id: &str, scrutins: &[String]) -> StoreResult<Vec<String>> {
+        Ok(self.with(|s| {
+            scrutins
+                .iter()
+                .filter(|sc| s.vote.emargement.contains(&((*sc).clone(), voter_id.to_string())))
+                .cloned()
+                .collect()
+        }))
+    }
+}
+
+#[async_trait]
+impl Board for MemoryStore {
+    async fn board_page(
+        &self,
+        scrutin_id: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> StoreResult<BoardPage> {
+        let (ballots, _) = self.urne_of(scrutin_id);
+        let mut trackers: Vec<String> = ballots
+            .into_iter()
+            .map(|(t, _)| t)
+            .filter(|t| after.is_none_or(|a| t.as_str() > a))
+            .collect();
+        let more = trackers.len() > limit;
+        trackers.truncate(limit);
+        let next = if more { trackers.last().cloned() } else { None };
+        Ok(BoardPage { trackers, next })
+    }
+
+    async fn on_board(&self, scrutin_id: &str, tracker: &str) -> StoreResult<bool> {
+        Ok(self.urne_of(scrutin_id).0.iter().any(|(t, _)| t == tracker))
+    }
+
+    async fn ballot_count(&self, scrutin_id: &str) -> StoreResult<u64> {
+        Ok(self.urne_of(scrutin_id).0.len() as u64)
+    }
 }

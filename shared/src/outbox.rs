@@ -15,6 +15,7 @@ pub enum MailPurpose {
     Reassort,
     Unlock,
     ClaimAcknowledgement,
+    VoteReceipt,
 }
 
 impl MailPurpose {
@@ -24,6 +25,7 @@ impl MailPurpose {
             MailPurpose::Reassort => "reassort",
             MailPurpose::Unlock => "unlock",
             MailPurpose::ClaimAcknowledgement => "claim_acknowledgement",
+            MailPurpose::VoteReceipt => "vote_receipt",
         }
     }
 
@@ -33,6 +35,7 @@ impl MailPurpose {
             MailPurpose::Reassort,
             MailPurpose::Unlock,
             MailPurpose::ClaimAcknowledgement,
+            MailPurpose::VoteReceipt,
         ]
         .into_iter()
         .find(|p| p.as_str() == s)

@@ -402,3 +402,81 @@ impl Clock for SystemClock {
         Utc::now()
     }
 }
+
+// The vote: the urne and the émargement are two stores apart (two tables, two roles in AWS);
+// `docs/vote-protocol.md` §5 says what each holds.
+
+/// A ballot to write into the urne, with the émargement entry of its voter: one transaction.
+#[derive(Debug, Clone)]
+pub struct CastBallot {
+    pub scrutin_id: String,
+    /// The public credential, hex.
+    pub credential: String,
+    pub tracker: String,
+    /// The ballot as JSON, as the board publishes it.
+    pub ballot: String,
+    pub voter_id: String,
+    /// When the vote is recorded (epoch seconds): the voter's trail only, never the urne.
+    pub at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CastOutcome {
+    /// Urne, émargement, counters, receipt mail and the voter's trail written together.
+    Recorded,
+    /// This very ballot is in the urne already and the voter is on the émargement: a request sent
+    /// again after a lost reply.
+    SameBallot,
+    /// The voter is on the émargement, or the credential has voted, with another ballot.
+    AlreadyVoted,
+    /// No open slot for this credential in this scrutin (never listed, or replaced).
+    UnknownCredential,
+    /// The urne is sealed.
+    Sealed,
+}
+
+/// One page of a scrutin's trackers on the board, in tracker order.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct BoardPage {
+    pub trackers: Vec<String>,
+    /// The last tracker of the page when more follow.
+    pub next: Option<String>,
+}
+
+/// The published election record, the seal and the results (public, in the urne's table).
+#[async_trait]
+pub trait VoteRecords: Send + Sync {
+    /// The record's exact text, once published.
+    async fn election_record(&self) -> StoreResult<Option<String>>;
+    /// The seal's text (JSON), once the urne is closed.
+    async fn vote_seal(&self) -> StoreResult<Option<String>>;
+    /// The results' text (JSON), once the count is published.
+    async fn vote_results(&self) -> StoreResult<Option<String>>;
+}
+
+/// Writing a ballot (urne and émargement together).
+#[async_trait]
+pub trait Urne: Send + Sync {
+    async fn cast(&self, ballot: &CastBallot, receipt: &OutboxMail) -> StoreResult<CastOutcome>;
+}
+
+/// Who has voted where (the émargement), for the voter's own page.
+#[async_trait]
+pub trait Emargement: Send + Sync {
+    /// Among `scrutins`, those where the voter is on the émargement.
+    async fn voted_in(&self, voter_id: &str, scrutins: &[String]) -> StoreResult<Vec<String>>;
+}
+
+/// The public board: trackers per scrutin.
+#[async_trait]
+pub trait Board: Send + Sync {
+    async fn board_page(
+        &self,
+        scrutin_id: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> StoreResult<BoardPage>;
+    async fn on_board(&self, scrutin_id: &str, tracker: &str) -> StoreResult<bool>;
+    /// How many ballots the scrutin's urne holds.
+    async fn ballot_count(&self, scrutin_id: &str) -> StoreResult<u64>;
+}

@@ -123,7 +123,31 @@ pub fn audit_label(kind: crate::audit::AuditKind) -> &'static str {
         AddressChanged => "Adresse modifiée par l'administration",
         UnlockAsked => "Lien de déblocage demandé",
         DeviceTrusted => "Navigateur reconnu par un lien de déblocage",
+        VoteRecorded => "Vote enregistré",
     }
 }
+
+// The vote (cast-vote and board).
+pub const VOTE_NOT_PUBLISHED: &str =
+    "Le vote n'est pas encore ouvert : l'urne de l'élection n'a pas été scellée.";
+pub fn vote_opens_on(when: &str) -> String {
+    format!("Le vote n'est pas encore ouvert : il ouvrira le {when}.")
+}
+pub fn vote_closed_since(when: &str) -> String {
+    format!("Le vote est clos depuis le {when}.")
+}
+pub const VOTE_ALREADY_CAST: &str =
+    "Vous avez déjà voté à ce scrutin : un vote est définitif et ne peut pas être remplacé.";
+pub const VOTE_NOT_ON_ROLL: &str = "Vous n'êtes pas électeur de ce scrutin.";
+pub const VOTE_UNKNOWN_CREDENTIAL: &str = "Ce code de vote n'est pas valable pour ce scrutin. Vérifiez le code indiqué sur votre notice de vote (16 caractères), ou demandez un nouveau code.";
+pub fn vote_invalid_ballot(reason: &str) -> String {
+    format!(
+        "Le bulletin chiffré n'est pas valide ({reason}). Rechargez la page et votez à nouveau."
+    )
+}
+pub const BOARD_SCRUTIN_REQUIRED: &str = "Indiquez le scrutin (paramètre scrutin).";
+pub const VOTE_BAD_TRACKER: &str =
+    "Une empreinte de bulletin a 43 caractères (lettres, chiffres, - et _).";
+
 pub const BAD_NAME_SEARCH: &str =
     "Indiquez au moins deux lettres du nom recherché (100 caractères au plus).";

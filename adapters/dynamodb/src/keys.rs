@@ -133,3 +133,63 @@ pub fn token_hash_of(pk: &str) -> &str {
 pub fn session_hash_of(pk: &str) -> &str {
     pk.trim_start_matches("SESSION#")
 }
+
+// The vote's two tables (`docs/data-model.md`, "The vote"). Both have `pk` and `sk`.
+
+/// Urne: the published election record, the seal and the results.
+pub fn election_record_key() -> (String, String) {
+    ("ELECTION".into(), "RECORD".into())
+}
+pub fn election_seal_key() -> (String, String) {
+    ("ELECTION".into(), "SEAL".into())
+}
+pub fn election_results_key() -> (String, String) {
+    ("ELECTION".into(), "RESULTS".into())
+}
+
+/// Urne: one slot per (scrutin, public credential), made when the credential is listed and filled
+/// by the ballot cast with it. One item per partition: no hot key in the rush.
+pub fn slot_key(scrutin_id: &str, credential: &str) -> (String, String) {
+    (format!("SLOT#{scrutin_id}#{credential}"), "SLOT".into())
+}
+pub const SLOT_PREFIX: &str = "SLOT#";
+
+/// Urne: the board index (`board`), on the slots that hold a ballot: partition per scrutin and
+/// first character of the tracker, sorted by tracker.
+pub const BOARD_INDEX: &str = "board";
+pub const BOARD_PK: &str = "board_pk";
+pub const BOARD_SK: &str = "board_sk";
+pub fn board_pk(scrutin_id: &str, bucket: char) -> String {
+    format!("BOARD#{scrutin_id}#{bucket}")
+}
+/// The characters a tracker starts with, in the order DynamoDB sorts strings (bytes).
+pub const BOARD_BUCKETS: &str = "-0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz";
+
+/// Counters split over this many items, so that no one item takes every vote of a scrutin.
+pub const COUNTER_SHARDS: u32 = 16;
+pub fn counter_shard(of: &str) -> u32 {
+    use sha2::{Digest, Sha256};
+    u32::from(Sha256::digest(of.as_bytes())[0]) % COUNTER_SHARDS
+}
+/// Urne: how many ballots a scrutin's urne holds, in shards.
+pub fn ballot_count_key(scrutin_id: &str, shard: u32) -> (String, String) {
+    (format!("COUNT#{scrutin_id}"), format!("SHARD#{shard:02}"))
+}
+pub fn ballot_count_pk(scrutin_id: &str) -> String {
+    format!("COUNT#{scrutin_id}")
+}
+
+/// Émargement: one entry per (scrutin, voter), in partitions spread by the voter's shard.
+pub fn emargement_key(scrutin_id: &str, voter_id: &str) -> (String, String) {
+    (format!("EMARG#{scrutin_id}#{:02}", counter_shard(voter_id)), format!("VOTER#{voter_id}"))
+}
+pub fn emargement_pk(scrutin_id: &str, shard: u32) -> String {
+    format!("EMARG#{scrutin_id}#{shard:02}")
+}
+/// Émargement: the turnout counter of a scrutin, in shards.
+pub fn turnout_key(scrutin_id: &str, shard: u32) -> (String, String) {
+    (format!("TURNOUT#{scrutin_id}"), format!("SHARD#{shard:02}"))
+}
+pub fn turnout_pk(scrutin_id: &str) -> String {
+    format!("TURNOUT#{scrutin_id}")
+}

@@ -93,3 +93,66 @@ pub async fn ensure_table(client: &Client, table: &str) -> Result<bool, String> 
         .map_err(|e| DisplayErrorContext(e).to_string())?;
     Ok(true)
 }
+
+/// Creates the urne's and the émargement's tables when missing (`pk`, `sk`; the urne with its
+/// `board` index, on the slots that hold a ballot). Neither has a stream: nothing records when a
+/// ballot was written. True when one was created.
+pub async fn ensure_vote_tables(
+    client: &Client,
+    urne: &str,
+    emargement: &str,
+) -> Result<bool, String> {
+    use aws_sdk_dynamodb::types::{
+        AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType,
+        Projection, ProjectionType, ScalarAttributeType,
+    };
+    let attr = |name: &str| {
+        AttributeDefinition::builder()
+            .attribute_name(name)
+            .attribute_type(ScalarAttributeType::S)
+            .build()
+            .map_err(|e| e.to_string())
+    };
+    let key_el = |name: &str, t: KeyType| {
+        KeySchemaElement::builder()
+            .attribute_name(name)
+            .key_type(t)
+            .build()
+            .map_err(|e| e.to_string())
+    };
+    let mut created = false;
+    for (table, with_board) in [(urne, true), (emargement, false)] {
+        if client.describe_table().table_name(table).send().await.is_ok() {
+            continue;
+        }
+        let mut req = client
+            .create_table()
+            .table_name(table)
+            .billing_mode(BillingMode::PayPerRequest)
+            .attribute_definitions(attr(PK)?)
+            .attribute_definitions(attr(SK)?)
+            .key_schema(key_el(PK, KeyType::Hash)?)
+            .key_schema(key_el(SK, KeyType::Range)?);
+        if with_board {
+            let gsi = GlobalSecondaryIndex::builder()
+                .index_name(keys::BOARD_INDEX)
+                .key_schema(key_el(keys::BOARD_PK, KeyType::Hash)?)
+                .key_schema(key_el(keys::BOARD_SK, KeyType::Range)?)
+                .projection(
+                    Projection::builder()
+                        .projection_type(ProjectionType::Include)
+                        .non_key_attributes("tracker")
+                        .build(),
+                )
+                .build()
+                .map_err(|e| e.to_string())?;
+            req = req
+                .attribute_definitions(attr(keys::BOARD_PK)?)
+                .attribute_definitions(attr(keys::BOARD_SK)?)
+                .global_secondary_indexes(gsi);
+        }
+        req.send().await.map_err(|e| DisplayErrorContext(e).to_string())?;
+        created = true;
+    }
+    Ok(created)
+}

@@ -28,6 +28,7 @@ pub mod login;
 pub mod password;
 pub mod reassort;
 pub mod sessions;
+pub mod voting;
 
 pub use account::AccountOpening;
 pub use activation::ActivationRequests;
@@ -41,6 +42,7 @@ pub use login::{LoggedIn, Login};
 pub use password::PasswordChoice;
 pub use reassort::Reassort;
 pub use sessions::{Authenticated, OpenedSession, Sessions};
+pub use voting::{PublicBoard, Voting};
 
 /// What a service is built from: the store (one adapter offering every port; each service keeps
 /// only the ports its constructor asks for), the mailer, the clock and the configuration.

@@ -613,11 +613,19 @@ fn table_grants(template: &Template) -> BTreeMap<String, BTreeSet<(String, Strin
                 None => vec![statement["Resource"].clone()],
             };
             for resource in &resources {
-                assert_eq!(
-                    referenced_id(resource).as_deref(),
-                    Some("Table"),
-                    "{role}: a table statement names the table itself (!GetAtt Table.Arn) and no \
-                     index: no function queries one; got {resource:?}"
+                // The portal's table, the urne's or the émargement's, by `!GetAtt X.Arn`; the one
+                // index a function may query is the urne's board (the public list of trackers).
+                let board_index = tagged(resource).is_some_and(|(tag, inner)| {
+                    tag == "Sub" && inner.as_str() == Some("${UrneTable.Arn}/index/board")
+                });
+                assert!(
+                    board_index
+                        || matches!(
+                            referenced_id(resource).as_deref(),
+                            Some("Table" | "UrneTable" | "EmargementTable")
+                        ),
+                    "{role}: a table statement names a table itself (!GetAtt Table.Arn, \
+                     UrneTable, EmargementTable) and no index but the urne's board; got {resource:?}"
                 );
             }
             let leading = statement
@@ -668,7 +676,11 @@ fn table_grants_are_limited_to_key_families_and_match_the_documented_table() {
         let mut granted = BTreeSet::new();
         for part in cells[1].split(';').map(str::trim).filter(|p| !p.is_empty() && *p != "none") {
             let (action, keys) = part.split_once(' ').unwrap_or((part, ""));
-            for key in keys.split(',').map(|k| k.trim().trim_matches('`')).filter(|k| !k.is_empty())
+            // A key may be followed by the table it is in, `(urne)`: the check merges the tables.
+            for key in keys
+                .split(',')
+                .map(|k| k.split(" (").next().unwrap_or(k).trim().trim_matches('`'))
+                .filter(|k| !k.is_empty())
             {
                 granted.insert((action.to_string(), key.to_string()));
             }

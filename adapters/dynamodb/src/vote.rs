@@ -1,0 +1,464 @@
+//! The vote's two tables: the urne (election record, credential slots holding the ballots, the
+//! board index, ballot counters, seal, results) and the émargement (who voted where, turnout
+//! counters). `cast` writes both, the receipt mail and the voter's trail in one transaction.
+//! The administration's operations (publish, list credentials, reissue, close, export) are the
+//! `pub` methods at the end, for `electeur-admin`.
+
+use async_trait::async_trait;
+use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Put, TransactWriteItem, Update};
+
+use crate::item::*;
+use crate::keys;
+use crate::DynamoStore;
+use shared::audit::{AuditEvent, AuditKind};
+use shared::outbox::OutboxMail;
+use shared::ports::{
+    Board, BoardPage, CastBallot, CastOutcome, Emargement, StoreError, StoreResult, Urne,
+    VoteRecords,
+};
+
+const OPEN: &str = "open";
+const REVOKED: &str = "revoked";
+
+impl DynamoStore {
+    async fn get_in(
+        &self,
+        table: &str,
+        k: (String, String),
+        consistent: bool,
+    ) -> StoreResult<Option<Item>> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(table)
+            .set_key(Some(key(k)))
+            .consistent_read(consistent)
+            .send()
+            .await
+            .map_err(backend)?;
+        Ok(out.item)
+    }
+
+    async fn text_of(&self, k: (String, String)) -> StoreResult<Option<String>> {
+        Ok(self.get_in(&self.urne, k, true).await?.and_then(|i| get_s(&i, "text")))
+    }
+
+    /// Every item of a partition of `table`, page after page.
+    async fn partition_in(&self, table: &str, pk: &str) -> StoreResult<Vec<Item>> {
+        let mut items = Vec::new();
+        let mut start: Option<Item> = None;
+        loop {
+            let out = self
+                .client
+                .query()
+                .table_name(table)
+                .key_condition_expression("pk = :pk")
+                .expression_attribute_values(":pk", s(pk))
+                .consistent_read(true)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(backend)?;
+            items.extend(out.items.unwrap_or_default());
+            start = out.last_evaluated_key;
+            if start.is_none() {
+                return Ok(items);
+            }
+        }
+    }
+
+    async fn sum_shards(&self, table: &str, pk: &str) -> StoreResult<u64> {
+        Ok(self.partition_in(table, pk).await?.iter().filter_map(|i| get_n::<u64>(i, "n")).sum())
+    }
+
+    fn counter(&self, table: &str, k: (String, String)) -> StoreResult<TransactWriteItem> {
+        let update = built(
+            Update::builder()
+                .table_name(table)
+                .set_key(Some(key(k)))
+                .update_expression("ADD n :one")
+                .expression_attribute_values(":one", n(1))
+                .build(),
+        )?;
+        Ok(TransactWriteItem::builder().update(update).build())
+    }
+
+    /// Why a cast's transaction was cancelled, read back after it.
+    async fn cast_refusal(&self, b: &CastBallot) -> StoreResult<CastOutcome> {
+        if self.get_in(&self.urne, keys::election_seal_key(), true).await?.is_some() {
+            return Ok(CastOutcome::Sealed);
+        }
+        let slot =
+            self.get_in(&self.urne, keys::slot_key(&b.scrutin_id, &b.credential), true).await?;
+        let Some(slot) = slot.filter(|s| get_s(s, "state").as_deref() == Some(OPEN)) else {
+            return Ok(CastOutcome::UnknownCredential);
+        };
+        let emarged = self
+            .get_in(&self.emargement, keys::emargement_key(&b.scrutin_id, &b.voter_id), true)
+            .await?
+            .is_some();
+        match get_s(&slot, "tracker") {
+            Some(t) if t == b.tracker && emarged => Ok(CastOutcome::SameBallot),
+            Some(_) => Ok(CastOutcome::AlreadyVoted),
+            None if emarged => Ok(CastOutcome::AlreadyVoted),
+            // Nothing written by anyone: another transaction on these items was in flight.
+            None => Err(StoreError::TransactionConflict),
+        }
+    }
+}
+
+#[async_trait]
+impl VoteRecords for DynamoStore {
+    async fn election_record(&self) -> StoreResult<Option<String>> {
+        self.text_of(keys::election_record_key()).await
+    }
+    async fn vote_seal(&self) -> StoreResult<Option<String>> {
+        self.text_of(keys::election_seal_key()).await
+    }
+    async fn vote_results(&self) -> StoreResult<Option<String>> {
+        self.text_of(keys::election_results_key()).await
+    }
+}
+
+#[async_trait]
+impl Urne for DynamoStore {
+    async fn cast(&self, b: &CastBallot, receipt: &OutboxMail) -> StoreResult<CastOutcome> {
+        let bucket = b.tracker.chars().next().unwrap_or('-');
+        let slot = built(
+            Update::builder()
+                .table_name(&self.urne)
+                .set_key(Some(key(keys::slot_key(&b.scrutin_id, &b.credential))))
+                .update_expression("SET tracker = :t, ballot = :b, #bpk = :bpk, #bsk = :t")
+                .condition_expression(
+                    "attribute_exists(pk) AND #state = :open AND attribute_not_exists(tracker)",
+                )
+                .expression_attribute_names("#state", "state")
+                .expression_attribute_names("#bpk", keys::BOARD_PK)
+                .expression_attribute_names("#bsk", keys::BOARD_SK)
+                .expression_attribute_values(":t", s(&b.tracker))
+                .expression_attribute_values(":b", s(&b.ballot))
+                .expression_attribute_values(":bpk", s(keys::board_pk(&b.scrutin_id, bucket)))
+                .expression_attribute_values(":open", s(OPEN))
+                .build(),
+        )?;
+        let mut entry = key(keys::emargement_key(&b.scrutin_id, &b.voter_id));
+        entry.insert("scrutin_id".into(), s(&b.scrutin_id));
+        entry.insert("voter_id".into(), s(&b.voter_id));
+        let entry = built(
+            Put::builder()
+                .table_name(&self.emargement)
+                .set_item(Some(entry))
+                .condition_expression("attribute_not_exists(pk)")
+                .build(),
+        )?;
+        let not_sealed = built(
+            ConditionCheck::builder()
+                .table_name(&self.urne)
+                .set_key(Some(key(keys::election_seal_key())))
+                .condition_expression("attribute_not_exists(pk)")
+                .build(),
+        )?;
+        let items = vec![
+            TransactWriteItem::builder().update(slot).build(),
+            TransactWriteItem::builder().put(entry).build(),
+            TransactWriteItem::builder().condition_check(not_sealed).build(),
+            self.counter(
+                &self.urne,
+                keys::ballot_count_key(&b.scrutin_id, keys::counter_shard(&b.credential)),
+            )?,
+            self.counter(
+                &self.emargement,
+                keys::turnout_key(&b.scrutin_id, keys::counter_shard(&b.voter_id)),
+            )?,
+            self.put_outbox(receipt)?,
+            self.audit_put(&AuditEvent::new(
+                &b.voter_id,
+                AuditKind::VoteRecorded,
+                b.at,
+                Some(&b.scrutin_id),
+            ))?,
+        ];
+        match self.transact(items).await {
+            Ok(()) => Ok(CastOutcome::Recorded),
+            Err(StoreError::ConditionFailed) => self.cast_refusal(b).await,
+            Err(e) => Err(e),
+        }
+    }
+}
+
+#[async_trait]
+impl Emargement for DynamoStore {
+    async fn voted_in(&self, voter_id: &str, scrutins: &[String]) -> StoreResult<Vec<String>> {
+        let mut voted = Vec::new();
+        for scrutin in scrutins {
+            let k = keys::emargement_key(scrutin, voter_id);
+            if self.get_in(&self.emargement, k, true).await?.is_some() {
+                voted.push(scrutin.clone());
+            }
+        }
+        Ok(voted)
+    }
+}
+
+#[async_trait]
+impl Board for DynamoStore {
+    async fn board_page(
+        &self,
+        scrutin_id: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> StoreResult<BoardPage> {
+        let first = after.and_then(|a| a.chars().next()).unwrap_or('-');
+        let start = keys::BOARD_BUCKETS.find(first).unwrap_or(0);
+        let mut trackers: Vec<String> = Vec::new();
+        for bucket in keys::BOARD_BUCKETS[start..].chars() {
+            let mut start_key: Option<Item> = None;
+            loop {
+                let want = limit - trackers.len();
+                let mut q = self
+                    .client
+                    .query()
+                    .table_name(&self.urne)
+                    .index_name(keys::BOARD_INDEX)
+                    .expression_attribute_names("#pk", keys::BOARD_PK)
+                    .expression_attribute_values(":pk", s(keys::board_pk(scrutin_id, bucket)))
+                    .limit(i32::try_from(want).unwrap_or(i32::MAX))
+                    .set_exclusive_start_key(start_key);
+                q = match after.filter(|a| a.starts_with(bucket)) {
+                    Some(a) => q
+                        .key_condition_expression("#pk = :pk AND #sk > :after")
+                        .expression_attribute_names("#sk", keys::BOARD_SK)
+                        .expression_attribute_values(":after", s(a)),
+                    None => q.key_condition_expression("#pk = :pk"),
+                };
+                let out = q.send().await.map_err(backend)?;
+                trackers.extend(
+                    out.items.unwrap_or_default().iter().filter_map(|i| get_s(i, "tracker")),
+                );
+                start_key = out.last_evaluated_key;
+                if trackers.len() >= limit {
+                    let next = trackers.last().cloned();
+                    return Ok(BoardPage { trackers, next });
+                }
+                if start_key.is_none() {
+                    break;
+                }
+            }
+        }
+        Ok(BoardPage { trackers, next: None })
+    }
+
+    async fn on_board(&self, scrutin_id: &str, tracker: &str) -> StoreResult<bool> {
+        let Some(bucket) = tracker.chars().next() else { return Ok(false) };
+        let out = self
+            .client
+            .query()
+            .table_name(&self.urne)
+            .index_name(keys::BOARD_INDEX)
+            .key_condition_expression("#pk = :pk AND #sk = :t")
+            .expression_attribute_names("#pk", keys::BOARD_PK)
+            .expression_attribute_names("#sk", keys::BOARD_SK)
+            .expression_attribute_values(":pk", s(keys::board_pk(scrutin_id, bucket)))
+            .expression_attribute_values(":t", s(tracker))
+            .limit(1)
+            .send()
+            .await
+            .map_err(backend)?;
+        Ok(out.count > 0)
+    }
+
+    async fn ballot_count(&self, scrutin_id: &str) -> StoreResult<u64> {
+        self.sum_shards(&self.urne, &keys::ballot_count_pk(scrutin_id)).await
+    }
+}
+
+/// A ballot as the urne holds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredBallot {
+    pub scrutin_id: String,
+    pub credential: String,
+    pub tracker: String,
+    pub ballot: String,
+}
+
+/// What publishing the record did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Published {
+    Now,
+    /// The same text was published before: nothing changed.
+    Already,
+}
+
+// The administration's operations.
+impl DynamoStore {
+    /// Writes a text item of the urne (record, seal, results) once: a second call with the same
+    /// text changes nothing, one with another text fails.
+    async fn write_once(&self, k: (String, String), text: &str) -> StoreResult<Published> {
+        let mut item = key(k.clone());
+        item.insert("text".into(), s(text));
+        let put = self
+            .client
+            .put_item()
+            .table_name(&self.urne)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(pk)")
+            .send()
+            .await;
+        match put.map_err(conditional) {
+            Ok(_) => Ok(Published::Now),
+            Err(StoreError::ConditionFailed) => match self.text_of(k).await? {
+                Some(t) if t == text => Ok(Published::Already),
+                _ => Err(StoreError::ConditionFailed),
+            },
+            Err(e) => Err(e),
+        }
+    }
+
+    pub async fn publish_election_record(&self, text: &str) -> StoreResult<Published> {
+        self.write_once(keys::election_record_key(), text).await
+    }
+
+    pub async fn write_seal(&self, text: &str) -> StoreResult<Published> {
+        self.write_once(keys::election_seal_key(), text).await
+    }
+
+    pub async fn write_results(&self, text: &str) -> StoreResult<Published> {
+        self.write_once(keys::election_results_key(), text).await
+    }
+
+    /// Lists a public credential for a scrutin: an open slot. False when it was listed already.
+    pub async fn add_credential(&self, scrutin_id: &str, credential: &str) -> StoreResult<bool> {
+        let mut item = key(keys::slot_key(scrutin_id, credential));
+        item.insert("scrutin_id".into(), s(scrutin_id));
+        item.insert("credential".into(), s(credential));
+        item.insert("state".into(), s(OPEN));
+        let put = self
+            .client
+            .put_item()
+            .table_name(&self.urne)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(pk)")
+            .send()
+            .await;
+        match put.map_err(conditional) {
+            Ok(_) => Ok(true),
+            Err(StoreError::ConditionFailed) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// A reissue: the old credential's slot is revoked (only if it has not voted) and the new one
+    /// listed, in one transaction. `ConditionFailed` when the old one has voted or is not open.
+    pub async fn replace_credential(
+        &self,
+        scrutin_id: &str,
+        old: &str,
+        new: &str,
+    ) -> StoreResult<()> {
+        let revoke = built(
+            Update::builder()
+                .table_name(&self.urne)
+                .set_key(Some(key(keys::slot_key(scrutin_id, old))))
+                .update_expression("SET #state = :revoked")
+                .condition_expression(
+                    "attribute_exists(pk) AND #state = :open AND attribute_not_exists(tracker)",
+                )
+                .expression_attribute_names("#state", "state")
+                .expression_attribute_values(":revoked", s(REVOKED))
+                .expression_attribute_values(":open", s(OPEN))
+                .build(),
+        )?;
+        let mut item = key(keys::slot_key(scrutin_id, new));
+        item.insert("scrutin_id".into(), s(scrutin_id));
+        item.insert("credential".into(), s(new));
+        item.insert("state".into(), s(OPEN));
+        let add = built(
+            Put::builder()
+                .table_name(&self.urne)
+                .set_item(Some(item))
+                .condition_expression("attribute_not_exists(pk)")
+                .build(),
+        )?;
+        self.transact(vec![
+            TransactWriteItem::builder().update(revoke).build(),
+            TransactWriteItem::builder().put(add).build(),
+        ])
+        .await
+    }
+
+    /// Every item of `table` whose `pk` starts with `prefix`, by a parallel-free scan.
+    async fn scan_prefix(&self, table: &str, prefix: &str) -> StoreResult<Vec<Item>> {
+        let mut items = Vec::new();
+        let mut start: Option<Item> = None;
+        loop {
+            let out = self
+                .client
+                .scan()
+                .table_name(table)
+                .filter_expression("begins_with(pk, :p)")
+                .expression_attribute_values(":p", s(prefix))
+                .consistent_read(true)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(backend)?;
+            items.extend(out.items.unwrap_or_default());
+            start = out.last_evaluated_key;
+            if start.is_none() {
+                return Ok(items);
+            }
+        }
+    }
+
+    /// Every credential slot: (scrutin, credential, state, ballot if cast).
+    pub async fn credential_slots(
+        &self,
+    ) -> StoreResult<Vec<(String, String, String, Option<StoredBallot>)>> {
+        let items = self.scan_prefix(&self.urne, keys::SLOT_PREFIX).await?;
+        items
+            .iter()
+            .map(|i| {
+                let scrutin_id = req_s(i, "scrutin_id")?;
+                let credential = req_s(i, "credential")?;
+                let ballot = match (get_s(i, "tracker"), get_s(i, "ballot")) {
+                    (Some(tracker), Some(ballot)) => Some(StoredBallot {
+                        scrutin_id: scrutin_id.clone(),
+                        credential: credential.clone(),
+                        tracker,
+                        ballot,
+                    }),
+                    _ => None,
+                };
+                Ok((scrutin_id, credential, req_s(i, "state")?, ballot))
+            })
+            .collect()
+    }
+
+    /// Every émargement entry: (scrutin, voter id).
+    pub async fn emargement_entries(&self) -> StoreResult<Vec<(String, String)>> {
+        let items = self.scan_prefix(&self.emargement, "EMARG#").await?;
+        items.iter().map(|i| Ok((req_s(i, "scrutin_id")?, req_s(i, "voter_id")?))).collect()
+    }
+
+    /// The turnout counter of a scrutin (émargement entries), summed over its shards.
+    pub async fn turnout(&self, scrutin_id: &str) -> StoreResult<u64> {
+        self.sum_shards(&self.emargement, &keys::turnout_pk(scrutin_id)).await
+    }
+
+    /// The purge after the appeal period: the émargement's voter ids are deleted (its counters
+    /// stay). Returns how many entries went.
+    pub async fn purge_emargement(&self) -> StoreResult<usize> {
+        let items = self.scan_prefix(&self.emargement, "EMARG#").await?;
+        for i in &items {
+            self.client
+                .delete_item()
+                .table_name(&self.emargement)
+                .key("pk", i.get("pk").cloned().unwrap_or_else(|| AttributeValue::S(String::new())))
+                .key("sk", i.get("sk").cloned().unwrap_or_else(|| AttributeValue::S(String::new())))
+                .send()
+                .await
+                .map_err(backend)?;
+        }
+        Ok(items.len())
+    }
+}

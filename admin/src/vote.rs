@@ -1,0 +1,218 @@
+//! `electeur-admin vote …`: the portal's side of the vote. The record is published (sealed)
+//! before the vote opens and never changes; the credential lists come from the credential
+//! authority (`electeur-codes`), without any voter id; the turnout is read from the émargement's
+//! counters. Each change is written with a line of the journal.
+
+use std::collections::{BTreeMap, HashSet};
+use std::path::Path;
+
+use anyhow::{bail, Context, Result};
+use chrono::Utc;
+use serde::Deserialize;
+use shared::ports::{Ballots, Calendars, VoteRecords};
+use shared::services::voting::{vote_state, VoteState};
+use store_dynamodb::admin::JournalEntry;
+use store_dynamodb::vote::Published;
+use store_dynamodb::DynamoStore;
+use vote::encoding::Point;
+use vote::record::{SealedRecord, BLANK};
+
+async fn record_of(store: &DynamoStore) -> Result<SealedRecord> {
+    let text = store
+        .election_record()
+        .await
+        .context("lecture de l'urne")?
+        .context("aucun enregistrement d'élection publié (electeur-admin vote publish)")?;
+    SealedRecord::from_bytes(text.into_bytes()).map_err(|e| anyhow::anyhow!("{e}"))
+}
+
+async fn state(store: &DynamoStore, published: bool) -> Result<VoteState> {
+    let cal = store.calendar().await?.context("aucun calendrier chargé")?;
+    Ok(vote_state(&cal, published, Utc::now()))
+}
+
+/// `vote publish`: checks the record against the portal's scrutins and lists, then writes it
+/// once, before the vote opens.
+pub async fn publish(store: &DynamoStore, file: &Path, operator: &str) -> Result<()> {
+    let bytes = std::fs::read(file).with_context(|| format!("lecture de {}", file.display()))?;
+    let sealed = SealedRecord::from_bytes(bytes).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let ids: Vec<String> = sealed.record.scrutins.iter().map(|s| s.id.clone()).collect();
+    let portal = store.scrutins(&ids).await.context("lecture des scrutins")?;
+    for s in &sealed.record.scrutins {
+        let Some(p) = portal.iter().find(|p| p.id == s.id) else {
+            bail!("le scrutin {} de l'enregistrement n'existe pas dans le portail", s.id);
+        };
+        let mut lists: Vec<_> = p.candidate_lists.iter().collect();
+        lists.sort_by_key(|l| l.order);
+        let expected: Vec<String> =
+            lists.iter().map(|l| l.id.clone()).chain([BLANK.to_string()]).collect();
+        if s.choices != expected {
+            bail!(
+                "scrutin {} : les choix de l'enregistrement ({}) ne sont pas les listes du portail dans leur ordre, puis « blanc » ({})",
+                s.id,
+                s.choices.join(", "),
+                expected.join(", ")
+            );
+        }
+    }
+    let already = store.election_record().await?.is_some();
+    if !already && state(store, true).await? != VoteState::Before {
+        bail!("le vote est ouvert ou clos : l'enregistrement de l'élection se publie avant l'ouverture");
+    }
+    let text =
+        String::from_utf8(sealed.bytes.clone()).context("l'enregistrement n'est pas en UTF-8")?;
+    match store.publish_election_record(&text).await {
+        Ok(Published::Now) => {
+            store
+                .record(&JournalEntry::new(
+                    operator,
+                    "vote-publish",
+                    &sealed.record.election,
+                    sealed.fingerprint_hex(),
+                ))
+                .await?;
+            println!("enregistrement publié et scellé ; empreinte {}", sealed.fingerprint_hex());
+        }
+        Ok(Published::Already) => {
+            println!(
+                "enregistrement déjà publié, identique ; empreinte {}",
+                sealed.fingerprint_hex()
+            )
+        }
+        Err(shared::ports::StoreError::ConditionFailed) => {
+            bail!("un autre enregistrement est déjà publié : il ne peut plus changer")
+        }
+        Err(e) => return Err(e.into()),
+    }
+    Ok(())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CredentialLists {
+    election: String,
+    scrutins: BTreeMap<String, Vec<String>>,
+}
+
+/// `vote credentials`: lists the public credentials of each scrutin (open slots of the urne).
+pub async fn credentials(store: &DynamoStore, file: &Path, operator: &str) -> Result<()> {
+    let record = record_of(store).await?;
+    let text =
+        std::fs::read_to_string(file).with_context(|| format!("lecture de {}", file.display()))?;
+    let lists: CredentialLists =
+        serde_json::from_str(&text).context("fichier de codes publics illisible")?;
+    if lists.election != record.record.election {
+        bail!(
+            "ces codes sont ceux de l'élection {}, pas de {}",
+            lists.election,
+            record.record.election
+        );
+    }
+    if matches!(state(store, true).await?, VoteState::Grace | VoteState::Closed) {
+        bail!("le vote est clos : aucun code ne peut plus être ajouté");
+    }
+    for (scrutin, creds) in &lists.scrutins {
+        if record.scrutin(scrutin).is_none() {
+            bail!("scrutin {scrutin} inconnu de l'enregistrement de l'élection");
+        }
+        let mut seen = HashSet::new();
+        for c in creds {
+            Point::parse(c)
+                .map_err(|e| anyhow::anyhow!("scrutin {scrutin}, code public {c} : {e}"))?;
+            if !seen.insert(c) {
+                bail!("scrutin {scrutin} : le code public {c} figure deux fois");
+            }
+        }
+    }
+    let mut total = (0usize, 0usize);
+    for (scrutin, creds) in &lists.scrutins {
+        let mut added = 0;
+        for c in creds {
+            if store.add_credential(scrutin, c).await? {
+                added += 1;
+            }
+        }
+        println!("{scrutin}: {} codes publics, {added} ajoutés", creds.len());
+        total.0 += creds.len();
+        total.1 += added;
+    }
+    store
+        .record(&JournalEntry::new(
+            operator,
+            "vote-credentials",
+            &lists.election,
+            format!("{} codes publics, {} ajoutés", total.0, total.1),
+        ))
+        .await?;
+    Ok(())
+}
+
+#[derive(Deserialize)]
+struct SlotRef {
+    scrutin: String,
+    credential: String,
+}
+
+#[derive(Deserialize)]
+struct Reissue {
+    election: String,
+    revoke: Vec<SlotRef>,
+    add: Vec<SlotRef>,
+}
+
+/// `vote reissue`: applies the credential authority's update for a voter who lost their code:
+/// per scrutin, the old credential is revoked and the new one listed, in one transaction, unless
+/// the old one has voted there.
+pub async fn reissue(store: &DynamoStore, file: &Path, operator: &str) -> Result<()> {
+    let record = record_of(store).await?;
+    let text =
+        std::fs::read_to_string(file).with_context(|| format!("lecture de {}", file.display()))?;
+    let update: Reissue =
+        serde_json::from_str(&text).context("fichier de renouvellement illisible")?;
+    if update.election != record.record.election {
+        bail!("ce renouvellement est celui de l'élection {}", update.election);
+    }
+    if matches!(state(store, true).await?, VoteState::Grace | VoteState::Closed) {
+        bail!("le vote est clos : aucun code ne peut plus être renouvelé");
+    }
+    let mut refused = 0;
+    for old in &update.revoke {
+        let Some(new) = update.add.iter().find(|a| a.scrutin == old.scrutin) else {
+            bail!("scrutin {} : pas de nouveau code public", old.scrutin);
+        };
+        Point::parse(&new.credential).map_err(|e| anyhow::anyhow!("{e}"))?;
+        match store.replace_credential(&old.scrutin, &old.credential, &new.credential).await {
+            Ok(()) => println!("{} : ancien code révoqué, nouveau code enregistré", old.scrutin),
+            Err(shared::ports::StoreError::ConditionFailed) => {
+                refused += 1;
+                println!(
+                    "{} : refusé (l'ancien code a déjà voté, ou n'est pas valable)",
+                    old.scrutin
+                )
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    store
+        .record(&JournalEntry::new(
+            operator,
+            "vote-reissue",
+            &update.election,
+            format!("{} scrutins, {refused} refusés", update.revoke.len()),
+        ))
+        .await?;
+    Ok(())
+}
+
+/// `vote turnout`: per scrutin, the émargement count against the registered voters.
+pub async fn turnout(store: &DynamoStore) -> Result<()> {
+    let record = record_of(store).await?;
+    println!("{:<24} {:>10} {:>10} {:>8}", "scrutin", "votants", "inscrits", "part");
+    for s in &record.record.scrutins {
+        let voted = store.turnout(&s.id).await?;
+        let registered = store.electoral_list_count(&s.id).await?.unwrap_or(0);
+        let share = if registered > 0 { 100.0 * voted as f64 / registered as f64 } else { 0.0 };
+        println!("{:<24} {voted:>10} {registered:>10} {share:>7.2} %", s.id);
+    }
+    Ok(())
+}

@@ -1,0 +1,313 @@
+//! `cast-vote` and `board`: the voting window, the voter's ballots, and the public board
+//! (`docs/vote-protocol.md` §5). The ballot is checked with the `vote` crate; the urne, the
+//! émargement and the receipt mail are written in one transaction by the [`Urne`] port.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, Utc};
+use serde::Serialize;
+use tokio::sync::OnceCell;
+use vote::ballot::Ballot;
+use vote::record::SealedRecord;
+
+use super::{Election, Sessions, Wiring};
+use crate::calendar::{paris, paris_rfc3339};
+use crate::error::{DomainError, VoteRefusal};
+use crate::mail;
+use crate::model::{Calendar, SessionRecord, Voter};
+use crate::outbox::{Follow, MailPurpose, OutboxMail};
+use crate::ports::{
+    Board, BoardPage, Calendars, CastBallot, CastOutcome, Emargement, SessionStore, Urne,
+    VoteRecords, Voters,
+};
+use crate::texts;
+
+/// R211-572: a voter authenticated before the close may finish voting within 30 minutes.
+pub const VOTE_GRACE: Duration = Duration::minutes(30);
+
+/// Where the voting window stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VoteState {
+    /// No sealed election record yet.
+    Unpublished,
+    Before,
+    Open,
+    /// After the close, within the grace, for sessions opened before the close.
+    Grace,
+    Closed,
+}
+
+pub fn vote_state(cal: &Calendar, published: bool, now: DateTime<Utc>) -> VoteState {
+    if !published {
+        VoteState::Unpublished
+    } else if now < cal.voting_opens_at {
+        VoteState::Before
+    } else if now < cal.voting_closes_at {
+        VoteState::Open
+    } else if now < cal.voting_closes_at + VOTE_GRACE {
+        VoteState::Grace
+    } else {
+        VoteState::Closed
+    }
+}
+
+/// Ok when a ballot of this session may be cast at `now`; else the voter-facing refusal.
+pub fn check_window(
+    cal: &Calendar,
+    published: bool,
+    session: &SessionRecord,
+    now: DateTime<Utc>,
+) -> Result<(), DomainError> {
+    let refuse = |m: String| Err(DomainError::VoteRefused(VoteRefusal::OutsideWindow, m));
+    match vote_state(cal, published, now) {
+        VoteState::Open => Ok(()),
+        VoteState::Grace if session.created_at < cal.voting_closes_at.timestamp() => Ok(()),
+        VoteState::Unpublished => refuse(texts::VOTE_NOT_PUBLISHED.into()),
+        VoteState::Before => refuse(texts::vote_opens_on(&paris(cal.voting_opens_at))),
+        VoteState::Grace | VoteState::Closed => {
+            refuse(texts::vote_closed_since(&paris(cal.voting_closes_at)))
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct VoteElectionView {
+    /// The record's exact text: the browser hashes it to check the fingerprint.
+    pub record: Option<String>,
+    pub fingerprint: Option<String>,
+    pub voting_opens_at: String,
+    pub voting_closes_at: String,
+    pub state: VoteState,
+    pub seal: Option<serde_json::Value>,
+    pub results: Option<serde_json::Value>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ScrutinVoteStatus {
+    pub id: String,
+    pub name: String,
+    pub voted: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Receipt {
+    pub scrutin: String,
+    pub tracker: String,
+    pub fingerprint: String,
+    pub already_recorded: bool,
+}
+
+/// The published record, read once per instance: once published it never changes.
+struct RecordCache {
+    records: Arc<dyn VoteRecords>,
+    cell: OnceCell<Arc<SealedRecord>>,
+}
+
+impl RecordCache {
+    async fn get(&self) -> Result<Option<Arc<SealedRecord>>, DomainError> {
+        if let Some(r) = self.cell.get() {
+            return Ok(Some(r.clone()));
+        }
+        let Some(text) = self.records.election_record().await? else { return Ok(None) };
+        let sealed = SealedRecord::from_bytes(text.into_bytes())
+            .map_err(|e| DomainError::Internal(format!("stored election record: {e}")))?;
+        Ok(Some(self.cell.get_or_init(|| async { Arc::new(sealed) }).await.clone()))
+    }
+}
+
+pub struct Voting {
+    election: Election,
+    pub sessions: Sessions,
+    record: RecordCache,
+    urne: Arc<dyn Urne>,
+    emargement: Arc<dyn Emargement>,
+}
+
+impl Voting {
+    pub fn new<S>(w: &Wiring<S>) -> Self
+    where
+        S: Calendars + Voters + SessionStore + VoteRecords + Urne + Emargement + 'static,
+    {
+        Voting {
+            election: Election::new(w),
+            sessions: Sessions::new(w),
+            record: RecordCache { records: w.store.clone(), cell: OnceCell::new() },
+            urne: w.store.clone(),
+            emargement: w.store.clone(),
+        }
+    }
+
+    /// `GET /api/vote/status`: the voter's scrutins (in the record's order) and where they have
+    /// voted; none before the record is published.
+    pub async fn status(&self, voter: &Voter) -> Result<Vec<ScrutinVoteStatus>, DomainError> {
+        let Some(record) = self.record.get().await? else { return Ok(vec![]) };
+        let voted = self.emargement.voted_in(&voter.roll.voter_id, &voter.roll.scrutins).await?;
+        Ok(record
+            .record
+            .scrutins
+            .iter()
+            .filter(|s| voter.roll.scrutins.contains(&s.id))
+            .map(|s| ScrutinVoteStatus {
+                voted: voted.contains(&s.id),
+                id: s.id.clone(),
+                name: s.name.clone(),
+            })
+            .collect())
+    }
+
+    /// `POST /api/vote`: checks the window, the roll and the ballot, then writes it (§5).
+    pub async fn cast(
+        &self,
+        session: &SessionRecord,
+        voter: &Voter,
+        ballot: Ballot,
+    ) -> Result<Receipt, DomainError> {
+        let record = self.record.get().await?;
+        let cal = self.election.calendar().await?;
+        let now = self.election.now();
+        check_window(&cal, record.is_some(), session, now)?;
+        let record = record.expect("checked by the window");
+        if !voter.roll.scrutins.contains(&ballot.scrutin) {
+            return Err(DomainError::VoteRefused(
+                VoteRefusal::NotOnRoll,
+                texts::VOTE_NOT_ON_ROLL.into(),
+            ));
+        }
+        ballot.verify(&record).map_err(|e| {
+            DomainError::VoteRefused(
+                VoteRefusal::InvalidBallot,
+                texts::vote_invalid_ballot(&e.to_string()),
+            )
+        })?;
+        let tracker = ballot.tracker(&record);
+        let scrutin_name = record
+            .scrutin(&ballot.scrutin)
+            .map(|s| s.name.clone())
+            .unwrap_or_else(|| ballot.scrutin.clone());
+        let cast = CastBallot {
+            scrutin_id: ballot.scrutin.clone(),
+            credential: ballot.credential.hex(),
+            tracker: tracker.clone(),
+            ballot: serde_json::to_string(&ballot)
+                .map_err(|e| DomainError::Internal(e.to_string()))?,
+            voter_id: voter.roll.voter_id.clone(),
+            at: now.timestamp(),
+        };
+        let receipt_mail = OutboxMail::new(
+            &voter.roll.voter_id,
+            MailPurpose::VoteReceipt,
+            mail::vote_receipt(&voter.roll, &scrutin_name, &paris(now)),
+            now.timestamp_millis(),
+            Follow::Nothing,
+        );
+        let receipt = |already_recorded| Receipt {
+            scrutin: ballot.scrutin.clone(),
+            tracker: tracker.clone(),
+            fingerprint: record.fingerprint_hex(),
+            already_recorded,
+        };
+        // Nothing here logs the tracker or the credential next to the voter.
+        // Concurrent casts of one voter or one credential cancel each other's transactions: try
+        // again, so that each gets a definite answer (one is recorded, the others refused).
+        let mut outcome = self.urne.cast(&cast, &receipt_mail).await;
+        for attempt in 1..=4u64 {
+            if !matches!(outcome, Err(crate::ports::StoreError::TransactionConflict)) {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(15 * attempt)).await;
+            outcome = self.urne.cast(&cast, &receipt_mail).await;
+        }
+        match outcome? {
+            CastOutcome::Recorded => {
+                tracing::info!(scrutin = %cast.scrutin_id, "vote recorded");
+                Ok(receipt(false))
+            }
+            CastOutcome::SameBallot => Ok(receipt(true)),
+            CastOutcome::AlreadyVoted => Err(DomainError::VoteRefused(
+                VoteRefusal::AlreadyVoted,
+                texts::VOTE_ALREADY_CAST.into(),
+            )),
+            CastOutcome::UnknownCredential => Err(DomainError::VoteRefused(
+                VoteRefusal::UnknownCredential,
+                texts::VOTE_UNKNOWN_CREDENTIAL.into(),
+            )),
+            CastOutcome::Sealed => Err(DomainError::VoteRefused(
+                VoteRefusal::OutsideWindow,
+                texts::vote_closed_since(&paris(cal.voting_closes_at)),
+            )),
+        }
+    }
+}
+
+/// `board`: the public election record and the trackers of each scrutin.
+pub struct PublicBoard {
+    election: Election,
+    records: Arc<dyn VoteRecords>,
+    record: RecordCache,
+    board: Arc<dyn Board>,
+}
+
+pub const BOARD_PAGE_MAX: usize = 200;
+
+impl PublicBoard {
+    pub fn new<S>(w: &Wiring<S>) -> Self
+    where
+        S: Calendars + VoteRecords + Board + 'static,
+    {
+        PublicBoard {
+            election: Election::new(w),
+            records: w.store.clone(),
+            record: RecordCache { records: w.store.clone(), cell: OnceCell::new() },
+            board: w.store.clone(),
+        }
+    }
+
+    /// `GET /api/vote/election`.
+    pub async fn election(&self) -> Result<VoteElectionView, DomainError> {
+        let cal = self.election.calendar().await?;
+        let record = self.record.get().await?;
+        let json = |t: Option<String>| t.and_then(|t| serde_json::from_str(&t).ok());
+        let (seal, results) = match record {
+            Some(_) => {
+                (json(self.records.vote_seal().await?), json(self.records.vote_results().await?))
+            }
+            None => (None, None),
+        };
+        Ok(VoteElectionView {
+            state: vote_state(&cal, record.is_some(), self.election.now()),
+            fingerprint: record.as_ref().map(|r| r.fingerprint_hex()),
+            record: record.map(|r| String::from_utf8_lossy(&r.bytes).into_owned()),
+            voting_opens_at: paris_rfc3339(cal.voting_opens_at),
+            voting_closes_at: paris_rfc3339(cal.voting_closes_at),
+            seal,
+            results,
+        })
+    }
+
+    async fn known_scrutin(&self, scrutin_id: &str) -> Result<(), DomainError> {
+        let record = self.record.get().await?.ok_or(DomainError::ScrutinNotFound)?;
+        record.scrutin(scrutin_id).map(|_| ()).ok_or(DomainError::ScrutinNotFound)
+    }
+
+    pub async fn page(
+        &self,
+        scrutin_id: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<(u64, BoardPage), DomainError> {
+        self.known_scrutin(scrutin_id).await?;
+        let page = self.board.board_page(scrutin_id, after, limit.clamp(1, BOARD_PAGE_MAX)).await?;
+        Ok((self.board.ballot_count(scrutin_id).await?, page))
+    }
+
+    pub async fn find(&self, scrutin_id: &str, tracker: &str) -> Result<bool, DomainError> {
+        self.known_scrutin(scrutin_id).await?;
+        Ok(self.board.on_board(scrutin_id, tracker).await?)
+    }
+}
+
+/// A tracker as typed: 43 characters of base64url.
+pub fn valid_tracker(t: &str) -> bool {
+    t.len() == 43 && t.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
