@@ -16,6 +16,8 @@
 //   VOTE_NOTICES_FILE  the voters' notices written by `electeur-codes` (its CSV or its printable
 //                      text); the journey's voter votes with the code of their notice, during the
 //                      voting window. Unset: the vote is skipped (the public board is still seen)
+//   VOTE_OPEN_COMMAND  shell command run before the vote, after the claims (e.g. an
+//                      `electeur-admin calendar set` that closes the claims and opens the vote)
 //   CHROMIUM           browser binary (default /usr/bin/chromium)
 //   JOURNEY_STEP_TIMEOUT_MS   bound on each wait in the page (default 45000: more than twice the
 //                             portal's own request timeout, so that a slow or lost request shows
@@ -356,6 +358,16 @@ async function votingCode(file, identifier) {
     if (code) return code[1];
   }
   return null;
+}
+
+// Runs a shell command of the environment (from the repository's root); fails with its last line.
+function runCommand(command, what) {
+  return new Promise((resolve, reject) => {
+    execFile('sh', ['-c', command], { cwd: ROOT, timeout: SEED_TIMEOUT_MS, maxBuffer: 16 << 20 }, (error, stdout, stderr) => {
+      if (error) reject(new Error(`${what} failed: ${(stderr || error.message).trim().split('\n').pop()}`));
+      else resolve(stdout);
+    });
+  });
 }
 
 // GET /api/vote/election from outside the browser: the election's state, or null when the route
@@ -734,6 +746,40 @@ async function main() {
       assert(connections.some((c) => /Espace activé/.test(c)), `activation not listed: ${connections}`);
     });
 
+    await step('a claim typed when the session ended is filed after a new login, with the same key', async () => {
+      const form = page.locator('#form-reclamation');
+      await form.getByLabel('Objet de la réclamation').selectOption('acces_portail');
+      const text = `Réclamation gardée pendant la reconnexion ${randomBytes(3).toString('hex')}.`;
+      await form.getByLabel('Votre réclamation').fill(text);
+      const keys = [];
+      const onRequest = (r) => {
+        if (r.url().endsWith('/api/claims') && r.method() === 'POST') keys.push(r.headers()['idempotency-key'] || '');
+      };
+      page.on('request', onRequest);
+      await context.clearCookies(); // the session ends while the voter types
+      await form.getByRole('button', { name: 'Envoyer ma réclamation' }).click();
+      await page.getByRole('heading', { level: 1, name: 'Accéder au portail Élections' }).waitFor();
+      await page.locator('#annonce').filter({ hasText: 'réclamation est conservée' }).waitFor();
+      const kept = await page.evaluate(() => window.sessionStorage.getItem('reclamation-en-attente'));
+      assert(kept && JSON.parse(kept).text === text, 'the claim is not kept in the tab');
+      const stored = await page.evaluate(() => window.localStorage.length);
+      assert(stored === 0, 'something was written to localStorage');
+      const login = page.locator('#form-connexion');
+      await login.getByLabel(/Identifiant/).fill(identifier);
+      await login.getByLabel('Mot de passe Élections').fill(password);
+      await login.getByRole('button', { name: 'Me connecter' }).click();
+      const reference = page.locator('#reclamation-reference');
+      await reference.filter({ hasText: /^REC-/ }).waitFor();
+      page.off('request', onRequest);
+      assert(keys.length === 2, `expected 2 claim requests, saw ${keys.length}`);
+      assert(keys[0] && keys[0] === keys[1], `the claim was filed with another key: ${keys.join(' / ')}`);
+      const left = await page.evaluate(() => window.sessionStorage.getItem('reclamation-en-attente'));
+      assert(left === null, 'the filed claim is still kept in the tab');
+      log(`     reference ${await reference.textContent()} after a new login, same key`);
+      await page.getByRole('button', { name: 'Me déconnecter' }).click();
+      await page.getByRole('heading', { level: 1, name: 'Accéder au portail Élections' }).waitFor();
+    });
+
     const noticesFile = process.env.VOTE_NOTICES_FILE;
     const cast = [];
     if (!noticesFile) {
@@ -744,10 +790,20 @@ async function main() {
       const code = await step('the voter has a voting code in the notices file, and the vote is open', async () => {
         const found = await votingCode(noticesFile, identifier);
         assert(found, `no notice for ${identifier} in ${noticesFile}`);
+        if (process.env.VOTE_OPEN_COMMAND) await runCommand(process.env.VOTE_OPEN_COMMAND, 'VOTE_OPEN_COMMAND');
         const election = await voteElection();
         assert(election, 'GET /api/vote/election does not answer');
         assert(['open', 'grace'].includes(election.state), `the vote is "${election.state}", not open`);
         return found;
+      });
+
+      await step('the voter logs in again during the voting window', async () => {
+        await page.goto(API + '/');
+        const login = page.locator('#form-connexion');
+        await login.getByLabel(/Identifiant/).fill(identifier);
+        await login.getByLabel('Mot de passe Élections').fill(password);
+        await login.getByRole('button', { name: 'Me connecter' }).click();
+        await page.getByRole('heading', { level: 1, name: 'Bienvenue sur votre portail Élections' }).waitFor();
       });
 
       await step('a record that is not the one announced builds no ballot', async () => {
@@ -892,42 +948,10 @@ async function main() {
         }
         await page.goto(API + '/');
         await page.getByRole('heading', { level: 1, name: 'Bienvenue sur votre portail Élections' }).waitFor();
+        await page.getByRole('button', { name: 'Me déconnecter' }).click();
+        await page.getByRole('heading', { level: 1, name: 'Accéder au portail Élections' }).waitFor();
       });
     }
-
-    await step('a claim typed when the session ended is filed after a new login, with the same key', async () => {
-      const form = page.locator('#form-reclamation');
-      await form.getByLabel('Objet de la réclamation').selectOption('acces_portail');
-      const text = `Réclamation gardée pendant la reconnexion ${randomBytes(3).toString('hex')}.`;
-      await form.getByLabel('Votre réclamation').fill(text);
-      const keys = [];
-      const onRequest = (r) => {
-        if (r.url().endsWith('/api/claims') && r.method() === 'POST') keys.push(r.headers()['idempotency-key'] || '');
-      };
-      page.on('request', onRequest);
-      await context.clearCookies(); // the session ends while the voter types
-      await form.getByRole('button', { name: 'Envoyer ma réclamation' }).click();
-      await page.getByRole('heading', { level: 1, name: 'Accéder au portail Élections' }).waitFor();
-      await page.locator('#annonce').filter({ hasText: 'réclamation est conservée' }).waitFor();
-      const kept = await page.evaluate(() => window.sessionStorage.getItem('reclamation-en-attente'));
-      assert(kept && JSON.parse(kept).text === text, 'the claim is not kept in the tab');
-      const stored = await page.evaluate(() => window.localStorage.length);
-      assert(stored === 0, 'something was written to localStorage');
-      const login = page.locator('#form-connexion');
-      await login.getByLabel(/Identifiant/).fill(identifier);
-      await login.getByLabel('Mot de passe Élections').fill(password);
-      await login.getByRole('button', { name: 'Me connecter' }).click();
-      const reference = page.locator('#reclamation-reference');
-      await reference.filter({ hasText: /^REC-/ }).waitFor();
-      page.off('request', onRequest);
-      assert(keys.length === 2, `expected 2 claim requests, saw ${keys.length}`);
-      assert(keys[0] && keys[0] === keys[1], `the claim was filed with another key: ${keys.join(' / ')}`);
-      const left = await page.evaluate(() => window.sessionStorage.getItem('reclamation-en-attente'));
-      assert(left === null, 'the filed claim is still kept in the tab');
-      log(`     reference ${await reference.textContent()} after a new login, same key`);
-      await page.getByRole('button', { name: 'Me déconnecter' }).click();
-      await page.getByRole('heading', { level: 1, name: 'Accéder au portail Élections' }).waitFor();
-    });
 
     await step('ACCÈS SANS ACTIVATION is not greeted as an open space, and its used link says to ask again', async () => {
       if (process.env.DEMO_IDENTIFIER || process.env.DEMO_SEED_COMMAND) {

@@ -1564,13 +1564,14 @@
       }
       const data = await api('GET', '/api/board?scrutin=' + encodeURIComponent(scrutin) + '&tracker=' + encodeURIComponent(tracker));
       const name = byId('urne-scrutin').selectedOptions[0].textContent;
+      const shown = el('code', { class: 'empreinte', text: tracker });
       if (data && data.found) {
         result.className = 'message message-succes';
-        result.textContent = 'Votre bulletin est dans l\'urne du scrutin « ' + name + ' » : empreinte ' + tracker + '.';
+        result.replaceChildren('Votre bulletin est dans l\'urne du scrutin « ' + name + ' » : empreinte ', shown, '.');
       } else {
         result.className = 'message message-attention';
-        result.textContent = 'Aucun bulletin de l\'urne du scrutin « ' + name + ' » n\'a l\'empreinte ' + tracker
-          + '. Vérifiez votre saisie et le scrutin ; si votre vote a été validé, signalez-le par une réclamation.';
+        result.replaceChildren('Aucun bulletin de l\'urne du scrutin « ' + name + ' » n\'a l\'empreinte ', shown,
+          '. Vérifiez votre saisie et le scrutin ; si votre vote a été validé, signalez-le par une réclamation.');
       }
     });
   }
