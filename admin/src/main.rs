@@ -202,6 +202,27 @@ enum VoteCommand {
     Reissue {
         #[arg(long)]
         file: PathBuf,
+        /// L'électeur dont le code est renouvelé : il en est averti par courriel.
+        #[arg(long)]
+        voter_id: String,
+    },
+    /// Écrit les scrutins du portail et leurs listes dans l'ordre du bulletin (scrutins.json),
+    /// pour l'enregistrement de l'élection (electeur-cles record).
+    Scrutins {
+        /// Identifiant de l'élection (celui de l'enregistrement et des codes de vote).
+        #[arg(long)]
+        election: String,
+        /// Nom de l'élection.
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Écrit la liste électorale au format de l'import (voters.csv), pour l'autorité qui fait
+    /// les codes de vote (electeur-codes generate).
+    Roll {
+        #[arg(long)]
+        out: PathBuf,
     },
     /// Participation par scrutin (émargement), pour le bureau de vote.
     Turnout,
@@ -528,7 +549,13 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             VoteCommand::Credentials { file } => {
                 vote::credentials(&store, &file, &operator).await?
             }
-            VoteCommand::Reissue { file } => vote::reissue(&store, &file, &operator).await?,
+            VoteCommand::Reissue { file, voter_id } => {
+                vote::reissue(&store, &file, &voter_id, &operator).await?
+            }
+            VoteCommand::Scrutins { election, name, out } => {
+                vote::export_scrutins(&store, &election, &name, &out).await?
+            }
+            VoteCommand::Roll { out } => vote::export_roll(&store, &out, &operator).await?,
             VoteCommand::Turnout => vote::turnout(&store).await?,
         },
         Command::Journal { month } => {

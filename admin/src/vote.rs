@@ -115,6 +115,13 @@ pub async fn credentials(store: &DynamoStore, file: &Path, operator: &str) -> Re
         if record.scrutin(scrutin).is_none() {
             bail!("scrutin {scrutin} inconnu de l'enregistrement de l'élection");
         }
+        let registered = store.electoral_list_count(scrutin).await?.unwrap_or(0);
+        if creds.len() as u64 > registered {
+            bail!(
+                "scrutin {scrutin} : {} codes publics pour {registered} électeurs inscrits (un code que personne ne détient ?)",
+                creds.len()
+            );
+        }
         let mut seen = HashSet::new();
         for c in creds {
             Point::parse(c)
@@ -160,10 +167,17 @@ struct Reissue {
     add: Vec<SlotRef>,
 }
 
-/// `vote reissue`: applies the credential authority's update for a voter who lost their code:
-/// per scrutin, the old credential is revoked and the new one listed, in one transaction, unless
-/// the old one has voted there.
-pub async fn reissue(store: &DynamoStore, file: &Path, operator: &str) -> Result<()> {
+/// `vote reissue`: applies the credential authority's update. Per scrutin with a revoked
+/// credential, the old one is revoked and the new one listed in one transaction, unless the old
+/// one has voted there; a scrutin with only a new credential (a voter enrolled late) gets it
+/// listed. The voter named is mailed that their code was renewed.
+pub async fn reissue(
+    store: &DynamoStore,
+    file: &Path,
+    voter_id: &str,
+    operator: &str,
+) -> Result<()> {
+    use shared::ports::Voters;
     let record = record_of(store).await?;
     let text =
         std::fs::read_to_string(file).with_context(|| format!("lecture de {}", file.display()))?;
@@ -175,32 +189,132 @@ pub async fn reissue(store: &DynamoStore, file: &Path, operator: &str) -> Result
     if matches!(state(store, true).await?, VoteState::Grace | VoteState::Closed) {
         bail!("le vote est clos : aucun code ne peut plus être renouvelé");
     }
+    let voter =
+        store.voter(voter_id).await?.with_context(|| format!("électeur {voter_id} inconnu"))?;
+    for slot in update.revoke.iter().chain(&update.add) {
+        if record.scrutin(&slot.scrutin).is_none() || !voter.roll.scrutins.contains(&slot.scrutin) {
+            bail!("scrutin {} : pas un scrutin de l'électeur {voter_id}", slot.scrutin);
+        }
+        Point::parse(&slot.credential).map_err(|e| anyhow::anyhow!("{e}"))?;
+    }
     let mut refused = 0;
-    for old in &update.revoke {
-        let Some(new) = update.add.iter().find(|a| a.scrutin == old.scrutin) else {
-            bail!("scrutin {} : pas de nouveau code public", old.scrutin);
+    for new in &update.add {
+        let old = update.revoke.iter().find(|r| r.scrutin == new.scrutin);
+        let outcome = match old {
+            Some(old) => {
+                store.replace_credential(&new.scrutin, &old.credential, &new.credential).await
+            }
+            None => match store.add_credential(&new.scrutin, &new.credential).await {
+                Ok(true) => Ok(()),
+                Ok(false) => Err(shared::ports::StoreError::ConditionFailed),
+                Err(e) => Err(e),
+            },
         };
-        Point::parse(&new.credential).map_err(|e| anyhow::anyhow!("{e}"))?;
-        match store.replace_credential(&old.scrutin, &old.credential, &new.credential).await {
-            Ok(()) => println!("{} : ancien code révoqué, nouveau code enregistré", old.scrutin),
+        match outcome {
+            Ok(()) => println!(
+                "{} : nouveau code enregistré{}",
+                new.scrutin,
+                if old.is_some() { ", ancien code révoqué" } else { "" }
+            ),
             Err(shared::ports::StoreError::ConditionFailed) => {
                 refused += 1;
-                println!(
-                    "{} : refusé (l'ancien code a déjà voté, ou n'est pas valable)",
-                    old.scrutin
-                )
+                println!("{} : refusé (l'ancien code a déjà voté ou n'est pas valable, ou le nouveau existe déjà)", new.scrutin)
             }
             Err(e) => return Err(e.into()),
         }
     }
+    if update.revoke.iter().any(|r| !update.add.iter().any(|a| a.scrutin == r.scrutin)) {
+        bail!("un scrutin a un code révoqué sans nouveau code : fichier incomplet");
+    }
+    let applied = update.add.len() - refused;
+    let entry = JournalEntry::new(
+        operator,
+        "vote-reissue",
+        voter_id,
+        format!("{} scrutins, {refused} refusés", update.add.len()),
+    );
+    if applied > 0 {
+        let now = Utc::now().timestamp_millis();
+        let mail = shared::outbox::OutboxMail::new(
+            voter_id,
+            shared::outbox::MailPurpose::CodeReissued,
+            shared::mail::code_reissued(&voter.roll),
+            now,
+            shared::outbox::Follow::Nothing,
+        );
+        store.queue_mail_logged(&mail, &entry).await?;
+        println!("courriel de renouvellement envoyé à l'électeur");
+    } else {
+        store.record(&entry).await?;
+    }
+    if refused > 0 {
+        bail!("{refused} scrutin(s) refusé(s)");
+    }
+    Ok(())
+}
+
+/// `vote scrutins`: the portal's scrutins and their lists in ballot order, as the key holders'
+/// `electeur-cles record` takes them to write the election record.
+pub async fn export_scrutins(
+    store: &DynamoStore,
+    election: &str,
+    name: &str,
+    out: &Path,
+) -> Result<()> {
+    if out.exists() {
+        bail!("{} existe déjà : rien n'est écrasé", out.display());
+    }
+    let ids = store.all_scrutin_ids().await?;
+    let scrutins = store.scrutins(&ids).await?;
+    let described: Vec<serde_json::Value> = scrutins
+        .iter()
+        .map(|s| {
+            let mut lists: Vec<_> = s.candidate_lists.iter().collect();
+            lists.sort_by_key(|l| l.order);
+            serde_json::json!({
+                "id": s.id,
+                "name": s.name,
+                "lists": lists.iter().map(|l| l.id.clone()).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    let file = serde_json::json!({ "election": election, "name": name, "scrutins": described });
+    std::fs::write(out, serde_json::to_string_pretty(&file)? + "\n")
+        .with_context(|| format!("écriture de {}", out.display()))?;
+    println!("{} scrutins écrits dans {}", scrutins.len(), out.display());
+    Ok(())
+}
+
+/// `vote roll`: the roll as the credential authority receives it (the import's format).
+pub async fn export_roll(store: &DynamoStore, out: &Path, operator: &str) -> Result<()> {
+    if out.exists() {
+        bail!("{} existe déjà : rien n'est écrasé", out.display());
+    }
+    let mut voters = store.all_roll_voters().await?;
+    voters.sort_by(|a, b| a.voter_id.cmp(&b.voter_id));
+    let mut w =
+        csv::Writer::from_path(out).with_context(|| format!("écriture de {}", out.display()))?;
+    w.write_record(["voter_id", "email", "civility", "first_name", "last_name", "scrutins"])?;
+    for v in &voters {
+        w.write_record([
+            v.voter_id.as_str(),
+            v.email.as_str(),
+            v.civility.as_str(),
+            v.first_name.as_str(),
+            v.last_name.as_str(),
+            v.scrutins.join("|").as_str(),
+        ])?;
+    }
+    w.flush()?;
     store
         .record(&JournalEntry::new(
             operator,
-            "vote-reissue",
-            &update.election,
-            format!("{} scrutins, {refused} refusés", update.revoke.len()),
+            "vote-roll",
+            "liste",
+            format!("{} électeurs", voters.len()),
         ))
         .await?;
+    println!("{} électeurs écrits dans {}", voters.len(), out.display());
     Ok(())
 }
 

@@ -120,6 +120,16 @@ pub fn vote_receipt(voter: &RollVoter, scrutin_name: &str, when: &str) -> Mail {
     render(&voter.email, &format!("A voté : {scrutin_name}"), &paragraphs, None)
 }
 
+/// Sent at every reissue of a voting code: the voter learns of it even if someone else asked.
+pub fn code_reissued(voter: &RollVoter) -> Mail {
+    let paragraphs = vec![
+        greeting(voter),
+        "Un nouveau code de vote vous a été attribué ; l'ancien n'est plus valable. Le nouveau code vous parvient par le même canal que votre notice de vote, jamais par ce courriel.".into(),
+        "Si vous n'avez pas demandé ce renouvellement, signalez-le sans attendre à l'administration en répondant à ce message.".into(),
+    ];
+    render(&voter.email, "Votre code de vote a été renouvelé", &paragraphs, None)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -16,6 +16,7 @@ pub enum MailPurpose {
     Unlock,
     ClaimAcknowledgement,
     VoteReceipt,
+    CodeReissued,
 }
 
 impl MailPurpose {
@@ -26,6 +27,7 @@ impl MailPurpose {
             MailPurpose::Unlock => "unlock",
             MailPurpose::ClaimAcknowledgement => "claim_acknowledgement",
             MailPurpose::VoteReceipt => "vote_receipt",
+            MailPurpose::CodeReissued => "code_reissued",
         }
     }
 
@@ -36,6 +38,7 @@ impl MailPurpose {
             MailPurpose::Unlock,
             MailPurpose::ClaimAcknowledgement,
             MailPurpose::VoteReceipt,
+            MailPurpose::CodeReissued,
         ]
         .into_iter()
         .find(|p| p.as_str() == s)

@@ -7,9 +7,11 @@
 //! environment.
 
 pub mod api;
+pub mod calendar;
 pub mod contract;
 pub mod flows;
 pub mod mail;
+pub mod vote;
 pub mod voters;
 
 pub use api::{Api, Reply, Session, SetCookie, SESSION_COOKIE};

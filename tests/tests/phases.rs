@@ -2,52 +2,12 @@
 //! calendar, so they run one at a time, in a binary of their own, and always put it back.
 
 use chrono::{Duration, Utc};
+use e2e::calendar::CalendarGuard;
 use e2e::flows;
-use e2e::voters::{random_alnum, store, CSA_MEN};
+use e2e::voters::{random_alnum, CSA_MEN};
 use e2e::{seed_voter, unknown_identifier, Api, Link, Reply, Secrets, Session, Voter};
 use serde_json::json;
 use shared::model::Calendar;
-use shared::ports::{Calendars, Roll};
-
-/// Sets the calendar for one test and restores the saved one when dropped, on failure too.
-struct CalendarGuard {
-    saved: Calendar,
-}
-
-impl CalendarGuard {
-    async fn set(calendar: Calendar) -> CalendarGuard {
-        let store = store().await;
-        let saved = store
-            .calendar()
-            .await
-            .expect("reading the calendar")
-            .expect("the local stack loads an election calendar before the tests");
-        store.put_calendar(&calendar).await.expect("writing the calendar");
-        CalendarGuard { saved }
-    }
-}
-
-impl Drop for CalendarGuard {
-    fn drop(&mut self) {
-        let saved = self.saved;
-        // Drop cannot await: restore from a runtime of its own, on a thread of its own.
-        let restored = std::thread::spawn(move || {
-            let runtime =
-                tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-            runtime.block_on(async {
-                store().await.put_calendar(&saved).await.map_err(|e| format!("{e:?}"))
-            })
-        })
-        .join();
-        match restored {
-            Ok(Ok(())) => {}
-            Ok(Err(e)) => eprintln!("could not restore the election calendar: {e}"),
-            Err(_) => {
-                eprintln!("could not restore the election calendar: the restoring thread panicked")
-            }
-        }
-    }
-}
 
 fn calendar(
     opens_in_days: i64,

@@ -1,1 +1,3 @@
 //! What the vote's command-line tools share (files, output).
+
+pub mod codes;

@@ -386,6 +386,16 @@ impl DynamoStore {
         .await
     }
 
+    /// Queues a mail to a voter with the journal line of the administrative action that calls for
+    /// it: one transaction.
+    pub async fn queue_mail_logged(
+        &self,
+        mail: &OutboxMail,
+        entry: &crate::admin::JournalEntry,
+    ) -> StoreResult<()> {
+        self.transact(vec![self.put_outbox(mail)?, self.journal_put(entry)?]).await
+    }
+
     /// Every item of `table` whose `pk` starts with `prefix`, by a parallel-free scan.
     async fn scan_prefix(&self, table: &str, prefix: &str) -> StoreResult<Vec<Item>> {
         let mut items = Vec::new();
@@ -408,6 +418,29 @@ impl DynamoStore {
                 return Ok(items);
             }
         }
+    }
+
+    /// Every voter of the roll (a Scan of the profiles), for the export the credential authority
+    /// receives.
+    pub async fn all_roll_voters(&self) -> StoreResult<Vec<shared::model::RollVoter>> {
+        let items = self.scan_prefix(&self.table, "VOTER#").await?;
+        items
+            .iter()
+            .filter(|i| get_s(i, "sk").as_deref() == Some("PROFILE"))
+            .map(|i| crate::voters::voter_from(i).map(|v| v.roll))
+            .collect()
+    }
+
+    /// The ids of every scrutin of the portal (a Scan of their `META` items), sorted.
+    pub async fn all_scrutin_ids(&self) -> StoreResult<Vec<String>> {
+        let items = self.scan_prefix(&self.table, "SCRUTIN#").await?;
+        let mut ids: Vec<String> = items
+            .iter()
+            .filter(|i| get_s(i, "sk").as_deref() == Some("META"))
+            .filter_map(|i| get_s(i, "pk").map(|pk| pk.trim_start_matches("SCRUTIN#").to_string()))
+            .collect();
+        ids.sort();
+        Ok(ids)
     }
 
     /// Every credential slot: (scrutin, credential, state, ballot if cast).
