@@ -11,8 +11,12 @@
 #   services  the criterion benchmark of the services over the in-memory store
 #             (shared/benches/services.rs), short, with its ratios checked: login at most 1.15
 #             bare argon2id verifications, reading the ballots at most 0.05 of one.
-# Usage: scripts/bench.sh [argon2|cold-start|services] (default: all). Builds what it needs in the
-# release profile.
+#   vote      `electeur-verif bench` (vote-tools, release): a generated election of 100,000
+#             nine-choice ballots (BENCH_VOTE_BALLOTS), its count and its whole verification on every
+#             core, scaled to 1.5 M ballots, and the board file's size; `vote --small`: 1,000 ballots.
+#             Not part of `all` (several minutes).
+# Usage: scripts/bench.sh [argon2|cold-start|services|vote [--small]] (default: all). Builds what it
+# needs in the release profile.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
@@ -108,10 +112,18 @@ bench_services() {
   return 1
 }
 
+bench_vote() {
+  local ballots="${BENCH_VOTE_BALLOTS:-100000}"
+  [ "${1:-}" = "--small" ] && ballots=1000
+  cargo build --quiet --release -p vote-tools --bin electeur-verif
+  "${CARGO_TARGET_DIR:-target}/release/electeur-verif" bench --ballots "$ballots" --choices 9
+}
+
 case "${1:-all}" in
   argon2) bench_argon2 ;;
+  vote) bench_vote "${2:-}" ;;
   cold-start) bench_cold_start ;;
   services) bench_services ;;
   all) bench_argon2 && bench_services && bench_cold_start ;;
-  *) echo "usage: scripts/bench.sh [argon2|cold-start|services]" >&2; exit 2 ;;
+  *) echo "usage: scripts/bench.sh [argon2|cold-start|services|vote [--small]]" >&2; exit 2 ;;
 esac

@@ -3,9 +3,9 @@
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use curve25519_dalek::constants::RISTRETTO_BASEPOINT_TABLE as G_TABLE;
-use curve25519_dalek::ristretto::RistrettoPoint;
+use curve25519_dalek::ristretto::{RistrettoPoint, VartimeRistrettoPrecomputation};
 use curve25519_dalek::scalar::Scalar;
-use curve25519_dalek::traits::{Identity, VartimeMultiscalarMul};
+use curve25519_dalek::traits::{Identity, VartimeMultiscalarMul, VartimePrecomputedMultiscalarMul};
 use serde::{Deserialize, Serialize};
 
 use crate::credential::Credential;
@@ -219,10 +219,45 @@ fn commitments(
     (Point::new(a), Point::new(bb))
 }
 
+/// What the verification of many ballots of one record shares: precomputed tables for `G` and
+/// the election key `Y`, so that each commitment is one mixed multiscalar multiplication.
+pub struct BallotVerifier {
+    table: VartimeRistrettoPrecomputation,
+    half: Scalar,
+}
+
+impl BallotVerifier {
+    pub fn new(record: &SealedRecord) -> Self {
+        BallotVerifier {
+            table: VartimeRistrettoPrecomputation::new([g(), record.record.public_key.point]),
+            half: Scalar::from(2u64).invert(),
+        }
+    }
+
+    /// `(a·G + b·Y + c·P) / 2`: the commitments are computed halved, then doubled and compressed
+    /// all at once (one field inversion per ballot instead of one per commitment).
+    fn half(&self, a: Scalar, b: Scalar, c: Scalar, p: RistrettoPoint) -> RistrettoPoint {
+        self.table.vartime_mixed_multiscalar_mul(
+            [a * self.half, b * self.half],
+            [c * self.half],
+            [p],
+        )
+    }
+}
+
 impl Ballot {
     /// Checks §4.6 1–2 against the record: the election, the scrutin, the number of choices,
     /// every proof and the signature. The credential list and uniqueness are the caller's (§4.6 3).
     pub fn verify(&self, record: &SealedRecord) -> Result<(), VoteError> {
+        self.verify_with(record, &BallotVerifier::new(record))
+    }
+
+    /// [`Ballot::verify`] with the tables of `verifier` (made once for many ballots).
+    pub fn verify_with(
+        &self,
+        record: &SealedRecord,
+        verifier: &BallotVerifier,
+    ) -> Result<(), VoteError> {
         if from_hex32(&self.election).ok() != Some(record.fingerprint) {
             return Err(VoteError::WrongElection(self.election.clone()));
         }
@@ -241,43 +276,50 @@ impl Ballot {
             credential: &self.credential,
             y: record.record.public_key.point,
         };
+        let zero = Scalar::ZERO;
+        let v = verifier;
+        // every commitment, halved: per choice A_0, B_0, A_1, B_1; then the sum proof's A', B';
+        // then the signature's A
+        let mut halves = Vec::with_capacity(4 * self.choices.len() + 3);
         let mut sum_a = RistrettoPoint::identity();
         let mut sum_b = RistrettoPoint::identity();
-        for (i, c) in self.choices.iter().enumerate() {
-            let (a0, b0) = commitments(
-                &ctx,
-                &c.alpha,
-                &c.beta,
-                0,
-                c.proof[0].challenge.0,
-                c.proof[0].response.0,
-            );
-            let (a1, b1) = commitments(
-                &ctx,
-                &c.alpha,
-                &c.beta,
-                1,
-                c.proof[1].challenge.0,
-                c.proof[1].response.0,
-            );
-            let expected = ctx.choice_challenge(i as u32, &c.alpha, &c.beta, &[a0, b0, a1, b1]);
-            if c.proof[0].challenge.0 + c.proof[1].challenge.0 != expected {
-                return Err(VoteError::ChoiceProof(i));
-            }
+        for c in &self.choices {
+            let (c0, s0) = (c.proof[0].challenge.0, c.proof[0].response.0);
+            let (c1, s1) = (c.proof[1].challenge.0, c.proof[1].response.0);
+            halves.push(v.half(s0, zero, c0, c.alpha.point));
+            halves.push(v.half(zero, s0, c0, c.beta.point));
+            halves.push(v.half(s1, zero, c1, c.alpha.point));
+            // B_1 = s_1·Y + c_1·(beta − G)
+            halves.push(v.half(-c1, s1, c1, c.beta.point));
             sum_a += c.alpha.point;
             sum_b += c.beta.point;
         }
         let (c, s) = (self.sum_proof.challenge.0, self.sum_proof.response.0);
-        let a = RistrettoPoint::vartime_multiscalar_mul([s, c], [g(), sum_a]);
-        let b = RistrettoPoint::vartime_multiscalar_mul([s, c], [ctx.y, sum_b - g()]);
+        halves.push(v.half(s, zero, c, sum_a));
+        // B' = s·Y + c·(B − G)
+        halves.push(v.half(-c, s, c, sum_b));
+        let (sc, ss) = (self.signature.challenge.0, self.signature.response.0);
+        halves.push(v.half(ss, zero, sc, self.credential.point));
+        let commits: Vec<Point> = RistrettoPoint::double_and_compress_batch(&halves)
+            .into_iter()
+            .zip(&halves)
+            .map(|(bytes, h)| Point { point: h + h, bytes: bytes.to_bytes() })
+            .collect();
+        for (i, c) in self.choices.iter().enumerate() {
+            let k = &commits[4 * i..4 * i + 4];
+            let expected =
+                ctx.choice_challenge(i as u32, &c.alpha, &c.beta, &[k[0], k[1], k[2], k[3]]);
+            if c.proof[0].challenge.0 + c.proof[1].challenge.0 != expected {
+                return Err(VoteError::ChoiceProof(i));
+            }
+        }
+        let n = 4 * self.choices.len();
         let pairs: Vec<(Point, Point)> = self.choices.iter().map(|c| (c.alpha, c.beta)).collect();
-        if ctx.sum_challenge(&pairs, &Point::new(a), &Point::new(b)) != c {
+        if ctx.sum_challenge(&pairs, &commits[n], &commits[n + 1]) != c {
             return Err(VoteError::SumProof);
         }
         let digest = self.digest(record);
-        let (c, s) = (self.signature.challenge.0, self.signature.response.0);
-        let a = RistrettoPoint::vartime_multiscalar_mul([s, c], [g(), self.credential.point]);
-        if ctx.signature_challenge(&digest, &Point::new(a)) != c {
+        if ctx.signature_challenge(&digest, &commits[n + 2]) != sc {
             return Err(VoteError::Signature);
         }
         Ok(())
@@ -329,6 +371,10 @@ mod tests {
             public_key: Point::new(y),
             trustees: Trustees {
                 presidency: Point::new(y),
+                presidency_proof: Proof {
+                    challenge: Num(Scalar::ZERO),
+                    response: Num(Scalar::ZERO),
+                },
                 commitments: vec![],
                 delegates: vec![],
             },

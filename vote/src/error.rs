@@ -22,4 +22,8 @@ pub enum VoteError {
     Code(&'static str),
     #[error("invalid election record: {0}")]
     Record(String),
+    #[error("key ceremony: {0}")]
+    Keys(String),
+    #[error("board file: {0}")]
+    Board(String),
 }

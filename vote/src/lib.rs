@@ -4,10 +4,13 @@
 //! holders' and the credential authority's commands and the verifier all use this crate.
 
 pub mod ballot;
+pub mod board;
 pub mod credential;
 pub mod encoding;
 pub mod error;
+pub mod keys;
 pub mod record;
+pub mod tally;
 pub mod transcript;
 
 pub use error::VoteError;

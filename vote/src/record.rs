@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::ballot::Proof;
 use crate::encoding::{to_hex, Point};
 use crate::VoteError;
 
@@ -17,13 +18,21 @@ pub struct ScrutinRecord {
     pub choices: Vec<String>,
 }
 
-/// A key holder's published key (§6).
+/// A delegate's published keys (§6.1).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DelegateKey {
+    /// 1-based; the point at which the delegates' polynomial is evaluated for this delegate.
     pub index: u32,
     pub name: String,
+    /// This delegate's polynomial commitments `[F_j0, F_j1]` (round 2 of the ceremony).
+    pub commitments: Vec<Point>,
+    /// Proof of knowledge of the discrete log of `F_j0` (tag `key-polynomial`).
+    pub commitment_proof: Proof,
+    /// `D_j = d_j·G`, the public key of the delegate's fragment.
     pub verification_key: Point,
+    /// Proof of knowledge of `d_j` (tag `key-delegate`).
+    pub verification_proof: Proof,
 }
 
 /// What the key ceremony publishes (§6).
@@ -32,7 +41,10 @@ pub struct DelegateKey {
 pub struct Trustees {
     /// `Y_p = x_p·G`, the presidency fragment's public key.
     pub presidency: Point,
-    /// The public commitments of the delegates' polynomial: `[x_d·G, a·G]`.
+    /// Proof of knowledge of `x_p` (tag `key-presidency`).
+    pub presidency_proof: Proof,
+    /// The public commitments of the delegates' polynomial: `[x_d·G, a·G]`, the sums of the
+    /// delegates' own commitments.
     pub commitments: Vec<Point>,
     pub delegates: Vec<DelegateKey>,
 }

@@ -3,13 +3,12 @@
 //! vectors` writes them again (new random ballots; every derived value must still match).
 
 use curve25519_dalek::constants::RISTRETTO_BASEPOINT_TABLE as G;
-use curve25519_dalek::scalar::Scalar;
 use rand::SeedableRng;
 use serde_json::{json, Value};
 use vote::ballot::{encrypt, encrypt_vector, Ballot};
 use vote::credential::{normalise_code, Credential};
 use vote::encoding::{from_hex32, to_hex, Num, Point};
-use vote::record::{ElectionRecord, ScrutinRecord, SealedRecord, Trustees};
+use vote::record::{ElectionRecord, ScrutinRecord, SealedRecord};
 use vote::transcript::{hash_to_bytes, hash_to_scalar, Part};
 
 const PATH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/vectors/v1.json");
@@ -76,15 +75,21 @@ fn generate() -> Value {
                    "secret": Num(c.secret).hex(), "public": c.public.hex()})
         })
         .collect();
-    let x = Scalar::from(123456789u64);
-    let y = Point::new(&x * G);
+    // a whole key ceremony (§6.1): the presidency and three delegates
+    let (trustees, y, fragments) =
+        vote::keys::ceremony("ce2026-demo", &["Délégué A", "Délégué B", "Délégué C"], &mut rng)
+            .unwrap();
+    let x = fragments[0].secret.0
+        + vote::keys::lagrange_at_zero(1, &[1, 2]) * fragments[1].secret.0
+        + vote::keys::lagrange_at_zero(2, &[1, 2]) * fragments[2].secret.0;
+    assert_eq!(Point::new(&x * G), y);
     let record = SealedRecord::seal(ElectionRecord {
         version: 1,
         election: "ce2026-demo".into(),
         name: "Élections professionnelles 2026 (vecteurs)".into(),
         group: "ristretto255".into(),
         public_key: y,
-        trustees: Trustees { presidency: y, commitments: vec![], delegates: vec![] },
+        trustees,
         scrutins: vec![
             ScrutinRecord {
                 id: "CTM".into(),
@@ -128,8 +133,45 @@ fn generate() -> Value {
     let mut swapped = good.clone();
     swapped.choices.swap(0, 1);
     invalid.push(json!({"why": "ciphertexts swapped", "error": "choice 0", "ballot": swapped}));
+    // §8: a closed election of two ballots in CAPA, its board file, the partial decryptions of
+    // the presidency and delegates 1 and 3, the results
+    let third = Credential::from_code("ce2026-demo", "ZZZZ-ZZZZ-ZZZZ-ZZZZ").unwrap();
+    let mut credentials = std::collections::BTreeMap::new();
+    let mut capa: Vec<String> = [&cred, &other, &third].iter().map(|c| c.public.hex()).collect();
+    capa.sort();
+    credentials.insert("CAPA".to_string(), capa);
+    let mut urne = std::collections::BTreeMap::new();
+    urne.insert(
+        "CAPA".to_string(),
+        vec![
+            encrypt(&record, "CAPA", "L2", &cred, &mut rng).unwrap(),
+            encrypt(&record, "CAPA", "L2", &other, &mut rng).unwrap(),
+        ],
+    );
+    let emargement = vec![
+        ("CAPA".to_string(), "A-0001".to_string()),
+        ("CAPA".to_string(), "A-0002".to_string()),
+    ];
+    let sealed =
+        vote::board::seal(&record, &credentials, &urne, &emargement, "2026-12-08T17:30:00Z")
+            .unwrap();
+    let board = vote::board::BoardFile::new(
+        String::from_utf8(record.bytes.clone()).unwrap(),
+        credentials,
+        urne,
+        sealed,
+    )
+    .unwrap();
+    let board_text = String::from_utf8(board.to_bytes()).unwrap();
+    let checked = vote::tally::check_board(board_text.as_bytes(), 1, &mut |_| {}).unwrap();
+    let partials: Vec<_> = [0, 1, 3]
+        .iter()
+        .map(|&i| vote::tally::partial(&checked, &fragments[i], &mut rng).unwrap())
+        .collect();
+    let results = vote::tally::combine(&checked, &partials, None).unwrap();
     json!({
-        "about": "Test vectors of docs/vote-protocol.md, version 1. Every ballot of `ballots` verifies; every ballot of `invalid` fails with the named check.",
+        "about": "Test vectors of docs/vote-protocol.md, version 1. Every ballot of `ballots` verifies; every ballot of `invalid` fails with the named check; `count` is a closed election (§8) whose board file and results verify.",
+        "count": {"emargement": emargement, "board": board_text, "seal_digest": board.header.seal.digest, "results": results},
         "transcript": transcript,
         "codes": codes,
         "election_secret_key": Num(x).hex(),
@@ -178,6 +220,7 @@ fn the_shared_vectors_hold() {
     assert_eq!(record.fingerprint_hex(), v["fingerprint"]);
     let x = Num::parse(v["election_secret_key"].as_str().unwrap()).unwrap();
     assert_eq!(Point::new(&x.0 * G), record.record.public_key);
+    vote::keys::check_record_keys(&record.record).unwrap();
     for b in v["ballots"].as_array().unwrap() {
         let ballot: Ballot = serde_json::from_value(b["ballot"].clone()).unwrap();
         assert_eq!(ballot.verify(&record), Ok(()), "{}", b["choice"]);
@@ -212,5 +255,21 @@ fn the_shared_vectors_hold() {
             assert_eq!(ballot.tracker(&record), b["tracker"]);
         }
     }
+    // §8: the count's board and results verify, with the seal's digest
+    let count = &v["count"];
+    let board = count["board"].as_str().unwrap();
+    let checked = vote::tally::check_board(board.as_bytes(), 1, &mut |_| {}).unwrap();
+    assert_eq!(checked.seal.digest, count["seal_digest"]);
+    assert_eq!(checked.seal.compute_digest().unwrap(), checked.seal.digest);
+    let em: Vec<(String, String)> = serde_json::from_value(count["emargement"].clone()).unwrap();
+    let header = vote::board::read_header(&mut board.as_bytes()).unwrap();
+    let all = vote::board::BoardFile::read_from(board.as_bytes()).unwrap();
+    let again =
+        vote::board::seal(&record, &header.credentials, &all.ballots, &em, &checked.seal.closed_at)
+            .unwrap();
+    assert_eq!(again, checked.seal);
+    let results: vote::tally::Results = serde_json::from_value(count["results"].clone()).unwrap();
+    vote::tally::verify_results(&checked, &results, &mut |_| {}).unwrap();
+    assert_eq!(results.scrutins[1].lists[1].votes, 2);
     let _ = from_hex32;
 }

@@ -134,6 +134,11 @@ pub fn session_hash_of(pk: &str) -> &str {
     pk.trim_start_matches("SESSION#")
 }
 
+/// The end of the appeal period after the vote (the purge waits for it).
+pub fn appeal_key() -> (String, String) {
+    ("ELECTION".into(), "APPEAL".into())
+}
+
 // The vote's two tables (`docs/data-model.md`, "The vote"). Both have `pk` and `sk`.
 
 /// Urne: the published election record, the seal and the results.

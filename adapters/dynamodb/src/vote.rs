@@ -5,7 +5,7 @@
 //! `pub` methods at the end, for `electeur-admin`.
 
 use async_trait::async_trait;
-use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Put, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{ConditionCheck, Put, TransactWriteItem, Update};
 
 use crate::item::*;
 use crate::keys;
@@ -18,6 +18,20 @@ use shared::ports::{
 };
 
 const OPEN: &str = "open";
+
+/// The key families of the portal's table that hold personal data (`docs/data-protection.md`).
+pub const PERSONAL_FAMILIES: &[&str] = &[
+    "VOTER#",
+    "EMAIL#",
+    "TOKEN#",
+    "SESSION#",
+    "DEVICE#",
+    "OUTBOX#",
+    "BOUNCE#",
+    "ROLL#",
+    "CLAIMREF#",
+    "JOURNAL#",
+];
 const REVOKED: &str = "revoked";
 
 impl DynamoStore {
@@ -478,20 +492,104 @@ impl DynamoStore {
         self.sum_shards(&self.emargement, &keys::turnout_pk(scrutin_id)).await
     }
 
-    /// The purge after the appeal period: the émargement's voter ids are deleted (its counters
-    /// stay). Returns how many entries went.
-    pub async fn purge_emargement(&self) -> StoreResult<usize> {
-        let items = self.scan_prefix(&self.emargement, "EMARG#").await?;
-        for i in &items {
-            self.client
-                .delete_item()
-                .table_name(&self.emargement)
-                .key("pk", i.get("pk").cloned().unwrap_or_else(|| AttributeValue::S(String::new())))
-                .key("sk", i.get("sk").cloned().unwrap_or_else(|| AttributeValue::S(String::new())))
-                .send()
-                .await
-                .map_err(backend)?;
+    /// The end of the appeal period (epoch seconds), after which the purge may run.
+    pub async fn appeal_ends(&self) -> StoreResult<Option<i64>> {
+        Ok(self.get(keys::appeal_key(), true).await?.and_then(|i| get_n(&i, "at")))
+    }
+
+    pub async fn set_appeal_ends(
+        &self,
+        at: i64,
+        entry: &crate::admin::JournalEntry,
+    ) -> StoreResult<()> {
+        let mut item = key(keys::appeal_key());
+        item.insert("type".into(), s("appeal"));
+        item.insert("at".into(), n(at));
+        self.transact(vec![
+            TransactWriteItem::builder().put(self.put(item, None)?).build(),
+            self.journal_put(entry)?,
+        ])
+        .await
+    }
+
+    /// Deletes every key of `keys` from `table`, 25 a call, sending again what is left
+    /// unprocessed.
+    async fn delete_all_in(&self, table: &str, keys: Vec<Item>) -> StoreResult<usize> {
+        use aws_sdk_dynamodb::types::{DeleteRequest, WriteRequest};
+        let backoff = crate::admin::Backoff::default();
+        let total = keys.len();
+        for chunk in keys.chunks(crate::admin::BATCH_WRITE_MAX) {
+            let writes: Vec<WriteRequest> = chunk
+                .iter()
+                .map(|k| {
+                    Ok(WriteRequest::builder()
+                        .delete_request(built(
+                            DeleteRequest::builder().set_key(Some(k.clone())).build(),
+                        )?)
+                        .build())
+                })
+                .collect::<StoreResult<_>>()?;
+            let mut pending = writes;
+            let mut attempt = 0;
+            while !pending.is_empty() {
+                let out = self
+                    .client
+                    .batch_write_item()
+                    .request_items(table.to_string(), pending)
+                    .send()
+                    .await
+                    .map_err(backend)?;
+                pending =
+                    out.unprocessed_items.and_then(|mut m| m.remove(table)).unwrap_or_default();
+                attempt += 1;
+                if !pending.is_empty() {
+                    if attempt > backoff.max_attempts {
+                        return Err(StoreError::Backend("deletes left unprocessed".into()));
+                    }
+                    tokio::time::sleep(backoff.delay(attempt)).await;
+                }
+            }
         }
-        Ok(items.len())
+        Ok(total)
+    }
+
+    /// The purge after the appeal period: every item of the portal's table that holds personal
+    /// data (profiles, claims, trails, identifiers, links, sessions, devices, mails, bounces,
+    /// electoral lists, the journal) and the émargement's entries. Kept: the urne (record,
+    /// ballots, seal, results), the ballots and their candidate lists, the calendar, the
+    /// counters. Returns (portal items, émargement entries) deleted.
+    pub async fn purge_personal_data(&self) -> StoreResult<(usize, usize)> {
+        let portal: Vec<Item> = {
+            let mut keys = Vec::new();
+            for prefix in PERSONAL_FAMILIES {
+                for i in self.scan_prefix(&self.table, prefix).await? {
+                    let mut k = Item::new();
+                    for name in ["pk", "sk"] {
+                        if let Some(v) = i.get(name) {
+                            k.insert(name.into(), v.clone());
+                        }
+                    }
+                    keys.push(k);
+                }
+            }
+            keys
+        };
+        let emargement: Vec<Item> = self
+            .scan_prefix(&self.emargement, "EMARG#")
+            .await?
+            .iter()
+            .map(|i| {
+                let mut k = Item::new();
+                for name in ["pk", "sk"] {
+                    if let Some(v) = i.get(name) {
+                        k.insert(name.into(), v.clone());
+                    }
+                }
+                k
+            })
+            .collect();
+        let a = self.delete_all_in(&self.table.clone(), portal).await?;
+        let b = self.delete_all_in(&self.emargement.clone(), emargement).await?;
+        Ok((a, b))
     }
 }
