@@ -1150,6 +1150,12 @@
     if (!vote.status.length) {
       list.append(el('li', { text: 'Vous n\'êtes électeur d\'aucun scrutin de ce vote.' }));
     }
+    const lost = byId('code-perdu');
+    lost.hidden = !open || !vote.status.some((s) => !s.voted);
+    lost.open = false;
+    byId('form-code-perdu').hidden = false;
+    clearErrors(byId('form-code-perdu'));
+    byId('code-perdu-envoye').hidden = true;
     vote.status.forEach((s, index) => {
       const nameId = 'vote-scrutin-' + index;
       const item = el('li', { class: 'vote-scrutin' }, [el('span', { id: nameId, class: 'vote-nom', text: s.name || s.id })]);
@@ -1350,7 +1356,35 @@
     show('ecran-recu');
   }
 
+  // Un code de vote perdu : la demande, confirmée par la question défi, part vers l'autorité qui
+  // fait les codes ; le nouveau code arrive comme la notice.
+  function wireLostCode() {
+    const details = byId('code-perdu');
+    details.addEventListener('toggle', async () => {
+      if (!details.open || details.dataset.questions) return;
+      try {
+        const result = await api('GET', '/api/questions');
+        fillQuestions(byId('code-perdu-question'), result.questions);
+        details.dataset.questions = '1';
+      } catch (error) {
+        showError(byId('form-code-perdu'), error);
+      }
+    });
+    onSubmit('form-code-perdu', async (form) => {
+      const questionId = checkQuestion(form);
+      const answer = checkAnswer(form);
+      const result = await api('POST', '/api/vote/code', { question_id: questionId, answer });
+      form.reset();
+      form.hidden = true;
+      const done = byId('code-perdu-envoye');
+      done.textContent = (result && result.message) || 'Votre demande de nouveau code de vote est enregistrée.';
+      done.hidden = false;
+      done.focus();
+    });
+  }
+
   function wireVote() {
+    wireLostCode();
     onSubmit('form-vote', buildBallot);
     onSubmit('form-validation', castBallot);
     byId('vote-modifier').addEventListener('click', () => backToChoice('vote-choix'));
