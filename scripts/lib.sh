@@ -604,6 +604,58 @@ load_demo() {
   [ -n "$DEMO_IDENTIFIER" ] || warn "the demo command printed no 'demo identifier:' line"
 }
 
+cles() { cargo run --quiet -p vote-tools --bin electeur-cles -- "$@"; }
+codes() { cargo run --quiet -p vote-tools --bin electeur-codes -- "$@"; }
+
+# The demo's vote, made with the real tools as each party would run them, all in .run/vote/
+# (a demo: every key holder's fragment and the credential authority's files on one machine):
+# the key ceremony (the presidency and three delegates), the election record, published and
+# sealed; the roll given to the credential authority, its codes (deterministic demo codes),
+# the public credentials loaded. Exports VOTE_DIR, VOTE_NOTICES_FILE and, for the demo voter,
+# DEMO_VOTING_CODE.
+setup_vote() {
+  local dir="$RUN_DIR/vote" election="${VOTE_ELECTION:-ce2026-demo}" i
+  say "the vote: key ceremony, election record, voting codes ($dir)"
+  rm -rf "$dir" && mkdir -p "$dir/cles" "$dir/autorite" || return 1
+  admin vote scrutins --election "$election" --name "Élections professionnelles (démonstration)" \
+    --out "$dir/scrutins.json" >&2 || return 1
+  cles presidency --election "$election" --fragment "$dir/cles/presidence.fragment" \
+    --out "$dir/presidence.json" || return 1
+  for i in 1 2 3; do
+    cles delegate round1 --election "$election" --index "$i" --name "Délégué $i" \
+      --state "$dir/cles/delegue-$i.state" --out "$dir/round1-$i.json" || return 1
+  done
+  for i in 1 2 3; do
+    cles delegate round2 --state "$dir/cles/delegue-$i.state" --round1 "$dir"/round1-*.json \
+      --out "$dir/round2-$i.json" || return 1
+  done
+  for i in 1 2 3; do
+    cles delegate round3 --state "$dir/cles/delegue-$i.state" --round1 "$dir"/round1-*.json \
+      --round2 "$dir"/round2-*.json --fragment "$dir/cles/delegue-$i.fragment" \
+      --out "$dir/round3-$i.json" || return 1
+  done
+  cles assemble --election "$election" --presidency "$dir/presidence.json" \
+    --round1 "$dir"/round1-*.json --round2 "$dir"/round2-*.json --round3 "$dir"/round3-*.json \
+    --out "$dir/trustees.json" || return 1
+  cles record --trustees "$dir/trustees.json" --scrutins "$dir/scrutins.json" \
+    --out "$dir/election.json" || return 1
+  admin vote publish --record "$dir/election.json" >&2 || return 1
+  admin vote roll --out "$dir/autorite/voters.csv" >&2 || return 1
+  codes generate --election "$election" --roll "$dir/autorite/voters.csv" \
+    --out "$dir/autorite/codes" --demo-seed 1 >&2 || return 1
+  admin vote credentials --file "$dir/autorite/codes/credentials.json" >&2 || return 1
+  VOTE_DIR="$dir"
+  VOTE_NOTICES_FILE="$dir/autorite/codes/notices.csv"
+  DEMO_VOTING_CODE=$(python3 - "$VOTE_NOTICES_FILE" "${DEMO_IDENTIFIER:-}" <<'PY'
+import csv, sys
+for row in csv.DictReader(open(sys.argv[1], encoding="utf-8")):
+    if row["email"] == sys.argv[2]:
+        print(row["code"])
+PY
+)
+  export VOTE_DIR VOTE_NOTICES_FILE DEMO_VOTING_CODE
+}
+
 # Everything a run needs, in order: stand-ins, table and demo data, built and warmed functions.
 # WATCH_ARGS (an array, optional) is passed on to cargo lambda watch.
 start_stack() {
@@ -613,6 +665,7 @@ start_stack() {
   start_ses || return 1
   init_table || return 1
   load_demo || return 1
+  setup_vote || return 1
   start_functions ${WATCH_ARGS[@]+"${WATCH_ARGS[@]}"} || return 1
   warm_functions || return 1
   start_outbox_relay
@@ -628,6 +681,7 @@ start_test_stack() {
   start_ses || return 1
   init_table || return 1
   load_demo || return 1
+  setup_vote || return 1
   start_function_instances || return 1
   warm_functions || return 1
   start_outbox_relay || return 1

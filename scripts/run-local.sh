@@ -42,6 +42,9 @@ espace-electeur is running (logs in .run/):
   mail viewer       $SES_BASE_URL/   (JSON: $SES_BASE_URL/store)
   DynamoDB          $AWS_ENDPOINT_URL_DYNAMODB   (table $TABLE_NAME)
   demo identifier   ${DEMO_IDENTIFIER:-(none printed)}
+  its voting code   ${DEMO_VOTING_CODE:-(none)}   (demo codes of every voter: ${VOTE_NOTICES_FILE:-.run/vote/})
+  the vote          key holders' fragments and the credential authority's files in .run/vote/;
+                    the vote opens with the calendar (electeur-admin calendar show)
   functions         $reload
 
 Press Ctrl-C to stop.

@@ -80,6 +80,7 @@ lint() {
 build_all() {
   build_functions &&
     cargo build --quiet -p electeur-admin &&
+    cargo build --quiet -p vote-tools --bins &&
     cargo test --quiet -p e2e --no-run &&
     cargo build --quiet -p load-test
 }
@@ -228,6 +229,45 @@ load_smoke() {
     admin mail status --minutes 2
 }
 
+# The close and the count on the stack, run as each party would (docs/vote-protocol.md §8),
+# after every other stage has used the stack: the calendar moved past the close and its 30
+# minutes; the urne sealed, and sealed again (nothing changes); a cast then refused; the board
+# file; the partial decryptions of the presidency and two of the three delegates, the count; the
+# results published; the verifier on the board and the results; the purge of personal data
+# after the appeal period, and the verifier again on the same public files.
+count_vote() {
+  local dir="$VOTE_DIR" count="$VOTE_DIR/count" closes opens
+  rm -rf "$count" && mkdir -p "$count" || return 1
+  read -r opens closes < <(python3 -c '
+from datetime import datetime, timedelta, timezone
+now = datetime.now(timezone.utc).replace(microsecond=0)
+print((now - timedelta(hours=3)).isoformat(), (now - timedelta(minutes=31)).isoformat())')
+  admin calendar set --claim-deadline "$opens" --voting-opens "$opens" --voting-closes "$closes" >&2 || return 1
+  admin vote close | tee "$count/close.txt" >&2 || return 1
+  admin vote close | grep -q "rien n'a changé" || fail "a second close changed something" || return 1
+  admin vote turnout >&2 || return 1
+  # once sealed, nothing changes: no credential added, no reissue
+  if admin vote credentials --file "$dir/autorite/codes/credentials.json" >/dev/null 2>&1; then
+    fail "credentials were accepted after the close"
+    return 1
+  fi
+  admin vote board-file --out "$count/board.jsonl" >&2 || return 1
+  cles partial --board "$count/board.jsonl" --fragment "$dir/cles/presidence.fragment" --out "$count/partial-presidence.json" >&2 || return 1
+  cles partial --board "$count/board.jsonl" --fragment "$dir/cles/delegue-1.fragment" --out "$count/partial-1.json" >&2 || return 1
+  cles partial --board "$count/board.jsonl" --fragment "$dir/cles/delegue-3.fragment" --out "$count/partial-3.json" >&2 || return 1
+  cles combine --board "$count/board.jsonl" --partial "$count"/partial-*.json \
+    --out "$count/results.json" --csv "$count/results.csv" >&2 || return 1
+  admin vote results --file "$count/results.json" >&2 || return 1
+  cat "$count/results.csv" >&2
+  cargo run --quiet -p vote-tools --bin electeur-verif -- "$count/board.jsonl" "$count/results.json" >&2 || return 1
+  admin vote appeal-ends --at "$(python3 -c '
+from datetime import datetime, timedelta, timezone
+print((datetime.now(timezone.utc) - timedelta(minutes=1)).replace(microsecond=0).isoformat())')" >&2 || return 1
+  admin vote purge >&2 || return 1
+  "$TOOLS_DIR/venv/bin/python" scripts/check-purge.py "$AWS_ENDPOINT_URL_DYNAMODB" "$TABLE_NAME" "$VOTE_DIR/autorite/voters.csv" >&2 || return 1
+  cargo run --quiet -p vote-tools --bin electeur-verif -- "$count/board.jsonl" "$count/results.json" >&2
+}
+
 # ---------------------------------------------------------------------------------------------
 
 tools_ok=true
@@ -269,11 +309,14 @@ if $services_ok; then
     skip "browser test" "no tests/browser/run.sh"
   fi
   stage "load smoke" load_smoke
+  # Last: it closes the vote and purges the stack's personal data.
+  stage "vote count" count_vote
 else
   skip "e2e tests" "no services"
   skip "api fuzzer" "no services"
   skip "browser test" "no services"
   skip "load smoke" "no services"
+  skip "vote count" "no services"
 fi
 
 stop_services

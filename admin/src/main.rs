@@ -226,6 +226,34 @@ enum VoteCommand {
     },
     /// Participation par scrutin (émargement), pour le bureau de vote.
     Turnout,
+    /// Les demandes de nouveau code de vote en cours (faites sur le portail avec la réponse
+    /// secrète), à transmettre à l'autorité des codes.
+    CodeRequests,
+    /// Scelle l'urne, l'émargement et les compteurs après la clôture et ses 30 minutes : le
+    /// sceau (chaînes de hachage, nombres, heure) ne change plus ; une seconde clôture ne change
+    /// rien.
+    Close,
+    /// Écrit le fichier public du tableau d'affichage (enregistrement, codes publics, bulletins,
+    /// sceau) depuis l'urne scellée.
+    BoardFile {
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Publie les résultats du dépouillement (electeur-cles combine) sur le portail, une fois.
+    Results {
+        #[arg(long)]
+        file: PathBuf,
+    },
+    /// Enregistre la fin du délai de recours (heure de Paris, 2026-12-20T17:00), après laquelle
+    /// la purge est possible.
+    AppealEnds {
+        #[arg(long)]
+        at: String,
+    },
+    /// Après le délai de recours : supprime les données personnelles (liste, comptes, sessions,
+    /// liens, réclamations, journaux, émargement) ; garde le tableau d'affichage, le sceau et les
+    /// résultats.
+    Purge,
 }
 
 #[derive(Args)]
@@ -557,6 +585,14 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             }
             VoteCommand::Roll { out } => vote::export_roll(&store, &out, &operator).await?,
             VoteCommand::Turnout => vote::turnout(&store).await?,
+            VoteCommand::CodeRequests => vote::code_requests(&store).await?,
+            VoteCommand::Close => vote::close(&store, &operator).await?,
+            VoteCommand::BoardFile { out } => vote::board_file(&store, &out).await?,
+            VoteCommand::Results { file } => vote::results(&store, &file, &operator).await?,
+            VoteCommand::AppealEnds { at } => {
+                vote::appeal_ends(&store, calendar::parse_paris(&at)?, &operator).await?
+            }
+            VoteCommand::Purge => vote::purge(&store, &operator).await?,
         },
         Command::Journal { month } => {
             let month = month.unwrap_or_else(|| Utc::now().format("%Y-%m").to_string());

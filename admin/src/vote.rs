@@ -234,6 +234,7 @@ pub async fn reissue(
         format!("{} scrutins, {refused} refusés", update.add.len()),
     );
     if applied > 0 {
+        store.close_code_request(voter_id).await?;
         let now = Utc::now().timestamp_millis();
         let mail = shared::outbox::OutboxMail::new(
             voter_id,
@@ -318,6 +319,24 @@ pub async fn export_roll(store: &DynamoStore, out: &Path, operator: &str) -> Res
     Ok(())
 }
 
+/// `vote code-requests`: the open requests for a new voting code, for the credential authority
+/// (`electeur-codes reissue --voter ID`), then `vote reissue --voter-id ID`.
+pub async fn code_requests(store: &DynamoStore) -> Result<()> {
+    let requests = store.open_code_requests().await?;
+    println!("{:<16} {:<26} scrutins sans vote", "électeur", "demandé le");
+    for r in &requests {
+        let at = chrono::DateTime::from_timestamp(r.asked_at, 0).unwrap_or_default();
+        println!(
+            "{:<16} {:<26} {}",
+            r.voter_id,
+            shared::calendar::paris(at),
+            r.scrutins.join(", ")
+        );
+    }
+    println!("{} demande(s) en cours", requests.len());
+    Ok(())
+}
+
 /// `vote turnout`: per scrutin, the émargement count against the registered voters.
 pub async fn turnout(store: &DynamoStore) -> Result<()> {
     let record = record_of(store).await?;
@@ -328,5 +347,184 @@ pub async fn turnout(store: &DynamoStore) -> Result<()> {
         let share = if registered > 0 { 100.0 * voted as f64 / registered as f64 } else { 0.0 };
         println!("{:<24} {voted:>10} {registered:>10} {share:>7.2} %", s.id);
     }
+    Ok(())
+}
+
+/// What the urne holds at the close, per scrutin: the listed credentials (open, or having voted;
+/// never a revoked one) sorted, and the ballots.
+async fn urne_content(
+    store: &DynamoStore,
+) -> Result<(BTreeMap<String, Vec<String>>, BTreeMap<String, Vec<vote::ballot::Ballot>>)> {
+    let mut credentials: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut ballots: BTreeMap<String, Vec<vote::ballot::Ballot>> = BTreeMap::new();
+    for (scrutin, credential, state, ballot) in store.credential_slots().await? {
+        if state == "revoked" && ballot.is_none() {
+            continue;
+        }
+        credentials.entry(scrutin.clone()).or_default().push(credential);
+        if let Some(b) = ballot {
+            let parsed: vote::ballot::Ballot = serde_json::from_str(&b.ballot)
+                .with_context(|| format!("un bulletin illisible dans l'urne ({})", b.tracker))?;
+            ballots.entry(scrutin).or_default().push(parsed);
+        }
+    }
+    for list in credentials.values_mut() {
+        list.sort();
+    }
+    Ok((credentials, ballots))
+}
+
+async fn seal_of(store: &DynamoStore) -> Result<vote::board::Seal> {
+    let text =
+        store.vote_seal().await?.context("l'urne n'est pas scellée (electeur-admin vote close)")?;
+    serde_json::from_str(&text).context("le sceau enregistré est illisible")
+}
+
+/// `vote close`: after the close and its 30 minutes, freezes and seals the urne, the émargement
+/// and the counters (`vote-protocol.md` §8.1). A second close changes nothing.
+pub async fn close(store: &DynamoStore, operator: &str) -> Result<()> {
+    let record = record_of(store).await?;
+    if let Some(existing) = store.vote_seal().await? {
+        let seal: vote::board::Seal = serde_json::from_str(&existing)?;
+        println!(
+            "urne déjà scellée le {} ; sceau {} (rien n'a changé)",
+            seal.closed_at, seal.digest
+        );
+        return Ok(());
+    }
+    if state(store, true).await? != VoteState::Closed {
+        bail!("le vote n'est pas clos (clôture plus 30 minutes) : l'urne ne peut pas encore être scellée");
+    }
+    let (credentials, ballots) = urne_content(store).await?;
+    let emargement = store.emargement_entries().await?;
+    let closed_at = Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string();
+    let seal = vote::board::seal(&record, &credentials, &ballots, &emargement, &closed_at)
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    for s in &seal.scrutins {
+        let counted = store.turnout(&s.id).await?;
+        if s.ballots != s.emargement || counted != s.emargement {
+            eprintln!(
+                "attention : scrutin {} : {} bulletins, {} émargements, compteur {counted}",
+                s.id, s.ballots, s.emargement
+            );
+        }
+    }
+    let text = serde_json::to_string(&seal)?;
+    match store.write_seal(&text).await? {
+        Published::Now => {}
+        Published::Already => {}
+    }
+    store
+        .record(&JournalEntry::new(
+            operator,
+            "vote-close",
+            &record.record.election,
+            seal.digest.clone(),
+        ))
+        .await?;
+    println!("urne scellée le {closed_at} ; sceau {}", seal.digest);
+    for s in &seal.scrutins {
+        println!(
+            "{:<24} {:>8} bulletins {:>8} émargements {:>8} codes",
+            s.id, s.ballots, s.emargement, s.credentials
+        );
+    }
+    Ok(())
+}
+
+/// `vote board-file`: the public board file (`vote-protocol.md` §8.2) from the sealed urne.
+pub async fn board_file(store: &DynamoStore, out: &Path) -> Result<()> {
+    if out.exists() {
+        bail!("{} existe déjà : rien n'est écrasé", out.display());
+    }
+    let record = record_of(store).await?;
+    let seal = seal_of(store).await?;
+    let (credentials, ballots) = urne_content(store).await?;
+    let count: usize = ballots.values().map(Vec::len).sum();
+    let text = String::from_utf8(record.bytes.clone())?;
+    let board = vote::board::BoardFile::new(text, credentials, ballots, seal)
+        .map_err(|e| anyhow::anyhow!("l'urne ne correspond plus à son sceau : {e}"))?;
+    let file =
+        std::fs::File::create(out).with_context(|| format!("écriture de {}", out.display()))?;
+    board.write_to(std::io::BufWriter::new(file)).map_err(|e| anyhow::anyhow!("{e}"))?;
+    println!("tableau d'affichage écrit dans {} ({count} bulletins)", out.display());
+    Ok(())
+}
+
+/// `vote results`: publishes the results of the count (`electeur-cles combine`) once, after
+/// checking that they are those of this election and this seal.
+pub async fn results(store: &DynamoStore, file: &Path, operator: &str) -> Result<()> {
+    let record = record_of(store).await?;
+    let seal = seal_of(store).await?;
+    let text =
+        std::fs::read_to_string(file).with_context(|| format!("lecture de {}", file.display()))?;
+    let results: vote::tally::Results =
+        serde_json::from_str(&text).context("résultats illisibles")?;
+    if results.election != record.fingerprint_hex() || results.seal != seal.digest {
+        bail!("ces résultats ne sont pas ceux de cette élection et de ce sceau");
+    }
+    match store.write_results(&serde_json::to_string(&results)?).await {
+        Ok(Published::Now) => {
+            store
+                .record(&JournalEntry::new(
+                    operator,
+                    "vote-results",
+                    &record.record.election,
+                    seal.digest,
+                ))
+                .await?;
+            println!("résultats publiés");
+        }
+        Ok(Published::Already) => println!("résultats déjà publiés, identiques"),
+        Err(shared::ports::StoreError::ConditionFailed) => {
+            bail!("d'autres résultats sont déjà publiés")
+        }
+        Err(e) => return Err(e.into()),
+    }
+    Ok(())
+}
+
+/// `vote appeal-ends`: records the end of the appeal period, after which the purge may run.
+pub async fn appeal_ends(
+    store: &DynamoStore,
+    at: chrono::DateTime<Utc>,
+    operator: &str,
+) -> Result<()> {
+    let cal = store.calendar().await?.context("aucun calendrier")?;
+    if at <= cal.voting_closes_at {
+        bail!("la fin du délai de recours vient après la clôture du vote");
+    }
+    let entry = JournalEntry::new(operator, "vote-appeal-ends", "calendrier", at.to_rfc3339());
+    store.set_appeal_ends(at.timestamp(), &entry).await?;
+    println!("fin du délai de recours : {}", shared::calendar::paris(at));
+    Ok(())
+}
+
+/// `vote purge`: after the appeal period, deletes the personal data and keeps the sealed board,
+/// the seal and the results (`data-protection.md`).
+pub async fn purge(store: &DynamoStore, operator: &str) -> Result<()> {
+    let record = record_of(store).await?;
+    seal_of(store).await?;
+    if store.vote_results().await?.is_none() {
+        bail!("les résultats ne sont pas publiés : rien n'est purgé avant le dépouillement");
+    }
+    let ends = store.appeal_ends().await?.context(
+        "la fin du délai de recours n'est pas enregistrée (electeur-admin vote appeal-ends)",
+    )?;
+    if Utc::now().timestamp() < ends {
+        bail!("le délai de recours n'est pas écoulé : rien n'est purgé");
+    }
+    let (portal, emargement) = store.purge_personal_data().await?;
+    store
+        .record(&JournalEntry::new(
+            operator,
+            "vote-purge",
+            &record.record.election,
+            format!("{portal} éléments du portail, {emargement} émargements supprimés"),
+        ))
+        .await?;
+    println!(
+        "données personnelles supprimées : {portal} éléments du portail, {emargement} émargements"
+    );
     Ok(())
 }

@@ -22,6 +22,7 @@ pub const SESSION: &str = "/api/session";
 pub const LOGOUT: &str = "/api/logout";
 pub const VOTE: &str = "/api/vote";
 pub const VOTE_STATUS: &str = "/api/vote/status";
+pub const VOTE_CODE: &str = "/api/vote/code";
 pub const VOTE_ELECTION: &str = "/api/vote/election";
 pub const BOARD: &str = "/api/board";
 
@@ -46,6 +47,7 @@ pub const API: &[(&str, &str, &str)] = &[
     ("POST", LOGOUT, "logout"),
     ("POST", VOTE, "cast-vote"),
     ("GET", VOTE_STATUS, "cast-vote"),
+    ("POST", VOTE_CODE, "cast-vote"),
     ("GET", VOTE_ELECTION, "board"),
     ("GET", BOARD, "board"),
 ];

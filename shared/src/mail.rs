@@ -120,6 +120,16 @@ pub fn vote_receipt(voter: &RollVoter, scrutin_name: &str, when: &str) -> Mail {
     render(&voter.email, &format!("A voté : {scrutin_name}"), &paragraphs, None)
 }
 
+/// Sent when a voter asks for a new voting code: the mailbox learns of it, whoever asked.
+pub fn code_requested(voter: &RollVoter) -> Mail {
+    let paragraphs = vec![
+        greeting(voter),
+        "Votre demande de nouveau code de vote est enregistrée. L'administration la transmet à l'autorité qui fait les codes : le nouveau code vous parviendra comme votre notice de vote, et l'ancien ne sera plus valable.".into(),
+        "Si vous n'avez pas fait cette demande, quelqu'un connaît votre mot de passe et votre réponse secrète : signalez-le sans attendre à l'administration en répondant à ce message.".into(),
+    ];
+    render(&voter.email, "Demande de nouveau code de vote", &paragraphs, None)
+}
+
 /// Sent at every reissue of a voting code: the voter learns of it even if someone else asked.
 pub fn code_reissued(voter: &RollVoter) -> Mail {
     let paragraphs = vec![

@@ -19,7 +19,10 @@ use crate::ports::{
     Clock, DeviceTrust, Devices, FailureCounters, FailureKind, LinkTokens, Mail, MailError, Mailer,
     OutboxDelivery, Roll, RollCursor, SessionStore, StoreError, StoreResult, Voters,
 };
-use crate::ports::{Board, BoardPage, CastBallot, CastOutcome, Emargement, Urne, VoteRecords};
+use crate::ports::{
+    Board, BoardPage, CastBallot, CastOutcome, CodeRequest, CodeRequests, Emargement, Urne,
+    VoteRecords,
+};
 use crate::roll::{order_key as roll_sk, roll_shard, ROLL_SHARDS};
 
 #[derive(Default)]
@@ -51,6 +54,7 @@ struct VoteState {
     slots: HashMap<(String, String), Option<(String, String)>>,
     /// (scrutin, voter id)
     emargement: std::collections::HashSet<(String, String)>,
+    code_requests: HashMap<String, crate::ports::CodeRequest>,
 }
 
 #[derive(Default)]
@@ -978,5 +982,19 @@ impl Board for MemoryStore {
 
     async fn ballot_count(&self, scrutin_id: &str) -> StoreResult<u64> {
         Ok(self.urne_of(scrutin_id).0.len() as u64)
+    }
+}
+
+#[async_trait]
+impl CodeRequests for MemoryStore {
+    async fn request_code(&self, request: &CodeRequest, mail: &OutboxMail) -> StoreResult<bool> {
+        self.with(|s| {
+            if s.vote.code_requests.contains_key(&request.voter_id) {
+                return Ok(false);
+            }
+            s.vote.code_requests.insert(request.voter_id.clone(), request.clone());
+            s.outbox.insert(mail.id.clone(), OutboxItem::pending(mail));
+            Ok(true)
+        })
     }
 }

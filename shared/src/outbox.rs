@@ -17,6 +17,7 @@ pub enum MailPurpose {
     ClaimAcknowledgement,
     VoteReceipt,
     CodeReissued,
+    CodeRequested,
 }
 
 impl MailPurpose {
@@ -28,6 +29,7 @@ impl MailPurpose {
             MailPurpose::ClaimAcknowledgement => "claim_acknowledgement",
             MailPurpose::VoteReceipt => "vote_receipt",
             MailPurpose::CodeReissued => "code_reissued",
+            MailPurpose::CodeRequested => "code_requested",
         }
     }
 
@@ -39,6 +41,7 @@ impl MailPurpose {
             MailPurpose::ClaimAcknowledgement,
             MailPurpose::VoteReceipt,
             MailPurpose::CodeReissued,
+            MailPurpose::CodeRequested,
         ]
         .into_iter()
         .find(|p| p.as_str() == s)

@@ -480,3 +480,21 @@ pub trait Board: Send + Sync {
     /// How many ballots the scrutin's urne holds.
     async fn ballot_count(&self, scrutin_id: &str) -> StoreResult<u64>;
 }
+
+/// A voter's request for a new voting code, for the administration to pass on to the credential
+/// authority (`docs/vote-protocol.md` §7.3).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CodeRequest {
+    pub voter_id: String,
+    /// Epoch seconds.
+    pub asked_at: i64,
+    /// The scrutins the voter had not voted in when asking.
+    pub scrutins: Vec<String>,
+}
+
+#[async_trait]
+pub trait CodeRequests: Send + Sync {
+    /// Stores the request, unless one is open already, with the mail that tells the voter: one
+    /// transaction. False when one was open (nothing written).
+    async fn request_code(&self, request: &CodeRequest, mail: &OutboxMail) -> StoreResult<bool>;
+}

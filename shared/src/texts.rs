@@ -145,6 +145,13 @@ pub fn vote_invalid_ballot(reason: &str) -> String {
         "Le bulletin chiffré n'est pas valide ({reason}). Rechargez la page et votez à nouveau."
     )
 }
+pub const CODE_REQUEST_ACCEPTED: &str = "Votre demande est enregistrée ; un courriel vous le confirme. Le nouveau code vous parviendra comme votre notice de vote, et l'ancien ne sera plus valable.";
+pub const CODE_REQUEST_WRONG_ANSWER: &str = "La question ou la réponse ne correspond pas à celles que vous avez choisies à l'activation. Vérifiez la question choisie et l'orthographe de la réponse.";
+pub const CODE_REQUEST_LOCKED: &str = "Trop de réponses erronées : réessayez plus tard.";
+pub const CODE_REQUEST_ALREADY: &str = "Une demande de nouveau code est déjà en cours : le nouveau code vous parviendra comme votre notice de vote.";
+pub const CODE_REQUEST_NOTHING_LEFT: &str =
+    "Vous avez voté à tous vos scrutins : aucun nouveau code n'est nécessaire.";
+pub const CODE_REQUEST_NOT_ACTIVATED: &str = "Activez d'abord votre espace (mot de passe et question défi) : la demande de nouveau code passe par votre réponse secrète.";
 pub const BOARD_SCRUTIN_REQUIRED: &str = "Indiquez le scrutin (paramètre scrutin).";
 pub const VOTE_BAD_TRACKER: &str =
     "Une empreinte de bulletin a 43 caractères (lettres, chiffres, - et _).";

@@ -15,9 +15,9 @@ use shared::model::{Calendar, Civility, RollVoter, SessionKind, SessionRecord, V
 use shared::ports::{Board, Roll, Voters};
 use shared::services::{PublicBoard, Voting, Wiring};
 use shared::DomainError;
-use vote::ballot::{encrypt, encrypt_vector, Ballot};
+use vote::ballot::{encrypt, encrypt_vector, Ballot, Proof};
 use vote::credential::Credential;
-use vote::encoding::Point;
+use vote::encoding::{Num, Point};
 use vote::record::{ElectionRecord, ScrutinRecord, SealedRecord, Trustees};
 
 struct World {
@@ -72,7 +72,12 @@ async fn world() -> World {
         name: "Essai".into(),
         group: "ristretto255".into(),
         public_key: y,
-        trustees: Trustees { presidency: y, commitments: vec![], delegates: vec![] },
+        trustees: Trustees {
+            presidency: y,
+            presidency_proof: Proof { challenge: Num(Scalar::ZERO), response: Num(Scalar::ZERO) },
+            commitments: vec![],
+            delegates: vec![],
+        },
         scrutins: vec![
             ScrutinRecord { id: "A".into(), name: "Scrutin A".into(), choices: choices(3) },
             ScrutinRecord { id: "B".into(), name: "Scrutin B".into(), choices: choices(2) },

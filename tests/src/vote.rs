@@ -3,55 +3,24 @@
 
 use rand::rngs::OsRng;
 use serde_json::{json, Value};
-use shared::ports::{Ballots, VoteRecords};
+use shared::ports::VoteRecords;
 use vote::ballot::{encrypt, Ballot};
 use vote::credential::{new_code, Credential};
-use vote::encoding::Point;
-use vote::record::{ElectionRecord, ScrutinRecord, SealedRecord, Trustees, BLANK};
+use vote::record::SealedRecord;
 
-use crate::voters::{store, CAPN_CERTIFIES, CCP_AESH, CSA_ACA_VERSAILLES, CSA_MEN};
+use crate::voters::store;
 use crate::{Api, Reply, Session, Voter};
 
-/// The stack's published election record. The test stack publishes one made by the key holders'
-/// ceremony (`scripts/vote-setup.sh`); when a stack has none, a record with a throwaway key is
-/// published here (its ballots can be checked but never counted).
+/// The stack's published election record: the test stack publishes the one the key holders'
+/// ceremony made (`setup_vote` in `scripts/lib.sh`).
 pub async fn record() -> SealedRecord {
-    let store = store().await;
-    if let Some(text) = store.election_record().await.expect("reading the urne") {
-        return SealedRecord::from_bytes(text.into_bytes()).expect("the published record");
-    }
-    let ids: Vec<String> =
-        [CSA_MEN, CSA_ACA_VERSAILLES, CAPN_CERTIFIES, CCP_AESH].map(String::from).to_vec();
-    let scrutins = store.scrutins(&ids).await.expect("reading the ballots");
-    let y = Point::new(
-        curve25519_dalek::constants::RISTRETTO_BASEPOINT_POINT
-            * vote::transcript::random_scalar(&mut OsRng),
-    );
-    let sealed = SealedRecord::seal(ElectionRecord {
-        version: 1,
-        election: "essais-e2e".into(),
-        name: "Élection d'essai".into(),
-        group: "ristretto255".into(),
-        public_key: y,
-        trustees: Trustees { presidency: y, commitments: vec![], delegates: vec![] },
-        scrutins: scrutins
-            .iter()
-            .map(|s| {
-                let mut lists = s.candidate_lists.clone();
-                lists.sort_by_key(|l| l.order);
-                ScrutinRecord {
-                    id: s.id.clone(),
-                    name: s.name.clone(),
-                    choices: lists.into_iter().map(|l| l.id).chain([BLANK.to_string()]).collect(),
-                }
-            })
-            .collect(),
-    });
-    let text = String::from_utf8(sealed.bytes.clone()).unwrap();
-    // Two test binaries may race here: whichever record was written first is the one.
-    let _ = store.publish_election_record(&text).await;
-    let text = store.election_record().await.unwrap().expect("a published record");
-    SealedRecord::from_bytes(text.into_bytes()).unwrap()
+    let text = store()
+        .await
+        .election_record()
+        .await
+        .expect("reading the urne")
+        .expect("the test stack publishes an election record (setup_vote in scripts/lib.sh)");
+    SealedRecord::from_bytes(text.into_bytes()).expect("the published record")
 }
 
 /// A fresh voting code listed for `scrutins` (as the credential authority and

@@ -9,7 +9,7 @@ use e2e::calendar::CalendarGuard;
 use e2e::flows;
 use e2e::vote::{ballot, ballots_in, cast, cast_json, listed_code, on_board, record, voted_in};
 use e2e::voters::{now_epoch, set_session_instant, CAPN_CERTIFIES, CSA_ACA_VERSAILLES, CSA_MEN};
-use e2e::{latest_mail_to, one_at_a_time, seed_voter_on, Api};
+use e2e::{latest_mail_to, mails_to, one_at_a_time, seed_voter_on, Api};
 use shared::model::Calendar;
 use vote::ballot::encrypt_vector;
 use vote::credential::Credential;
@@ -41,7 +41,7 @@ async fn a_voter_votes_once_in_each_scrutin_and_finds_the_trackers_on_the_board(
     for scrutin in [CSA_MEN, CSA_ACA_VERSAILLES] {
         let before = ballots_in(scrutin).await;
         let b = ballot(&record, scrutin, Some("blanc"), &code);
-        let since = now_epoch() - 1;
+        let seen = mails_to(&voter.email, voter.seeded_at).await.len();
         let receipt = cast(&api, &session, &b).await;
         receipt.expect(201);
         let tracker = receipt.str_at("/tracker").to_string();
@@ -61,7 +61,7 @@ async fn a_voter_votes_once_in_each_scrutin_and_finds_the_trackers_on_the_board(
             .expect_error(409, "already_voted");
         assert_eq!(ballots_in(scrutin).await, before + 1);
         // the receipt mail names the scrutin and carries no tracker
-        let mail = latest_mail_to(&voter.email, since, 0).await;
+        let mail = latest_mail_to(&voter.email, voter.seeded_at, seen).await;
         assert!(mail.subject.starts_with("A voté"), "{}", mail.subject);
         assert!(!mail.contains(&tracker), "the receipt mail carries no tracker");
     }
@@ -221,4 +221,41 @@ async fn the_window_opens_closes_and_keeps_30_minutes_for_sessions_opened_before
             .expect_error(403, "outside_window");
     }
     assert!(voted_in(&voter, CSA_MEN).await && !voted_in(&voter, CSA_ACA_VERSAILLES).await);
+}
+
+#[tokio::test]
+async fn a_lost_code_is_asked_for_with_the_challenge_answer_and_the_mailbox_is_told() {
+    let _one = one_at_a_time().await;
+    let _window = CalendarGuard::set(voting(2, 600)).await;
+    let api = Api::new().await;
+    let voter = seed_voter_on(&[CSA_MEN]).await;
+    let (secrets, session) = flows::activate(&api, &voter).await;
+    let ask = |question_id: i64, answer: String| {
+        let api = &api;
+        let session = &session;
+        async move {
+            api.post("/api/vote/code")
+                .session(session)
+                .json(&serde_json::json!({ "question_id": question_id, "answer": answer }))
+                .send()
+                .await
+        }
+    };
+    let wrong = ask(secrets.question_id, "pas la bonne réponse".into()).await;
+    wrong.expect_error(422, "invalid_field");
+    assert_eq!(wrong.body["field"], "answer");
+    let seen = mails_to(&voter.email, voter.seeded_at).await.len();
+    ask(secrets.question_id, secrets.answer.clone()).await.expect(202);
+    let mail = latest_mail_to(&voter.email, voter.seeded_at, seen).await;
+    assert_eq!(mail.subject, "Demande de nouveau code de vote");
+    let open = e2e::voters::store().await.open_code_requests().await.unwrap();
+    assert!(open.iter().any(|r| r.voter_id == voter.voter_id && r.scrutins == [CSA_MEN]));
+    // one request at a time
+    ask(secrets.question_id, secrets.answer.clone()).await.expect_error(422, "invalid_field");
+    // without a session
+    api.post("/api/vote/code")
+        .json(&serde_json::json!({ "question_id": secrets.question_id, "answer": secrets.answer }))
+        .send()
+        .await
+        .expect_error(401, "unauthenticated");
 }

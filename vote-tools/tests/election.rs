@@ -139,6 +139,45 @@ fn an_election_of_about_a_thousand_ballots_from_the_ceremony_to_the_verified_res
         "election = \"ce2026-essai\"\nname = \"Élections d'essai\"\n\n[[scrutins]]\nid = \"CTM\"\nname = \"Comité social\"\nlists = [\"L1\", \"L2\", \"L3\", \"L4\", \"L5\", \"L6\", \"L7\", \"L8\"]\n\n[[scrutins]]\nid = \"CAPA\"\nname = \"CAPA\"\nlists = [\"A\", \"B\"]\n",
     )
     .unwrap();
+    // a description with a list named like the blank vote, and trustees changed after the
+    // assembly, are refused
+    std::fs::write(
+        dir.join("bad.json"),
+        r#"{"election": "ce2026-essai", "name": "x", "scrutins": [{"id": "S", "name": "S", "lists": ["A", "blanc"]}]}"#,
+    )
+    .unwrap();
+    let bad = run(
+        CLES,
+        &[
+            "record",
+            "--trustees",
+            &trustees,
+            "--scrutins",
+            &d("bad.json"),
+            "--out",
+            &d("bad-election.json"),
+        ],
+    );
+    assert!(!bad.status.success());
+    let mut t: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&trustees).unwrap()).unwrap();
+    let k2 = t["trustees"]["delegates"][1]["verification_key"].clone();
+    t["trustees"]["delegates"][0]["verification_key"] = k2;
+    std::fs::write(dir.join("bad-trustees.json"), t.to_string()).unwrap();
+    let bad = run(
+        CLES,
+        &[
+            "record",
+            "--trustees",
+            &d("bad-trustees.json"),
+            "--scrutins",
+            &d("scrutins.toml"),
+            "--out",
+            &d("bad-election.json"),
+        ],
+    );
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("delegate 1"), "{bad:?}");
     let out = ok(
         CLES,
         &[

@@ -134,6 +134,12 @@ pub fn session_hash_of(pk: &str) -> &str {
     pk.trim_start_matches("SESSION#")
 }
 
+/// A voter's open request for a new voting code (in their partition).
+pub fn code_request_key(voter_id: &str) -> (String, String) {
+    (voter_key(voter_id).0, "CODEREQ".into())
+}
+pub const CODE_REQUEST_SK: &str = "CODEREQ";
+
 /// The end of the appeal period after the vote (the purge waits for it).
 pub fn appeal_key() -> (String, String) {
     ("ELECTION".into(), "APPEAL".into())

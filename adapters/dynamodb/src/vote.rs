@@ -5,7 +5,7 @@
 //! `pub` methods at the end, for `electeur-admin`.
 
 use async_trait::async_trait;
-use aws_sdk_dynamodb::types::{ConditionCheck, Put, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Put, TransactWriteItem, Update};
 
 use crate::item::*;
 use crate::keys;
@@ -13,8 +13,8 @@ use crate::DynamoStore;
 use shared::audit::{AuditEvent, AuditKind};
 use shared::outbox::OutboxMail;
 use shared::ports::{
-    Board, BoardPage, CastBallot, CastOutcome, Emargement, StoreError, StoreResult, Urne,
-    VoteRecords,
+    Board, BoardPage, CastBallot, CastOutcome, CodeRequest, CodeRequests, Emargement, StoreError,
+    StoreResult, Urne, VoteRecords,
 };
 
 const OPEN: &str = "open";
@@ -195,6 +195,35 @@ impl Urne for DynamoStore {
         match self.transact(items).await {
             Ok(()) => Ok(CastOutcome::Recorded),
             Err(StoreError::ConditionFailed) => self.cast_refusal(b).await,
+            Err(e) => Err(e),
+        }
+    }
+}
+
+#[async_trait]
+impl CodeRequests for DynamoStore {
+    async fn request_code(&self, r: &CodeRequest, mail: &OutboxMail) -> StoreResult<bool> {
+        let mut item = key(keys::code_request_key(&r.voter_id));
+        item.insert("type".into(), s("code_request"));
+        item.insert("voter_id".into(), s(&r.voter_id));
+        item.insert("asked_at".into(), n(r.asked_at));
+        item.insert("scrutins".into(), AttributeValue::L(r.scrutins.iter().map(s).collect()));
+        item.insert("status".into(), s(OPEN));
+        let put = built(
+            Put::builder()
+                .table_name(&self.table)
+                .set_item(Some(item))
+                .condition_expression("attribute_not_exists(pk) OR #status <> :open")
+                .expression_attribute_names("#status", "status")
+                .expression_attribute_values(":open", s(OPEN))
+                .build(),
+        )?;
+        match self
+            .transact(vec![TransactWriteItem::builder().put(put).build(), self.put_outbox(mail)?])
+            .await
+        {
+            Ok(()) => Ok(true),
+            Err(StoreError::ConditionFailed) => Ok(false),
             Err(e) => Err(e),
         }
     }
@@ -431,6 +460,48 @@ impl DynamoStore {
             if start.is_none() {
                 return Ok(items);
             }
+        }
+    }
+
+    /// The open requests for a new voting code, oldest first.
+    pub async fn open_code_requests(&self) -> StoreResult<Vec<CodeRequest>> {
+        let items = self.scan_prefix(&self.table, "VOTER#").await?;
+        let mut out: Vec<CodeRequest> = items
+            .iter()
+            .filter(|i| get_s(i, "sk").as_deref() == Some(keys::CODE_REQUEST_SK))
+            .filter(|i| get_s(i, "status").as_deref() == Some(OPEN))
+            .map(|i| {
+                Ok(CodeRequest {
+                    voter_id: req_s(i, "voter_id")?,
+                    asked_at: get_n(i, "asked_at").unwrap_or(0),
+                    scrutins: i
+                        .get("scrutins")
+                        .and_then(|v| v.as_l().ok())
+                        .map(|l| l.iter().filter_map(|x| x.as_s().ok().cloned()).collect())
+                        .unwrap_or_default(),
+                })
+            })
+            .collect::<StoreResult<_>>()?;
+        out.sort_by_key(|r| r.asked_at);
+        Ok(out)
+    }
+
+    /// Marks a voter's request for a new code handled (after the reissue); none is no error.
+    pub async fn close_code_request(&self, voter_id: &str) -> StoreResult<()> {
+        let r = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key(keys::code_request_key(voter_id))))
+            .update_expression("SET #status = :done")
+            .condition_expression("attribute_exists(pk)")
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":done", s("done"))
+            .send()
+            .await;
+        match r.map_err(conditional) {
+            Ok(_) | Err(StoreError::ConditionFailed) => Ok(()),
+            Err(e) => Err(e),
         }
     }
 

@@ -11,13 +11,20 @@ use lambda_http::http::Method;
 use serde::Deserialize;
 use shared::error::VoteRefusal;
 use shared::services::Voting;
-use shared::{texts, DomainError};
+use shared::{texts, validate, DomainError};
 use vote::ballot::Ballot;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct CastRequest {
     ballot: serde_json::Value,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CodeRequestBody {
+    question_id: i64,
+    answer: String,
 }
 
 async fn handle(service: Arc<Voting>, req: Request) -> Reply {
@@ -33,6 +40,23 @@ async fn handle(service: Arc<Voting>, req: Request) -> Reply {
             })?;
             let receipt = service.cast(&me.session, &me.voter, ballot).await?;
             http::json(if receipt.already_recorded { 200 } else { 201 }, &receipt)
+        }
+        (Method::POST, p) if p == routes::VOTE_CODE => {
+            let me = service.sessions.authenticate(http::session_secret(&req).as_deref()).await?;
+            let body: CodeRequestBody = http::json_body(&req)?;
+            let answer = validate::SecretAnswer::parse(&body.answer)?;
+            service
+                .request_code(
+                    &me.voter,
+                    body.question_id,
+                    &answer,
+                    http::device_secret(&req).as_deref(),
+                )
+                .await?;
+            http::json(
+                202,
+                &serde_json::json!({ "status": "accepted", "message": texts::CODE_REQUEST_ACCEPTED }),
+            )
         }
         (Method::GET, p) if p == routes::VOTE_STATUS => {
             let me = service.sessions.authenticate(http::session_secret(&req).as_deref()).await?;

@@ -7,20 +7,26 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 use tokio::sync::OnceCell;
-use vote::ballot::Ballot;
+use vote::ballot::{Ballot, BallotVerifier};
 use vote::record::SealedRecord;
 
+use super::attempts::{Guesses, Reservation};
 use super::{Election, Sessions, Wiring};
+use crate::audit::AuditTrail;
 use crate::calendar::{paris, paris_rfc3339};
 use crate::error::{DomainError, VoteRefusal};
 use crate::mail;
+use crate::model::{AccountStatus, FailureKind};
 use crate::model::{Calendar, SessionRecord, Voter};
 use crate::outbox::{Follow, MailPurpose, OutboxMail};
 use crate::ports::{
     Board, BoardPage, Calendars, CastBallot, CastOutcome, Emargement, SessionStore, Urne,
     VoteRecords, Voters,
 };
+use crate::ports::{CodeRequest, CodeRequests, Devices, FailureCounters};
 use crate::texts;
+use crate::validate::SecretAnswer;
+use crate::{questions, secrets};
 
 /// R211-572: a voter authenticated before the close may finish voting within 30 minutes.
 pub const VOTE_GRACE: Duration = Duration::minutes(30);
@@ -98,27 +104,42 @@ pub struct Receipt {
     pub already_recorded: bool,
 }
 
-/// The published record, read once per instance: once published it never changes.
+/// The published record with the verifier's tables for its key, made once per instance: once
+/// published the record never changes.
+struct Published {
+    record: Arc<SealedRecord>,
+    verifier: BallotVerifier,
+}
+
 struct RecordCache {
     records: Arc<dyn VoteRecords>,
-    cell: OnceCell<Arc<SealedRecord>>,
+    cell: OnceCell<Arc<Published>>,
 }
 
 impl RecordCache {
-    async fn get(&self) -> Result<Option<Arc<SealedRecord>>, DomainError> {
-        if let Some(r) = self.cell.get() {
-            return Ok(Some(r.clone()));
+    async fn published(&self) -> Result<Option<Arc<Published>>, DomainError> {
+        if let Some(p) = self.cell.get() {
+            return Ok(Some(p.clone()));
         }
         let Some(text) = self.records.election_record().await? else { return Ok(None) };
         let sealed = SealedRecord::from_bytes(text.into_bytes())
             .map_err(|e| DomainError::Internal(format!("stored election record: {e}")))?;
-        Ok(Some(self.cell.get_or_init(|| async { Arc::new(sealed) }).await.clone()))
+        let published =
+            Published { verifier: BallotVerifier::new(&sealed), record: Arc::new(sealed) };
+        Ok(Some(self.cell.get_or_init(|| async { Arc::new(published) }).await.clone()))
+    }
+
+    async fn get(&self) -> Result<Option<Arc<SealedRecord>>, DomainError> {
+        Ok(self.published().await?.map(|p| p.record.clone()))
     }
 }
 
 pub struct Voting {
     election: Election,
     pub sessions: Sessions,
+    guesses: Guesses,
+    audit: Arc<dyn AuditTrail>,
+    code_requests: Arc<dyn CodeRequests>,
     record: RecordCache,
     urne: Arc<dyn Urne>,
     emargement: Arc<dyn Emargement>,
@@ -127,11 +148,24 @@ pub struct Voting {
 impl Voting {
     pub fn new<S>(w: &Wiring<S>) -> Self
     where
-        S: Calendars + Voters + SessionStore + VoteRecords + Urne + Emargement + 'static,
+        S: Calendars
+            + Voters
+            + SessionStore
+            + VoteRecords
+            + Urne
+            + Emargement
+            + FailureCounters
+            + Devices
+            + AuditTrail
+            + CodeRequests
+            + 'static,
     {
         Voting {
             election: Election::new(w),
             sessions: Sessions::new(w),
+            guesses: Guesses::new(w),
+            audit: w.store.clone(),
+            code_requests: w.store.clone(),
             record: RecordCache { records: w.store.clone(), cell: OnceCell::new() },
             urne: w.store.clone(),
             emargement: w.store.clone(),
@@ -156,6 +190,89 @@ impl Voting {
             .collect())
     }
 
+    /// `POST /api/vote/code`: a logged-in voter who lost their voting code asks for a new one,
+    /// with their challenge question and answer (counted on the answer's failure budget, as a
+    /// réassort). The request is stored for the administration to pass on to the credential
+    /// authority, and the voter's mailbox is told (§7.3). Refused once the voter has voted in
+    /// every scrutin of theirs, or while a request is open.
+    pub async fn request_code(
+        &self,
+        voter: &Voter,
+        question_id: i64,
+        answer: &SecretAnswer,
+        device_cookie: Option<&str>,
+    ) -> Result<(), DomainError> {
+        let refuse = |field: &'static str, m: &str| {
+            Err(DomainError::InvalidField { field, message: m.to_string() })
+        };
+        if questions::find(question_id).is_none() {
+            return Err(questions::unknown());
+        }
+        let Some(record) = self.record.get().await? else {
+            return Err(DomainError::VoteRefused(
+                VoteRefusal::OutsideWindow,
+                texts::VOTE_NOT_PUBLISHED.into(),
+            ));
+        };
+        let cal = self.election.calendar().await?;
+        let now = self.election.now();
+        if matches!(vote_state(&cal, true, now), VoteState::Grace | VoteState::Closed) {
+            return Err(DomainError::VoteRefused(
+                VoteRefusal::OutsideWindow,
+                texts::vote_closed_since(&paris(cal.voting_closes_at)),
+            ));
+        }
+        if voter.status != AccountStatus::Active {
+            return refuse("answer", texts::CODE_REQUEST_NOT_ACTIVATED);
+        }
+        let voted = self.emargement.voted_in(&voter.roll.voter_id, &voter.roll.scrutins).await?;
+        let left: Vec<String> = record
+            .record
+            .scrutins
+            .iter()
+            .filter(|s| voter.roll.scrutins.contains(&s.id) && !voted.contains(&s.id))
+            .map(|s| s.id.clone())
+            .collect();
+        if left.is_empty() {
+            return refuse("answer", texts::CODE_REQUEST_NOTHING_LEFT);
+        }
+        let at = now.timestamp();
+        let counted = self.guesses.budget(voter, device_cookie, FailureKind::Answer, at).await?;
+        let Reservation::Check(attempt) =
+            self.guesses.reserve(&counted, FailureKind::Answer, at).await?
+        else {
+            return refuse("answer", texts::CODE_REQUEST_LOCKED);
+        };
+        let stored = voter.answer_hash.clone().unwrap_or_else(secrets::dummy_hash);
+        let right = secrets::verify(answer.expose().to_string(), stored).await
+            && voter.question_id == Some(question_id as u8);
+        if !right {
+            crate::audit::record_failure(
+                self.audit.as_ref(),
+                &voter.roll.voter_id,
+                FailureKind::Answer,
+                &attempt,
+            )
+            .await;
+            return refuse("answer", texts::CODE_REQUEST_WRONG_ANSWER);
+        }
+        self.guesses.give_back(&counted, FailureKind::Answer, &attempt).await;
+        let request =
+            CodeRequest { voter_id: voter.roll.voter_id.clone(), asked_at: at, scrutins: left };
+        let mail = OutboxMail::new(
+            &voter.roll.voter_id,
+            MailPurpose::CodeRequested,
+            mail::code_requested(&voter.roll),
+            now.timestamp_millis(),
+            Follow::Nothing,
+        );
+        if !self.code_requests.request_code(&request, &mail).await? {
+            return refuse("answer", texts::CODE_REQUEST_ALREADY);
+        }
+        tracing::info!(voter_id = %voter.roll.voter_id, "new voting code asked");
+        Ok(())
+    }
+
     /// `POST /api/vote`: checks the window, the roll and the ballot, then writes it (§5).
     pub async fn cast(
         &self,
@@ -163,24 +280,25 @@ impl Voting {
         voter: &Voter,
         ballot: Ballot,
     ) -> Result<Receipt, DomainError> {
-        let record = self.record.get().await?;
+        let published = self.record.published().await?;
         let cal = self.election.calendar().await?;
         let now = self.election.now();
-        check_window(&cal, record.is_some(), session, now)?;
-        let record = record.expect("checked by the window");
+        check_window(&cal, published.is_some(), session, now)?;
+        let published = published.expect("checked by the window");
+        let record = &published.record;
         if !voter.roll.scrutins.contains(&ballot.scrutin) {
             return Err(DomainError::VoteRefused(
                 VoteRefusal::NotOnRoll,
                 texts::VOTE_NOT_ON_ROLL.into(),
             ));
         }
-        ballot.verify(&record).map_err(|e| {
+        ballot.verify_with(record, &published.verifier).map_err(|e| {
             DomainError::VoteRefused(
                 VoteRefusal::InvalidBallot,
                 texts::vote_invalid_ballot(&e.to_string()),
             )
         })?;
-        let tracker = ballot.tracker(&record);
+        let tracker = ballot.tracker(record);
         let scrutin_name = record
             .scrutin(&ballot.scrutin)
             .map(|s| s.name.clone())

@@ -55,6 +55,10 @@ struct Bench {
     /// The whole election the figures are scaled to.
     #[arg(long, default_value_t = 1_500_000)]
     scale_to: usize,
+    /// Keeps the board file and writes the results next to it (to time `electeur-verif BOARD
+    /// RESULTS` itself afterwards).
+    #[arg(long)]
+    keep: bool,
 }
 
 /// CPU seconds of this process so far (user + system), from /proc.
@@ -166,7 +170,13 @@ fn bench(b: Bench) -> Result<()> {
         check_c * scale
     );
     println!("board file scaled to {}: {:.2} GB", b.scale_to, size as f64 * scale / 1e9);
-    std::fs::remove_file(&path)?;
+    if b.keep {
+        let results_path = path.with_extension("results.json");
+        vote_tools::holder::write_json(&results_path, &results)?;
+        println!("kept: {} {}", path.display(), results_path.display());
+    } else {
+        std::fs::remove_file(&path)?;
+    }
     Ok(())
 }
 
