@@ -16,8 +16,9 @@
 //   VOTE_NOTICES_FILE  the voters' notices written by `electeur-codes` (its CSV or its printable
 //                      text); the journey's voter votes with the code of their notice, during the
 //                      voting window. Unset: the vote is skipped (the public board is still seen)
-//   VOTE_OPEN_COMMAND  shell command run before the vote, after the claims (e.g. an
-//                      `electeur-admin calendar set` that closes the claims and opens the vote)
+//   VOTE_OPEN_COMMAND  shell command run before the vote, after the claims; unset, when the vote
+//                      is not open yet, the journey opens it with `electeur-admin calendar set`
+//                      (the claims closed an hour before) and puts the calendar back at the end
 //   CHROMIUM           browser binary (default /usr/bin/chromium)
 //   JOURNEY_STEP_TIMEOUT_MS   bound on each wait in the page (default 45000: more than twice the
 //                             portal's own request timeout, so that a slow or lost request shows
@@ -368,6 +369,29 @@ function runCommand(command, what) {
       else resolve(stdout);
     });
   });
+}
+
+function admin(args) {
+  return new Promise((resolve, reject) => {
+    execFile('cargo', ['run', '-q', '-p', 'electeur-admin', '--', ...args],
+      { cwd: ROOT, timeout: SEED_TIMEOUT_MS, maxBuffer: 16 << 20 }, (error, stdout, stderr) => {
+        if (error) reject(new Error(`electeur-admin ${args.slice(0, 2).join(' ')} failed: ${(stderr || error.message).trim().split('\n').pop()}`));
+        else resolve(stdout);
+      });
+  });
+}
+
+// Opens the voting window now, with the claims closed before it (the calendar's order), with
+// `electeur-admin calendar set`; returns what puts the calendar back as it was.
+async function openVotingWindow() {
+  const response = await request(API + '/api/election');
+  assert(response.ok, `GET /api/election answered ${response.status}`);
+  const c = (await response.json()).calendar || {};
+  assert(c.claim_deadline && c.voting_opens_at && c.voting_closes_at, 'the calendar has no voting window');
+  const at = (minutes) => new Date(Date.now() + minutes * 60_000).toISOString().replace(/\.\d+Z$/, 'Z');
+  await admin(['calendar', 'set', '--claim-deadline', at(-120), '--voting-opens', at(-60)]);
+  return () => admin(['calendar', 'set', '--claim-deadline', c.claim_deadline, '--voting-opens', c.voting_opens_at,
+    '--voting-closes', c.voting_closes_at]);
 }
 
 // GET /api/vote/election from outside the browser: the election's state, or null when the route
@@ -817,6 +841,7 @@ async function main() {
 
     const noticesFile = process.env.VOTE_NOTICES_FILE;
     const cast = [];
+    let putCalendarBack = null;
     if (!noticesFile) {
       await step('the vote (skipped: VOTE_NOTICES_FILE names no notices file)', async () => {
         log('     skipped: set VOTE_NOTICES_FILE to the notices written by electeur-codes');
@@ -825,7 +850,12 @@ async function main() {
       const code = await step('the voter has a voting code in the notices file, and the vote is open', async () => {
         const found = await votingCode(noticesFile, identifier);
         assert(found, `no notice for ${identifier} in ${noticesFile}`);
-        if (process.env.VOTE_OPEN_COMMAND) await runCommand(process.env.VOTE_OPEN_COMMAND, 'VOTE_OPEN_COMMAND');
+        if (process.env.VOTE_OPEN_COMMAND) {
+          await runCommand(process.env.VOTE_OPEN_COMMAND, 'VOTE_OPEN_COMMAND');
+        } else if ((await voteElection() || {}).state === 'before') {
+          putCalendarBack = await openVotingWindow();
+          log('     the voting window opened now with electeur-admin calendar set (put back afterwards)');
+        }
         const election = await voteElection();
         assert(election, 'GET /api/vote/election does not answer');
         assert(['open', 'grace'].includes(election.state), `the vote is "${election.state}", not open`);
@@ -985,6 +1015,14 @@ async function main() {
         await page.getByRole('heading', { level: 1, name: 'Bienvenue sur votre portail Élections' }).waitFor();
         await page.getByRole('button', { name: 'Me déconnecter' }).click();
         await page.getByRole('heading', { level: 1, name: 'Accéder au portail Élections' }).waitFor();
+      });
+    }
+
+    if (putCalendarBack) {
+      // whatever happened to the vote, the later stages get the calendar they had
+      await putCalendarBack().then(() => log('     calendar put back as it was'), (error) => {
+        results.push({ name: 'the calendar is put back', ok: false });
+        log(`FAIL the calendar is put back: ${error.message}`);
       });
     }
 
