@@ -5,6 +5,7 @@
 //! Every change to the roll, the calendar or a claim is written with a line of the journal of
 //! administrative actions (`journal`), in the same transaction where the change is a single one.
 
+mod assistance;
 mod calendar;
 mod claims;
 mod counts;
@@ -32,7 +33,9 @@ use store_dynamodb::{ensure_table, ensure_vote_tables, DynamoStore};
     name = "electeur-admin",
     version,
     about = "Administration du portail Élections : table, liste électorale, scrutins, calendrier, réclamations, statistiques.",
-    long_about = None
+    long_about = None,
+    // `help` is the help texts' command; `--help` still prints the usage.
+    disable_help_subcommand = true
 )]
 struct Cli {
     /// Table DynamoDB.
@@ -139,6 +142,16 @@ enum Command {
     Claims {
         #[command(subcommand)]
         command: ClaimsCommand,
+    },
+    /// Textes de la page d'aide (édito, foire aux questions) : chargement, affichage.
+    Help {
+        #[command(subcommand)]
+        command: HelpCommand,
+    },
+    /// Liste, exporte et traite les demandes d'assistance envoyées depuis le portail.
+    Assistance {
+        #[command(subcommand)]
+        command: AssistanceCommand,
     },
     /// Compte électeurs, comptes activés, accès sans activation et réclamations, par scrutin.
     ///
@@ -352,6 +365,47 @@ enum ClaimsCommand {
     },
 }
 
+#[derive(Subcommand)]
+enum HelpCommand {
+    /// Vérifie puis charge un fichier TOML de textes (modèle : `help default`).
+    Load {
+        file: PathBuf,
+        /// Vérifie le fichier sans rien écrire.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Affiche les textes servis par le portail, en TOML.
+    Show,
+    /// Affiche les textes livrés avec le portail, en TOML (point de départ d'un fichier).
+    Default,
+}
+
+#[derive(Subcommand)]
+enum AssistanceCommand {
+    /// Liste les demandes d'assistance, des plus anciennes aux plus récentes.
+    List {
+        /// Les demandes encore sans réponse seulement.
+        #[arg(long)]
+        open: bool,
+    },
+    /// Exporte les demandes d'assistance en CSV (UTF-8).
+    Export {
+        /// Les demandes encore sans réponse seulement.
+        #[arg(long)]
+        open: bool,
+        /// Fichier de sortie (par défaut la sortie standard).
+        #[arg(long)]
+        csv: Option<PathBuf>,
+    },
+    /// Répond à une demande : la réponse part à l'adresse de la liste électorale, une seule fois.
+    Answer {
+        reference: String,
+        /// Texte de la réponse (1 à 4000 caractères).
+        #[arg(long)]
+        message: String,
+    },
+}
+
 /// Exit status of a run refused for invalid input.
 const INVALID_INPUT: u8 = 2;
 
@@ -551,6 +605,68 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             let answered =
                 claims::answer(&store, reference.trim(), &operator, note.as_deref()).await?;
             println!("réclamation {} marquée traitée", answered.claim.reference);
+        }
+        Command::Help { command: HelpCommand::Load { file, dry_run } } => {
+            let source = std::fs::read_to_string(&file)
+                .with_context(|| format!("lecture de {}", file.display()))?;
+            let texts = match shared::help::HelpTexts::from_toml(&source) {
+                Ok(texts) => texts,
+                Err(e) => {
+                    eprintln!("erreur : {} : {e}", file.display());
+                    return Ok(ExitCode::from(INVALID_INPUT));
+                }
+            };
+            let summary = format!(
+                "{} paragraphe(s) d'édito, {} question(s)",
+                texts.edito.len(),
+                texts.faq.len()
+            );
+            if dry_run {
+                println!("{} valide : {summary} (rien n'est écrit)", file.display());
+            } else {
+                let entry = store_dynamodb::admin::JournalEntry::new(
+                    &operator,
+                    "help-load",
+                    "help",
+                    summary.clone(),
+                );
+                store.put_help_texts_logged(&texts, &entry).await.context("écriture des textes")?;
+                println!("textes de l'aide chargés : {summary} ; le portail les sert dès que sa copie expire (CALENDAR_CACHE_SECS)");
+            }
+        }
+        Command::Help { command: HelpCommand::Show } => {
+            use shared::ports::HelpPages;
+            match store.help_texts().await.context("lecture des textes")? {
+                Some(texts) => print!("{}", toml::to_string(&texts).context("écriture TOML")?),
+                None => {
+                    eprintln!("aucun texte chargé : le portail sert les textes livrés");
+                    print!("{}", shared::help::DEFAULT_TOML);
+                }
+            }
+        }
+        Command::Help { command: HelpCommand::Default } => print!("{}", shared::help::DEFAULT_TOML),
+        Command::Assistance { command: AssistanceCommand::List { open } } => {
+            assistance::print(&assistance::fetch(&store, open).await?);
+        }
+        Command::Assistance { command: AssistanceCommand::Export { open, csv } } => {
+            let requests = assistance::fetch(&store, open).await?;
+            match &csv {
+                Some(path) => {
+                    let file = std::fs::File::create(path)
+                        .with_context(|| format!("création de {}", path.display()))?;
+                    assistance::export(&requests, file)?;
+                    println!("{} demande(s) exportée(s) dans {}", requests.len(), path.display());
+                }
+                None => assistance::export(&requests, std::io::stdout().lock())?,
+            }
+        }
+        Command::Assistance { command: AssistanceCommand::Answer { reference, message } } => {
+            let answered =
+                assistance::answer(&store, reference.trim(), &operator, &message).await?;
+            println!(
+                "demande {} traitée : réponse en file d'envoi vers l'adresse de la liste électorale",
+                answered.reference
+            );
         }
         Command::Stats { segments } => print_stats(&store, segments).await?,
         Command::Mail { command } => {

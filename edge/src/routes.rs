@@ -17,6 +17,8 @@ pub const SCRUTINS: &str = "/api/scrutins";
 /// `/api/scrutins/{id}/electeurs`
 pub const ELECTORAL_LIST_SUFFIX: &str = "/electeurs";
 pub const CLAIMS: &str = "/api/claims";
+pub const ASSISTANCE: &str = "/api/assistance";
+pub const HELP: &str = "/api/help";
 pub const LOGIN: &str = "/api/login";
 pub const SESSION: &str = "/api/session";
 pub const LOGOUT: &str = "/api/logout";
@@ -42,6 +44,8 @@ pub const API: &[(&str, &str, &str)] = &[
     ("GET", SCRUTINS, "list-scrutins"),
     ("GET", "/api/scrutins/{id}/electeurs", "list-scrutins"),
     ("POST", CLAIMS, "submit-claim"),
+    ("POST", ASSISTANCE, "submit-claim"),
+    ("GET", HELP, "activate"),
     ("POST", LOGIN, "login"),
     ("GET", SESSION, "login"),
     ("POST", LOGOUT, "logout"),

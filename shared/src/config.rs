@@ -39,6 +39,9 @@ pub struct Config {
     pub mail_cap_per_day: u32,
     /// Claims one voter may file over the whole election (`CLAIM_CAP`).
     pub claim_cap: u32,
+    /// Assistance requests one identifier may send in a sliding 24-hour window
+    /// (`ASSISTANCE_CAP_PER_DAY`), whether it is on the roll or not.
+    pub assistance_cap_per_day: u32,
     /// Failures allowed before delays start, for logins and for secret answers (`FREE_ATTEMPTS`).
     pub free_attempts: u32,
     /// One failure of a budget is forgiven for each such period without a failure
@@ -122,6 +125,8 @@ const SESSION_ABSOLUTE_SECS: Number = Number {
 const MAIL_CAP_PER_DAY: Number =
     Number { variable: "MAIL_CAP_PER_DAY", default: 5, min: 1, max: 100, unit: "" };
 const CLAIM_CAP: Number = Number { variable: "CLAIM_CAP", default: 10, min: 1, max: 100, unit: "" };
+const ASSISTANCE_CAP_PER_DAY: Number =
+    Number { variable: "ASSISTANCE_CAP_PER_DAY", default: 3, min: 1, max: 50, unit: "" };
 const FREE_ATTEMPTS: Number =
     Number { variable: "FREE_ATTEMPTS", default: 3, min: 0, max: 20, unit: "" };
 const FAILURE_DECAY_SECS: Number =
@@ -168,7 +173,7 @@ const DAY: u64 = 24 * 3600;
 
 /// Every whole-number setting, for the tests.
 #[cfg(test)]
-const NUMBERS: [&Number; 18] = [
+const NUMBERS: [&Number; 19] = [
     &CALENDAR_CACHE_SECS,
     &BALLOT_CACHE_SECS,
     &ACTIVATION_TOKEN_TTL_SECS,
@@ -177,6 +182,7 @@ const NUMBERS: [&Number; 18] = [
     &SESSION_ABSOLUTE_SECS,
     &MAIL_CAP_PER_DAY,
     &CLAIM_CAP,
+    &ASSISTANCE_CAP_PER_DAY,
     &FREE_ATTEMPTS,
     &FAILURE_DECAY_SECS,
     &DEVICE_TTL_SECS,
@@ -252,6 +258,7 @@ impl Config {
             session_absolute: SESSION_ABSOLUTE_SECS.secs(&get)?,
             mail_cap_per_day: MAIL_CAP_PER_DAY.count(&get)?,
             claim_cap: CLAIM_CAP.count(&get)?,
+            assistance_cap_per_day: ASSISTANCE_CAP_PER_DAY.count(&get)?,
             free_attempts: FREE_ATTEMPTS.count(&get)?,
             failure_decay: FAILURE_DECAY_SECS.secs(&get)?,
             device_ttl: DEVICE_TTL_SECS.secs(&get)?,

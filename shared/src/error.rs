@@ -66,6 +66,9 @@ pub enum DomainError {
     CrossOrigin,
     #[error("claim cap reached")]
     ClaimCapReached(u32),
+    /// The identifier has sent as many assistance requests as a day allows.
+    #[error("assistance cap reached")]
+    AssistanceCapReached(u32),
     #[error("scrutin not found")]
     ScrutinNotFound,
     #[error("invalid cursor")]
@@ -107,6 +110,7 @@ impl DomainError {
             | PasswordRejected(_)
             | IdempotencyKeyReused
             | ClaimCapReached(_) => 422,
+            AssistanceCapReached(_) => 429,
             Store(StoreError::ConditionFailed) | Store(StoreError::TransactionConflict) => 409,
             Store(StoreError::Backend(_)) | Mail(_) | Internal(_) => 503,
         }
@@ -128,6 +132,7 @@ impl DomainError {
             PhaseClosed(_) => "phase_closed",
             CrossOrigin => "cross_origin_refused",
             ClaimCapReached(_) => "claim_limit_reached",
+            AssistanceCapReached(_) => "assistance_limit_reached",
             ScrutinNotFound => "scrutin_not_found",
             InvalidCursor => "invalid_cursor",
             IdempotencyKeyRequired => "idempotency_key_required",
@@ -175,6 +180,7 @@ impl DomainError {
             NotFound => NOT_FOUND.into(),
             CrossOrigin => CROSS_ORIGIN_REFUSED.into(),
             ClaimCapReached(cap) => claim_limit_reached(*cap),
+            AssistanceCapReached(cap) => assistance_limit_reached(*cap),
             UnsupportedMediaType => JSON_REQUIRED.into(),
             PayloadTooLarge => PAYLOAD_TOO_LARGE.into(),
             Store(StoreError::Backend(_)) | Mail(_) | Internal(_) => UNAVAILABLE.into(),

@@ -10,6 +10,7 @@ pub mod audit;
 pub mod calendar;
 pub mod config;
 pub mod error;
+pub mod help;
 pub mod mail;
 #[cfg(feature = "test-support")]
 pub mod memory;

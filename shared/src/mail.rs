@@ -140,6 +140,47 @@ pub fn code_reissued(voter: &RollVoter) -> Mail {
     render(&voter.email, "Votre code de vote a été renouvelé", &paragraphs, None)
 }
 
+/// The acknowledgement of an assistance request, to the roll address only. It holds the reference,
+/// the subject from the fixed list and the date, never the message typed in the form: whoever
+/// types a voter's identifier cannot make the portal mail that voter a text of their own.
+pub fn assistance_acknowledgement(
+    voter: &RollVoter,
+    request: &crate::model::AssistanceRequest,
+) -> Mail {
+    let paragraphs = vec![
+        greeting(voter),
+        format!(
+            "Une demande d'assistance a été enregistrée pour votre identifiant sous la référence {}, le {}.",
+            request.reference,
+            crate::calendar::paris(request.created_at)
+        ),
+        format!("Objet : {}.", request.subject.label()),
+        "L'administration vous répondra à cette adresse. Rappelez la référence dans vos échanges.".into(),
+        "Si vous n'êtes pas à l'origine de cette demande, vous pouvez ignorer ce courriel : aucune information de votre compte n'a été modifiée.".into(),
+    ];
+    render(
+        &voter.email,
+        &format!("Demande d'assistance {} enregistrée", request.reference),
+        &paragraphs,
+        None,
+    )
+}
+
+/// The administration's answer to an assistance request, to the roll address only.
+pub fn assistance_answer(voter: &RollVoter, reference: &str, answer: &str) -> Mail {
+    let paragraphs = vec![
+        greeting(voter),
+        format!("Voici la réponse de l'administration à votre demande d'assistance {reference} :"),
+        answer.to_string(),
+    ];
+    render(
+        &voter.email,
+        &format!("Réponse à votre demande d'assistance {reference}"),
+        &paragraphs,
+        None,
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -10,14 +10,16 @@ use chrono::{DateTime, Utc};
 
 use crate::audit::{AuditEvent, AuditKind, AuditTrail};
 use crate::model::{
-    AccountStatus, Calendar, Claim, DeviceRecord, Failures, RollEntry, RollVoter, Scrutin,
-    SessionRecord, TokenPurpose, TokenRecord, Voter,
+    AccountStatus, AssistanceRequest, AssistanceStatus, AssistanceWindow, Calendar, Claim,
+    DeviceRecord, Failures, RollEntry, RollVoter, Scrutin, SessionRecord, TokenPurpose,
+    TokenRecord, Voter,
 };
 use crate::outbox::{Bounce, CapKind, Follow, OutboxItem, OutboxMail, OutboxStatus};
 use crate::ports::{
-    AccountOpening, Activation, Attempt, Ballots, Bounces, Budget, Calendars, ClaimOutcome, Claims,
-    Clock, DeviceTrust, Devices, FailureCounters, FailureKind, LinkTokens, Mail, MailError, Mailer,
-    OutboxDelivery, Roll, RollCursor, SessionStore, StoreError, StoreResult, Voters,
+    AccountOpening, Activation, AssistanceFollowUp, AssistanceRequests, Attempt, Ballots, Bounces,
+    Budget, Calendars, ClaimOutcome, Claims, Clock, DeviceTrust, Devices, FailureCounters,
+    FailureKind, LinkTokens, Mail, MailError, Mailer, OutboxDelivery, Roll, RollCursor,
+    SessionStore, StoreError, StoreResult, Voters,
 };
 use crate::ports::{
     Board, BoardPage, CastBallot, CastOutcome, CodeRequest, CodeRequests, Emargement, Urne,
@@ -38,7 +40,10 @@ struct State {
     rolls: HashMap<String, BTreeMap<String, RollEntry>>,
     roll_counts: HashMap<String, u64>,
     claims: HashMap<(String, String), Claim>,
+    assistance: BTreeMap<String, AssistanceRequest>,
+    assistance_windows: HashMap<String, AssistanceWindow>,
     calendar: Option<Calendar>,
+    help: Option<crate::help::HelpTexts>,
     /// Every voter's trail, in the order written.
     audit: Vec<AuditEvent>,
     vote: VoteState,
@@ -711,6 +716,87 @@ impl MemoryStore {
 }
 
 #[async_trait]
+impl AssistanceRequests for MemoryStore {
+    async fn assistance_window(&self, identifier_hash: &str) -> StoreResult<AssistanceWindow> {
+        Ok(self.with(|s| s.assistance_windows.get(identifier_hash).cloned().unwrap_or_default()))
+    }
+
+    async fn file_assistance(
+        &self,
+        request: &AssistanceRequest,
+        identifier_hash: &str,
+        seen: &AssistanceWindow,
+        sent_at: &[i64],
+        acknowledgement: Option<&OutboxMail>,
+    ) -> StoreResult<()> {
+        self.with(|s| {
+            let version = s.assistance_windows.get(identifier_hash).map_or(0, |w| w.version);
+            if version != seen.version
+                || s.assistance.contains_key(&request.reference)
+                || acknowledgement.is_some_and(|m| s.outbox.contains_key(&m.id))
+            {
+                return Err(StoreError::ConditionFailed);
+            }
+            s.assistance_windows.insert(
+                identifier_hash.to_string(),
+                AssistanceWindow { version: seen.version + 1, sent_at: sent_at.to_vec() },
+            );
+            s.assistance.insert(request.reference.clone(), request.clone());
+            if let Some(mail) = acknowledgement {
+                s.outbox.insert(mail.id.clone(), OutboxItem::pending(mail));
+            }
+            Ok(())
+        })
+    }
+}
+
+#[async_trait]
+impl AssistanceFollowUp for MemoryStore {
+    async fn assistance_request(&self, reference: &str) -> StoreResult<Option<AssistanceRequest>> {
+        Ok(self.with(|s| s.assistance.get(reference).cloned()))
+    }
+
+    async fn assistance_requests(&self) -> StoreResult<Vec<AssistanceRequest>> {
+        let mut all: Vec<AssistanceRequest> =
+            self.with(|s| s.assistance.values().cloned().collect());
+        all.sort_by(|a, b| (a.created_at, &a.reference).cmp(&(b.created_at, &b.reference)));
+        Ok(all)
+    }
+
+    async fn answer_assistance(
+        &self,
+        reference: &str,
+        at: DateTime<Utc>,
+        by: &str,
+        text: &str,
+        answer: &OutboxMail,
+    ) -> StoreResult<()> {
+        self.with(|s| {
+            if s.outbox.contains_key(&answer.id) {
+                return Err(StoreError::ConditionFailed);
+            }
+            let request = s.assistance.get_mut(reference).ok_or(StoreError::ConditionFailed)?;
+            if request.status != AssistanceStatus::Open {
+                return Err(StoreError::ConditionFailed);
+            }
+            request.status = AssistanceStatus::Answered;
+            request.answered_at = Some(at);
+            request.answered_by = Some(by.to_string());
+            request.answer = Some(text.to_string());
+            s.outbox.insert(answer.id.clone(), OutboxItem::pending(answer));
+            Ok(())
+        })
+    }
+}
+
+#[async_trait]
+impl crate::ports::HelpPages for MemoryStore {
+    async fn help_texts(&self) -> StoreResult<Option<crate::help::HelpTexts>> {
+        Ok(self.with(|s| s.help.clone()))
+    }
+}
+
+#[async_trait]
 impl Calendars for MemoryStore {
     async fn calendar(&self) -> StoreResult<Option<Calendar>> {
         Ok(self.with(|s| s.calendar))
@@ -721,6 +807,11 @@ impl Calendars for MemoryStore {
 impl Roll for MemoryStore {
     async fn put_calendar(&self, calendar: &Calendar) -> StoreResult<()> {
         self.with(|s| s.calendar = Some(*calendar));
+        Ok(())
+    }
+
+    async fn put_help_texts(&self, texts: &crate::help::HelpTexts) -> StoreResult<()> {
+        self.with(|s| s.help = Some(texts.clone()));
         Ok(())
     }
 

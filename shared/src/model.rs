@@ -396,3 +396,100 @@ pub struct Claim {
     /// True once the acknowledgement mail went out.
     pub acknowledged: bool,
 }
+
+/// What an assistance request is about: a fixed list, so that a request can be sorted without
+/// reading it, and so that no text of the requester ever reaches a mail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AssistanceSubject {
+    CourrielNonRecu,
+    LienInutilisable,
+    MotDePassePerdu,
+    ConnexionBloquee,
+    MesScrutins,
+    Autre,
+}
+
+impl AssistanceSubject {
+    pub const ALL: [AssistanceSubject; 6] = [
+        AssistanceSubject::CourrielNonRecu,
+        AssistanceSubject::LienInutilisable,
+        AssistanceSubject::MotDePassePerdu,
+        AssistanceSubject::ConnexionBloquee,
+        AssistanceSubject::MesScrutins,
+        AssistanceSubject::Autre,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AssistanceSubject::CourrielNonRecu => "courriel_non_recu",
+            AssistanceSubject::LienInutilisable => "lien_inutilisable",
+            AssistanceSubject::MotDePassePerdu => "mot_de_passe_perdu",
+            AssistanceSubject::ConnexionBloquee => "connexion_bloquee",
+            AssistanceSubject::MesScrutins => "mes_scrutins",
+            AssistanceSubject::Autre => "autre",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            AssistanceSubject::CourrielNonRecu => "Je n'ai pas reçu le courriel",
+            AssistanceSubject::LienInutilisable => "Le lien du courriel ne fonctionne pas",
+            AssistanceSubject::MotDePassePerdu => "Mot de passe perdu",
+            AssistanceSubject::ConnexionBloquee => "Connexion impossible ou bloquée",
+            AssistanceSubject::MesScrutins => "Mes scrutins, les listes électorales",
+            AssistanceSubject::Autre => "Autre question",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AssistanceStatus {
+    Open,
+    Answered,
+}
+
+impl AssistanceStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AssistanceStatus::Open => "open",
+            AssistanceStatus::Answered => "answered",
+        }
+    }
+}
+
+/// A request for assistance, sent from the portal with or without a session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AssistanceRequest {
+    /// `AS-` and 10 characters of [`crate::tokens::short_code`]: about 2^50 values.
+    pub reference: String,
+    /// The identifier as typed (lower case), or the roll address of the session's voter.
+    pub identifier: String,
+    /// The voter of the roll the identifier (or the session) belongs to; `None` when it is on
+    /// no roll.
+    pub voter_id: Option<String>,
+    /// True when the request came with a session: the voter is the session's, not a guess from
+    /// a typed identifier.
+    pub from_session: bool,
+    pub subject: AssistanceSubject,
+    pub message: String,
+    pub created_at: DateTime<Utc>,
+    pub status: AssistanceStatus,
+    pub answered_at: Option<DateTime<Utc>>,
+    pub answered_by: Option<String>,
+    /// The administration's answer, as mailed to the roll address.
+    pub answer: Option<String>,
+}
+
+/// The requests counted on one identifier over the last day, as stored; `version` 0 when none
+/// was ever stored. A new count is written only if the version is still the one read.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AssistanceWindow {
+    pub version: u64,
+    pub sent_at: Vec<i64>,
+}

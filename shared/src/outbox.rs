@@ -18,6 +18,8 @@ pub enum MailPurpose {
     VoteReceipt,
     CodeReissued,
     CodeRequested,
+    AssistanceAcknowledgement,
+    AssistanceAnswer,
 }
 
 impl MailPurpose {
@@ -30,6 +32,8 @@ impl MailPurpose {
             MailPurpose::VoteReceipt => "vote_receipt",
             MailPurpose::CodeReissued => "code_reissued",
             MailPurpose::CodeRequested => "code_requested",
+            MailPurpose::AssistanceAcknowledgement => "assistance_acknowledgement",
+            MailPurpose::AssistanceAnswer => "assistance_answer",
         }
     }
 
@@ -42,6 +46,8 @@ impl MailPurpose {
             MailPurpose::VoteReceipt,
             MailPurpose::CodeReissued,
             MailPurpose::CodeRequested,
+            MailPurpose::AssistanceAcknowledgement,
+            MailPurpose::AssistanceAnswer,
         ]
         .into_iter()
         .find(|p| p.as_str() == s)

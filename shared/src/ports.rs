@@ -7,7 +7,8 @@ use chrono::{DateTime, Utc};
 pub use crate::audit::AuditTrail;
 pub use crate::model::FailureKind;
 use crate::model::{
-    Calendar, Claim, DeviceRecord, RollEntry, RollVoter, Scrutin, SessionRecord, TokenRecord, Voter,
+    AssistanceRequest, AssistanceWindow, Calendar, Claim, DeviceRecord, RollEntry, RollVoter,
+    Scrutin, SessionRecord, TokenRecord, Voter,
 };
 use crate::outbox::{Bounce, OutboxItem, OutboxMail};
 
@@ -297,6 +298,52 @@ pub trait Claims: Send + Sync {
     async fn mark_claim_acknowledged(&self, voter_id: &str, reference: &str) -> StoreResult<()>;
 }
 
+/// The assistance requests as the portal files them (with or without a session).
+#[async_trait]
+pub trait AssistanceRequests: Send + Sync {
+    /// The requests counted on an identifier (by the hash of its normalised form) over the last
+    /// day; the default window when none was ever stored.
+    async fn assistance_window(&self, identifier_hash: &str) -> StoreResult<AssistanceWindow>;
+    /// Stores the request, the identifier's new window (`sent_at`, at `seen.version + 1`) and the
+    /// acknowledgement mail, if any, in the outbox: one transaction, refused (`ConditionFailed`,
+    /// nothing written) if the window is no longer at `seen.version` or the reference exists.
+    async fn file_assistance(
+        &self,
+        request: &AssistanceRequest,
+        identifier_hash: &str,
+        seen: &AssistanceWindow,
+        sent_at: &[i64],
+        acknowledgement: Option<&OutboxMail>,
+    ) -> StoreResult<()>;
+}
+
+/// The follow-up of assistance requests by the administration (`electeur-admin assistance`). No
+/// function of the portal is given this port.
+#[async_trait]
+pub trait AssistanceFollowUp: Send + Sync {
+    async fn assistance_request(&self, reference: &str) -> StoreResult<Option<AssistanceRequest>>;
+    /// Every request, oldest first.
+    async fn assistance_requests(&self) -> StoreResult<Vec<AssistanceRequest>>;
+    /// Marks an open request answered (at `at`, by `by`, with `answer`'s text) and stores the
+    /// mail of the answer in the outbox: one transaction, refused (`ConditionFailed`, nothing
+    /// written) if the request is unknown or not open.
+    async fn answer_assistance(
+        &self,
+        reference: &str,
+        at: DateTime<Utc>,
+        by: &str,
+        text: &str,
+        answer: &OutboxMail,
+    ) -> StoreResult<()>;
+}
+
+/// The help texts of `/aide`, as the administration loaded them.
+#[async_trait]
+pub trait HelpPages: Send + Sync {
+    /// The texts last loaded; `None` while none was (the portal then serves its defaults).
+    async fn help_texts(&self) -> StoreResult<Option<crate::help::HelpTexts>>;
+}
+
 #[async_trait]
 pub trait Calendars: Send + Sync {
     async fn calendar(&self) -> StoreResult<Option<Calendar>>;
@@ -307,6 +354,8 @@ pub trait Calendars: Send + Sync {
 #[async_trait]
 pub trait Roll: Send + Sync {
     async fn put_calendar(&self, calendar: &Calendar) -> StoreResult<()>;
+    /// Replaces the help texts (checked by [`crate::help::HelpTexts::check`] before).
+    async fn put_help_texts(&self, texts: &crate::help::HelpTexts) -> StoreResult<()>;
     async fn put_roll_voter(&self, voter: &RollVoter) -> StoreResult<()>;
     async fn put_scrutin(&self, scrutin: &Scrutin) -> StoreResult<()>;
     /// Counts the entries of a ballot's electoral list and stores that count for
@@ -317,11 +366,31 @@ pub trait Roll: Send + Sync {
 
 /// Everything the store offers: the adapters implement all of it, each service takes only its part.
 pub trait Store:
-    Accounts + Ballots + Claims + Calendars + Roll + AuditTrail + OutboxDelivery + Bounces
+    Accounts
+    + Ballots
+    + Claims
+    + Calendars
+    + Roll
+    + AuditTrail
+    + OutboxDelivery
+    + Bounces
+    + AssistanceRequests
+    + AssistanceFollowUp
+    + HelpPages
 {
 }
 impl<T> Store for T where
-    T: Accounts + Ballots + Claims + Calendars + Roll + AuditTrail + OutboxDelivery + Bounces
+    T: Accounts
+        + Ballots
+        + Claims
+        + Calendars
+        + Roll
+        + AuditTrail
+        + OutboxDelivery
+        + Bounces
+        + AssistanceRequests
+        + AssistanceFollowUp
+        + HelpPages
 {
 }
 

@@ -59,6 +59,12 @@ pub const CLAIM_TEXT_UNPRINTABLE: &str =
 pub const BAD_IDEMPOTENCY_KEY: &str =
     "L'en-tête Idempotency-Key doit contenir 8 à 64 lettres, chiffres, « - » ou « _ ».";
 pub const BAD_SCRUTIN_ID: &str = "Identifiant de scrutin invalide.";
+pub const UNKNOWN_ASSISTANCE_SUBJECT: &str =
+    "Choisissez l'objet de votre demande dans la liste proposée.";
+pub const ASSISTANCE_MESSAGE_LENGTH: &str =
+    "Le message de la demande d'assistance doit contenir entre 10 et 2000 caractères.";
+pub const ASSISTANCE_MESSAGE_UNPRINTABLE: &str =
+    "Le message de la demande d'assistance contient un caractère non imprimable.";
 
 // ---- phases (dates in Paris time, as `calendar::paris` writes them) -------------------------
 
@@ -67,6 +73,14 @@ pub fn claim_limit_reached(cap: u32) -> String {
         "Vous avez déjà déposé {cap} réclamations, le nombre maximal pour cette élection : \
          celles-ci sont bien enregistrées et seront traitées. Pour une autre demande, contactez \
          le service de gestion de votre académie."
+    )
+}
+
+pub fn assistance_limit_reached(cap: u32) -> String {
+    format!(
+        "{cap} demandes d'assistance ont déjà été envoyées pour cet identifiant depuis 24 heures, \
+         le nombre maximal : elles sont bien enregistrées et seront traitées. Réessayez demain si \
+         besoin."
     )
 }
 
@@ -102,6 +116,11 @@ identifiant et votre mot de passe. Les tentatives faites ailleurs ne bloquent pl
 pub const REASSORT_ACCEPTED: &str = "Si les informations saisies correspondent à un compte activé, un courriel de réassort vient \
 d'être envoyé à votre messagerie académique. Si votre espace n'était pas encore activé, vous recevez à la place le \
 courriel de création de votre mot de passe Élections.";
+
+/// The reply to an assistance request, whatever the identifier: known or not, the same words.
+pub const ASSISTANCE_ACCEPTED: &str = "Votre demande d'assistance est enregistrée. Notez sa référence : elle vous sera \
+demandée pour le suivi. Si l'identifiant indiqué figure sur la liste électorale, un accusé de réception est envoyé à \
+l'adresse de messagerie académique inscrite sur la liste, et la réponse y parviendra.";
 
 // ---- the security trail (`crate::audit`) ----------------------------------------------------
 

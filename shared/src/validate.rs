@@ -616,6 +616,19 @@ pub fn claim_text(raw: &str) -> Result<String, DomainError> {
     Ok(text.to_string())
 }
 
+/// The message of an assistance request: 10 to 2000 characters once trimmed, printable.
+pub fn assistance_message(raw: &str) -> Result<String, DomainError> {
+    let text = raw.trim();
+    let n = text.chars().count();
+    if !(10..=2000).contains(&n) {
+        return Err(invalid("message", texts::ASSISTANCE_MESSAGE_LENGTH));
+    }
+    if text.chars().any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t') {
+        return Err(invalid("message", texts::ASSISTANCE_MESSAGE_UNPRINTABLE));
+    }
+    Ok(text.to_string())
+}
+
 /// `Idempotency-Key` header of a claim: 8 to 64 of `[A-Za-z0-9_-]`.
 pub fn idempotency_key(raw: Option<&str>) -> Result<String, DomainError> {
     let key =

@@ -579,6 +579,34 @@ async function main() {
       await page.getByRole('heading', { level: 1, name: 'Accéder au portail Élections' }).waitFor();
     });
 
+    await step('the assistance form without a session: errors tied to their fields, then a reference', async () => {
+      await page.getByRole('link', { name: "Formulaire de demande d'assistance" }).click();
+      await page.getByRole('heading', { level: 1, name: "Formulaire de demande d'assistance" }).waitFor();
+      assert(new URL(page.url()).pathname === '/assistance', `unexpected address ${page.url()}`);
+      const form = page.locator('#form-assistance');
+      const field = form.getByLabel(/Identifiant/);
+      await field.waitFor();
+      await axe(page, "demande d'assistance, sans session");
+      await reflowsAt320(page, "demande d'assistance");
+      await form.getByRole('button', { name: 'Envoyer ma demande' }).click();
+      await page.locator('#assistance-identifiant-erreur').filter({ hasText: /Indiquez votre identifiant/ }).waitFor();
+      assert(await field.getAttribute('aria-invalid') === 'true', 'the identifier is not marked invalid');
+      assert(await field.evaluate((e) => e === document.activeElement), 'the focus is not on the identifier');
+      await axe(page, "demande d'assistance, erreur de champ");
+      await field.fill(`inconnu.${randomBytes(4).toString('hex')}@ac-versailles.fr`);
+      await form.getByLabel('Objet de la demande').selectOption('courriel_non_recu');
+      await form.getByLabel('Votre message').fill('Je ne reçois pas le courriel de création du mot de passe.');
+      await form.getByRole('button', { name: 'Envoyer ma demande' }).click();
+      const reference = page.locator('#assistance-reference');
+      await reference.filter({ hasText: /^AS-[A-Z2-9]{10}$/ }).waitFor();
+      const done = page.locator('#assistance-recue');
+      assert(await done.evaluate((e) => e === document.activeElement), 'the confirmation does not get the focus');
+      log(`     reference ${await reference.textContent()} without a session`);
+      await axe(page, "demande d'assistance envoyée");
+      await page.goto(API + '/');
+      await page.getByRole('heading', { level: 1, name: 'Accéder au portail Élections' }).waitFor();
+    });
+
     await step('asking for activation tells to check the academic mailbox', async () => {
       since = Math.floor(Date.now() / 1000) - 2;
       await page.locator('#ouverture-identifiant').fill(identifier);
@@ -768,6 +796,29 @@ async function main() {
       const connections = await page.locator('#connexions li.connexion').allTextContents();
       assert(/Connexion réussie/.test(connections[0] || ''), `newest connection "${connections[0]}"`);
       assert(connections.some((c) => /Espace activé/.test(c)), `activation not listed: ${connections}`);
+    });
+
+    await step('the assistance form with a session asks no identifier and ties the request to the account', async () => {
+      await page.locator('.liens-pratiques').getByRole('link', { name: "Formulaire de demande d'assistance" }).click();
+      await page.getByRole('heading', { level: 1, name: "Formulaire de demande d'assistance" }).waitFor();
+      await page.locator('#assistance-connecte').filter({ hasText: 'rattachée à votre compte' }).waitFor();
+      assert(await page.locator('#assistance-champ-identifiant').isHidden(), 'the identifier is asked with a session');
+      await axe(page, "demande d'assistance, connecté");
+      const form = page.locator('#form-assistance');
+      await form.getByLabel('Objet de la demande').selectOption('mes_scrutins');
+      await form.getByLabel('Votre message').fill('Un scrutin de mon corps manque dans « Mes scrutins ».');
+      const bodies = [];
+      const onRequest = (r) => { if (r.url().endsWith('/api/assistance')) bodies.push(r.postDataJSON()); };
+      page.on('request', onRequest);
+      await form.getByRole('button', { name: 'Envoyer ma demande' }).click();
+      const reference = page.locator('#assistance-reference');
+      await reference.filter({ hasText: /^AS-[A-Z2-9]{10}$/ }).waitFor();
+      page.off('request', onRequest);
+      assert(bodies.length === 1 && !('identifier' in bodies[0]), `sent ${JSON.stringify(bodies)}`);
+      log(`     reference ${await reference.textContent()} with a session`);
+      await page.goto(API + '/');
+      await page.getByRole('heading', { level: 1, name: 'Bienvenue sur votre portail Élections' }).waitFor();
+      await page.locator('#scrutins article.scrutin').first().waitFor();
     });
 
     await step('a claim typed when the session ended is filed after a new login, with the same key', async () => {

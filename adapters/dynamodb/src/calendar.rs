@@ -4,8 +4,9 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use crate::keys;
+use shared::help::HelpTexts;
 use shared::model::Calendar;
-use shared::ports::{Calendars, StoreError, StoreResult};
+use shared::ports::{Calendars, HelpPages, StoreError, StoreResult};
 
 use crate::item::*;
 use crate::DynamoStore;
@@ -38,4 +39,25 @@ pub(crate) fn calendar_item(calendar: &Calendar) -> Item {
     item.insert("voting_closes_at".into(), s(calendar.voting_closes_at.to_rfc3339()));
     item.insert("updated_at".into(), s(Utc::now().to_rfc3339()));
     item
+}
+
+/// The help texts item: the texts as one JSON document (they are read and replaced whole).
+pub(crate) fn help_item(texts: &HelpTexts) -> StoreResult<Item> {
+    let json = serde_json::to_string(texts)
+        .map_err(|e| StoreError::Backend(format!("help texts: {e}")))?;
+    let mut item = key(keys::help_key());
+    item.insert("type".into(), s("help"));
+    item.insert("texts".into(), s(json));
+    item.insert("updated_at".into(), s(Utc::now().to_rfc3339()));
+    Ok(item)
+}
+
+#[async_trait]
+impl HelpPages for DynamoStore {
+    async fn help_texts(&self) -> StoreResult<Option<HelpTexts>> {
+        let Some(item) = self.get(keys::help_key(), false).await? else { return Ok(None) };
+        serde_json::from_str(&req_s(&item, "texts")?)
+            .map(Some)
+            .map_err(|e| StoreError::Backend(format!("help texts: {e}")))
+    }
 }

@@ -106,6 +106,21 @@ pub fn claims_by_scrutin_pk(scrutin_id: Option<&str>) -> String {
     format!("CLAIMS#{}", scrutin_id.unwrap_or("GENERAL"))
 }
 
+/// Every assistance request sits in one partition, so that the administration lists them with
+/// one Query (`docs/data-model.md`: their rate is bounded by the caps and the web ACL).
+pub fn assistance_key(reference: &str) -> (String, String) {
+    ("ASSISTANCE".into(), format!("REQUEST#{reference}"))
+}
+
+pub fn assistance_pk() -> String {
+    assistance_key("").0
+}
+
+/// The assistance requests of one identifier over the last day, by the identifier's hash.
+pub fn assistance_window_key(identifier_hash: &str) -> (String, String) {
+    (format!("ASSISTCAP#{identifier_hash}"), "WINDOW".into())
+}
+
 /// The mark of a table that holds the demo election (`electeur-admin demo`) and nothing else.
 pub fn demo_mark_key() -> (String, String) {
     ("ELECTION".into(), "DEMO".into())
@@ -113,6 +128,11 @@ pub fn demo_mark_key() -> (String, String) {
 
 pub fn calendar_key() -> (String, String) {
     ("ELECTION".into(), "CALENDAR".into())
+}
+
+/// The help texts of `/aide` (`electeur-admin help load`), beside the calendar.
+pub fn help_key() -> (String, String) {
+    ("ELECTION".into(), "HELP".into())
 }
 
 /// The journal of administrative actions, one partition per month (`YYYY-MM`).

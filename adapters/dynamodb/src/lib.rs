@@ -6,6 +6,7 @@
 use aws_sdk_dynamodb::Client;
 
 pub mod admin;
+mod assistance;
 mod audit;
 mod ballots;
 mod calendar;

@@ -30,6 +30,17 @@ pub fn roll_entry_item(voter: &RollVoter, scrutin_id: &str) -> Item {
 
 #[async_trait]
 impl Roll for DynamoStore {
+    async fn put_help_texts(&self, texts: &shared::help::HelpTexts) -> StoreResult<()> {
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(crate::calendar::help_item(texts)?))
+            .send()
+            .await
+            .map_err(backend)?;
+        Ok(())
+    }
+
     async fn put_calendar(&self, calendar: &Calendar) -> StoreResult<()> {
         let item = calendar_item(calendar);
         self.client

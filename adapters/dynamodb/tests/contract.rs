@@ -15,9 +15,10 @@ use local_emulator::Emulator;
 use shared::audit::{AuditEvent, AuditKind};
 use shared::memory::{sample_mail, MemoryStore};
 use shared::model::{
-    AccountStatus, Calendar, Candidate, CandidateList, Civility, Claim, ClaimCategory, ClaimStatus,
-    DeviceRecord, Failures, RollEntry, RollVoter, Scrutin, SessionKind, SessionRecord,
-    TokenPurpose, TokenRecord, Voter,
+    AccountStatus, AssistanceRequest, AssistanceStatus, AssistanceSubject, AssistanceWindow,
+    Calendar, Candidate, CandidateList, Civility, Claim, ClaimCategory, ClaimStatus, DeviceRecord,
+    Failures, RollEntry, RollVoter, Scrutin, SessionKind, SessionRecord, TokenPurpose, TokenRecord,
+    Voter,
 };
 use shared::outbox::{Bounce, CapKind, Follow, OutboxItem, OutboxMail, OutboxStatus};
 use shared::ports::{
@@ -1542,6 +1543,120 @@ async fn dynamodb_audit_items_expire_after_the_retention() {
     assert_eq!(items[0]["kind"], AttributeValue::S("login_failed".into()));
 }
 
+// ---------------------------------------------------------------------------------------------
+// Assistance requests
+
+fn assistance(reference: &str, voter_id: Option<&str>, at: i64) -> AssistanceRequest {
+    AssistanceRequest {
+        reference: reference.into(),
+        identifier: "alice.1000001@education.gouv.fr".into(),
+        voter_id: voter_id.map(str::to_string),
+        from_session: false,
+        subject: AssistanceSubject::CourrielNonRecu,
+        message: "Je n'ai pas reçu le courriel.".into(),
+        created_at: Utc.timestamp_opt(at, 0).unwrap(),
+        status: AssistanceStatus::Open,
+        answered_at: None,
+        answered_by: None,
+        answer: None,
+    }
+}
+
+async fn file_assistance_stores_the_request_its_window_and_its_acknowledgement_together<
+    S: Store,
+>(
+    store: S,
+) {
+    let t = now();
+    assert_eq!(store.assistance_window("h1").await.unwrap(), AssistanceWindow::default());
+    let known = assistance("AS-KNOWN00001", Some("1000001"), t - 10);
+    let ack = sample_mail("1000001");
+    let seen = AssistanceWindow::default();
+    store.file_assistance(&known, "h1", &seen, &[t - 10], Some(&ack)).await.unwrap();
+    assert_eq!(store.assistance_request("AS-KNOWN00001").await.unwrap(), Some(known.clone()));
+    let window = store.assistance_window("h1").await.unwrap();
+    assert_eq!(window, AssistanceWindow { version: 1, sent_at: vec![t - 10] });
+    let queued = store.outbox_item(&ack.id).await.unwrap().expect("queued with the request");
+    assert_eq!(queued.status, OutboxStatus::Pending);
+    assert_eq!(queued.to, ack.mail.to);
+
+    // An identifier on no roll: the request alone, no mail.
+    let unknown = AssistanceRequest {
+        identifier: "inconnu@ac-lyon.fr".into(),
+        ..assistance("AS-UNKNOWN001", None, t)
+    };
+    store.file_assistance(&unknown, "h2", &seen, &[t], None).await.unwrap();
+    let window = store.assistance_window("h1").await.unwrap();
+    store
+        .file_assistance(
+            &assistance("AS-KNOWN00002", Some("1000001"), t),
+            "h1",
+            &window,
+            &[t - 10, t],
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(store.assistance_window("h1").await.unwrap().version, 2);
+    let all: Vec<String> =
+        store.assistance_requests().await.unwrap().into_iter().map(|r| r.reference).collect();
+    assert_eq!(all, ["AS-KNOWN00001", "AS-KNOWN00002", "AS-UNKNOWN001"], "oldest first");
+    assert_eq!(store.assistance_request("AS-UNKNOWN001").await.unwrap(), Some(unknown));
+}
+
+async fn file_assistance_refuses_a_stale_window_or_a_reference_in_use_and_writes_nothing<
+    S: Store,
+>(
+    store: S,
+) {
+    let t = now();
+    let seen = AssistanceWindow::default();
+    let first = assistance("AS-FIRST00001", Some("1000001"), t);
+    store.file_assistance(&first, "h1", &seen, &[t], None).await.unwrap();
+    // Read before the first was written: refused, nothing of it stored.
+    let late = assistance("AS-LATE000001", Some("1000001"), t);
+    let ack = sample_mail("1000001");
+    let stale = store.file_assistance(&late, "h1", &seen, &[t, t], Some(&ack)).await;
+    assert_eq!(stale, CONDITION);
+    assert_eq!(store.assistance_request("AS-LATE000001").await.unwrap(), None);
+    assert_eq!(store.outbox_item(&ack.id).await.unwrap(), None);
+    // A reference drawn twice: refused, the window stays as it was.
+    let window = store.assistance_window("h1").await.unwrap();
+    let again = assistance("AS-FIRST00001", None, t + 1);
+    assert_eq!(store.file_assistance(&again, "h2", &seen, &[t + 1], None).await, CONDITION);
+    assert_eq!(store.assistance_window("h2").await.unwrap(), AssistanceWindow::default());
+    assert_eq!(store.assistance_window("h1").await.unwrap(), window);
+    assert_eq!(store.assistance_request("AS-FIRST00001").await.unwrap(), Some(first));
+}
+
+async fn answer_assistance_marks_an_open_request_answered_once_with_its_mail<S: Store>(store: S) {
+    let t = now();
+    let request = assistance("AS-ANSWER0001", Some("1000001"), t);
+    store.file_assistance(&request, "h1", &AssistanceWindow::default(), &[t], None).await.unwrap();
+    let at = Utc.timestamp_opt(t + 60, 0).unwrap();
+    let mail = sample_mail("1000001");
+    store
+        .answer_assistance("AS-ANSWER0001", at, "gestion", "Voici la réponse.", &mail)
+        .await
+        .unwrap();
+    let answered = store.assistance_request("AS-ANSWER0001").await.unwrap().unwrap();
+    assert_eq!(answered.status, AssistanceStatus::Answered);
+    assert_eq!(answered.answered_at, Some(at));
+    assert_eq!(answered.answered_by.as_deref(), Some("gestion"));
+    assert_eq!(answered.answer.as_deref(), Some("Voici la réponse."));
+    assert!(store.outbox_item(&mail.id).await.unwrap().is_some(), "the answer's mail is queued");
+
+    let second = sample_mail("1000001");
+    let twice = store.answer_assistance("AS-ANSWER0001", at, "autre", "Encore.", &second).await;
+    assert_eq!(twice, CONDITION);
+    assert_eq!(store.outbox_item(&second.id).await.unwrap(), None, "no second mail");
+    let kept = store.assistance_request("AS-ANSWER0001").await.unwrap().unwrap();
+    assert_eq!(kept.answered_by.as_deref(), Some("gestion"));
+    let third = sample_mail("1000001");
+    assert_eq!(store.answer_assistance("AS-NONE000001", at, "g", "R.", &third).await, CONDITION);
+    assert_eq!(store.outbox_item(&third.id).await.unwrap(), None);
+}
+
 contract! {
     an_outbox_item_is_taken_once_and_marked_sent_with_its_link_valid_from_then,
     an_outbox_item_put_back_or_left_stale_is_taken_again_and_can_fail,
@@ -1583,4 +1698,7 @@ contract! {
     each_change_records_its_event_newest_first,
     a_refused_change_records_no_event,
     the_trail_reads_newest_first_by_kind_and_limit,
+    file_assistance_stores_the_request_its_window_and_its_acknowledgement_together,
+    file_assistance_refuses_a_stale_window_or_a_reference_in_use_and_writes_nothing,
+    answer_assistance_marks_an_open_request_answered_once_with_its_mail,
 }

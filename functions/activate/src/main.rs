@@ -1,5 +1,5 @@
 //! `activate`: a voter asks for the mail that opens their voter space; also serves the election
-//! calendar the portal shows before that.
+//! calendar the portal shows before that, and the texts of the help page.
 
 use std::sync::Arc;
 
@@ -22,6 +22,7 @@ async fn handle(service: Arc<ActivationRequests>, req: Request) -> Reply {
         (Method::GET, p) if p == routes::ELECTION => {
             http::json(200, &service.election.view().await?)
         }
+        (Method::GET, p) if p == routes::HELP => http::json(200, &service.help.texts().await),
         (Method::POST, p) if p == routes::ACTIVATE => {
             let body: ActivateRequest = http::json_body(&req)?;
             let identifier = Identifier::parse(&body.identifier)?;

@@ -21,6 +21,8 @@
     scrutins: [],
     voterEmail: null,
     electionRequest: null,
+    assistanceConnected: false,
+    helpRequest: null,
   };
 
   const byId = (id) => document.getElementById(id);
@@ -1614,6 +1616,33 @@
   // Mes informations pratiques : édito, foire aux questions, tutoriels (page /aide, une rubrique
   // par fragment : #edito, #faq, #parcours-electeur, #parcours-de-vote, #reassorts)
 
+  // Les textes de l'édito et de la foire aux questions sont des données (GET /api/help, chargées
+  // par electeur-admin help load) : écrits en texte, jamais en HTML.
+  function loadHelp() {
+    if (!state.helpRequest) {
+      state.helpRequest = api('GET', '/api/help').then(renderHelp, (error) => {
+        state.helpRequest = null;
+        const message = el('p', { class: 'message message-attention', text:
+          'Les textes de l\'aide n\'ont pas pu être chargés (' + error.message + '). Rechargez la page.' });
+        for (const box of document.querySelectorAll('[data-aide-texte]')) box.replaceChildren(message.cloneNode(true));
+      });
+    }
+    return state.helpRequest;
+  }
+
+  function renderHelp(texts) {
+    byId('aide-edito-texte').replaceChildren(
+      ...(texts.edito || []).map((p) => el('p', { text: p })));
+    const faq = [];
+    for (const entry of texts.faq || []) {
+      faq.push(el('h2', { text: entry.question }));
+      for (const p of entry.answer || []) faq.push(el('p', { text: p }));
+      if (entry.calendar) faq.push(el('p', { id: 'aide-faq-dates' }));
+    }
+    byId('aide-faq-texte').replaceChildren(...faq);
+    renderHelpDates();
+  }
+
   function renderHelpDates() {
     const c = (state.election && state.election.calendar) || {};
     const dates = byId('aide-faq-dates');
@@ -1624,7 +1653,7 @@
       const claims = c.claim_deadline
         ? ' Les réclamations sur les listes électorales sont reçues jusqu\'au ' + formatDate(c.claim_deadline) + '.'
         : '';
-      dates.textContent = vote + ' Il faut avoir ouvert son espace électeur pour voter.' + claims;
+      if (dates) dates.textContent = vote + ' Il faut avoir ouvert son espace électeur pour voter.' + claims;
       edito.textContent = vote + claims;
     }
   }
@@ -1643,11 +1672,81 @@
     const heading = section.querySelector('h1');
     if (heading && !(options && options.focus === false)) heading.focus();
     loadElection();
+    loadHelp();
   }
 
   function wireHelp() {
     window.addEventListener('hashchange', () => {
       if (window.location.pathname === '/aide') showHelp();
+    });
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Formulaire de demande d'assistance (page /assistance), avec ou sans session : avec une
+  // session, la demande est celle du compte connecté et l'identifiant n'est pas demandé.
+
+  function assistanceSession(connected) {
+    state.assistanceConnected = connected;
+    byId('assistance-connecte').hidden = !connected;
+    byId('assistance-champ-identifiant').hidden = connected;
+    byId('assistance-identifiant').disabled = connected;
+  }
+
+  function updateAssistanceCounter() {
+    const n = charCount(byId('assistance-message').value);
+    byId('assistance-compteur').textContent = n + (n > 1 ? ' caractères saisis.' : ' caractère saisi.');
+  }
+
+  async function showAssistance(options) {
+    const form = byId('form-assistance');
+    form.hidden = false;
+    byId('assistance-recue').hidden = true;
+    assistanceSession(false);
+    updateAssistanceCounter();
+    show('ecran-assistance', options);
+    try {
+      await api('GET', '/api/session');
+      assistanceSession(true);
+    } catch (_) {
+      // Pas de session (ou vérification impossible) : l'identifiant est demandé.
+    }
+  }
+
+  function wireAssistance() {
+    const form = onSubmit('form-assistance', async (f) => {
+      const body = {};
+      if (!state.assistanceConnected) body.identifier = checkIdentifier(f);
+      body.subject = value(f, 'subject');
+      if (!body.subject) throw invalid('subject', 'Choisissez l\'objet de votre demande.');
+      body.message = value(f, 'message').trim();
+      const n = charCount(body.message);
+      if (n < 10) throw invalid('message', 'Votre message doit comporter au moins 10 caractères.');
+      if (n > 2000) throw invalid('message', 'Votre message doit comporter au plus 2 000 caractères.');
+      let result;
+      try {
+        result = await api('POST', '/api/assistance', body);
+      } catch (error) {
+        // La session a pris fin entre-temps : l'identifiant est alors demandé.
+        if (error instanceof ApiError && error.field === 'identifier' && state.assistanceConnected) {
+          assistanceSession(false);
+        }
+        throw error;
+      }
+      byId('assistance-reference').textContent = result.reference;
+      byId('assistance-suite').textContent = result.message || '';
+      f.reset();
+      f.hidden = true;
+      updateAssistanceCounter();
+      const done = byId('assistance-recue');
+      done.hidden = false;
+      done.focus();
+    });
+    form.addEventListener('input', updateAssistanceCounter);
+    byId('nouvelle-assistance').addEventListener('click', () => {
+      byId('assistance-recue').hidden = true;
+      form.hidden = false;
+      const first = state.assistanceConnected ? byId('assistance-objet') : byId('assistance-identifiant');
+      first.focus();
     });
   }
 
@@ -1663,6 +1762,7 @@
     wireVote();
     wireBoard();
     wireHelp();
+    wireAssistance();
 
     const url = new URL(window.location.href);
     const path = url.pathname;
@@ -1672,6 +1772,10 @@
     }
     if (path === '/urne') {
       await showBoard();
+      return;
+    }
+    if (path === '/assistance') {
+      await showAssistance({ focus: false });
       return;
     }
     // Les liens des courriels portent le jeton dans le fragment (#token=…&electeurId=…), que le

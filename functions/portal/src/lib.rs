@@ -88,7 +88,9 @@ pub enum Resource {
 /// Maps a request path (without query) to what it serves.
 pub fn resolve(path: &str) -> Resource {
     match path {
-        "/" | "/activation" | "/reassort" | "/deblocage" | "/aide" | "/urne" => Resource::Page,
+        "/" | "/activation" | "/reassort" | "/deblocage" | "/aide" | "/assistance" | "/urne" => {
+            Resource::Page
+        }
         "/assets/portal.js" => {
             Resource::Asset { content_type: "text/javascript; charset=utf-8", body: PORTAL_JS }
         }
@@ -205,7 +207,8 @@ mod tests {
 
     #[test]
     fn the_three_page_paths_serve_the_same_uncached_page() {
-        for path in ["/", "/activation", "/reassort", "/deblocage", "/aide", "/urne"] {
+        for path in ["/", "/activation", "/reassort", "/deblocage", "/aide", "/assistance", "/urne"]
+        {
             let response = respond(&Method::GET, path, None);
             assert_eq!(response.status(), StatusCode::OK, "{path}");
             assert_eq!(header(&response, "content-type"), "text/html; charset=utf-8");

@@ -2,25 +2,28 @@
 
 use std::sync::Arc;
 
-use super::{Election, LinkMail, Wiring};
+use super::{Election, HelpDesk, LinkMail, Wiring};
 use crate::calendar::Need;
 use crate::config::Config;
 use crate::error::DomainError;
 use crate::model::{AccountStatus, TokenPurpose};
-use crate::ports::{Calendars, LinkTokens, Voters};
+use crate::ports::{Calendars, HelpPages, LinkTokens, Voters};
 use crate::validate::Identifier;
 
 pub struct ActivationRequests {
     pub election: Election,
+    /// `GET /api/help`, beside the calendar this function serves too.
+    pub help: HelpDesk,
     voters: Arc<dyn Voters>,
     link_mail: LinkMail,
     pub config: Config,
 }
 
 impl ActivationRequests {
-    pub fn new<S: Calendars + Voters + LinkTokens + 'static>(w: &Wiring<S>) -> Self {
+    pub fn new<S: Calendars + Voters + LinkTokens + HelpPages + 'static>(w: &Wiring<S>) -> Self {
         ActivationRequests {
             election: Election::new(w),
+            help: HelpDesk::new(w),
             voters: w.store.clone(),
             link_mail: LinkMail::new(w),
             config: w.config.clone(),

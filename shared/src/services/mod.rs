@@ -17,12 +17,14 @@ use crate::ports::{Clock, Mailer};
 
 pub mod account;
 pub mod activation;
+pub mod assistance;
 pub mod attempts;
 pub mod ballots;
 pub mod cache;
 pub mod claims;
 pub mod delivery;
 pub mod election;
+pub mod help;
 pub mod links;
 pub mod login;
 pub mod password;
@@ -32,11 +34,13 @@ pub mod voting;
 
 pub use account::AccountOpening;
 pub use activation::ActivationRequests;
+pub use assistance::{AssistanceDesk, Requester};
 pub use attempts::{lock_delay, Guesses, NewDevice, ANSWER_MAX_DELAY, LOGIN_MAX_DELAY};
 pub use ballots::{BallotCatalog, BallotReading, ElectoralListPage};
 pub use claims::{ClaimFiling, FiledClaim, MailStatus};
 pub use delivery::{Delivered, Delivery};
 pub use election::Election;
+pub use help::HelpDesk;
 pub use links::{LinkMail, Links};
 pub use login::{LoggedIn, Login};
 pub use password::PasswordChoice;

@@ -105,6 +105,11 @@ fn valid_body(route: &Route) -> Value {
             "scrutin_id": "CSA-MEN",
             "text": "Une reclamation assez longue.",
         }),
+        "/api/assistance" => json!({
+            "identifier": identifier,
+            "subject": "autre",
+            "message": "Une demande assez longue.",
+        }),
         other => panic!("no valid body for {other}: add one here"),
     }
 }

@@ -85,6 +85,21 @@ impl DynamoStore {
         .await
     }
 
+    /// Replaces the help texts with their journal line, in one transaction.
+    pub async fn put_help_texts_logged(
+        &self,
+        texts: &shared::help::HelpTexts,
+        entry: &JournalEntry,
+    ) -> StoreResult<()> {
+        self.transact(vec![
+            TransactWriteItem::builder()
+                .put(self.put(crate::calendar::help_item(texts)?, None)?)
+                .build(),
+            self.journal_put(entry)?,
+        ])
+        .await
+    }
+
     /// Writes a journal line on its own.
     pub async fn record(&self, entry: &JournalEntry) -> StoreResult<()> {
         self.client
