@@ -1511,8 +1511,15 @@
       const name = r.name || ((scrutins.find((s) => s.id === r.id) || {}).name) || r.id;
       const lists = Array.isArray(r.lists) ? r.lists : [];
       const expressed = lists.reduce((sum, l) => sum + (Number(l.votes) || 0), 0);
+      const choices = (scrutins.find((s) => s.id === r.id) || {}).choices || [];
+      // Sans session, les noms des listes ne sont pas connus : leur numéro sur le bulletin.
+      const label = (id) => {
+        const known = choiceLabel(r.id, id);
+        const at = choices.indexOf(id);
+        return known === id && at >= 0 ? 'Liste n° ' + (at + 1) + ' (' + id + ')' : known;
+      };
       const rows = lists.map((l) => el('tr', null, [
-        el('th', { scope: 'row', text: choiceLabel(r.id, l.id) }),
+        el('th', { scope: 'row', text: label(l.id) }),
         el('td', { text: formatCount(l.votes) }),
         el('td', { text: expressed ? (100 * l.votes / expressed).toLocaleString('fr-FR', { maximumFractionDigits: 2 }) + ' %' : '–' }),
       ]));
