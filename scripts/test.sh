@@ -62,8 +62,13 @@ check_openapi() {
   "$TOOLS_DIR/openapi-venv/bin/openapi-spec-validator" docs/openapi.yaml
 }
 
+# The Rust unit tests, then the browser's ballot code (functions/portal/assets/vote/ballot.js) on
+# the shared vote vectors with Node's test runner, and the check that its vendor module is what
+# bundling the pinned packages gives.
 unit_tests() {
-  cargo test --workspace --exclude e2e
+  cargo test --workspace --exclude e2e &&
+    node --test functions/portal/assets/vote/ &&
+    scripts/bundle-vendor.sh --check
 }
 
 # Formatting (rustfmt.toml) and every clippy warning as an error, on every crate and target.
@@ -269,7 +274,7 @@ tools_ok=true
 build_ok=false
 services_ok=false
 
-require_commands cargo python3 npm curl || exit 1
+require_commands cargo python3 node npm curl || exit 1
 printf 'test.sh: %s MiB free on the disk of the workspace at the start\n' "$(free_mib)"
 
 stage tools install_tools || tools_ok=false

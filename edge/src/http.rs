@@ -28,9 +28,10 @@ pub const SESSION_COOKIE: &str = "__Host-ee-session";
 pub const DEVICE_COOKIE: &str = "__Host-ee-appareil";
 pub const MAX_BODY_BYTES: usize = 16 * 1024;
 
-/// Only the portal's own origin, and nothing inline: no inline script, no inline style, no frames.
+/// Only the portal's own origin, and nothing inline: no inline script, no inline style, no frames;
+/// workers (the ballot's) only from the portal's own scripts.
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; \
-     style-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'; \
+     worker-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'; \
      frame-ancestors 'none'";
 
 /// The headers of every response, API and pages alike: the mail links put a token in the page's

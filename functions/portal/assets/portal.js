@@ -97,7 +97,9 @@
     if (!response.ok) {
       const message = data && typeof data.message === 'string' && data.message
         ? data.message : fallbackMessage(response.status);
-      const code = data && typeof data.code === 'string' ? data.code : 'http_' + response.status;
+      let code = 'http_' + response.status;
+      if (data && typeof data.code === 'string') code = data.code;
+      else if (data && typeof data.error === 'string') code = data.error;
       throw new ApiError(response.status, code, message, data && data.field);
     }
     return data;
@@ -143,7 +145,9 @@
     const box = formError(form);
     let focusTarget = null;
     if (error instanceof ApiError && error.field) {
-      const field = form.elements.namedItem(error.field);
+      let field = form.elements.namedItem(error.field);
+      // Un groupe de boutons radio : son premier bouton porte l'identifiant et l'erreur.
+      if (field && !field.tagName && typeof field.length === 'number') field = field[0];
       if (field && field.id) {
         field.setAttribute('aria-invalid', 'true');
         const fieldBox = byId(field.id + '-erreur');
@@ -592,6 +596,7 @@
       state.scrutins = [];
     }
     renderCalendar();
+    await renderVote();
     await renderConnections();
     resetClaimForm();
     show('ecran-portail');
@@ -963,6 +968,10 @@
   }
 
   function leavePortal() {
+    leaveBallot();
+    vote.status = [];
+    byId('vote-scrutins').replaceChildren();
+    byId('bloc-vote').hidden = true;
     state.scrutins = [];
     state.claimKey = null;
     state.voterEmail = null;
@@ -992,6 +1001,622 @@
       && document.activeElement.value;
     if (home.hidden || typing || document.querySelector('form[data-occupe]')) return;
     await enterPortal('');
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Vote : le bulletin est construit et chiffré dans un travailleur (assets/vote-worker.js, sur
+  // assets/ballot.js) ; seul le bulletin chiffré et signé part vers l'API, jamais le code de vote.
+
+  const BOARD_PAGE = 50;
+  const CODE_LENGTH_MESSAGE = 'Le code de vote comporte 16 lettres et chiffres, par exemple 7KQ2-M4XD-0111-9ZZZ : vérifiez votre saisie.';
+  const CODE_CHARACTER_MESSAGE = 'Le code de vote ne comporte que des chiffres et des lettres (sans U ni accent) : vérifiez votre saisie.';
+  const RECORD_MISMATCH_MESSAGE = 'Le dossier de l\'élection reçu ne correspond pas à son empreinte publiée : par précaution, '
+    + 'aucun bulletin ne peut être préparé. Rechargez la page ; si le problème persiste, signalez-le par une réclamation.';
+  const NO_WORKER_MESSAGE = 'Votre navigateur ne permet pas de préparer le bulletin chiffré. Utilisez une version récente '
+    + 'de votre navigateur, puis réessayez.';
+
+  const vote = {
+    election: null, // GET /api/vote/election
+    record: null, // le dossier relu par le travailleur : { election, fingerprint, publicKey, scrutins }
+    recordProblem: null,
+    status: [], // GET /api/vote/status
+    scrutin: null, // le scrutin du bulletin en cours
+    pending: null, // { scrutin, name, choice, label, ballot, tracker, key }
+    worker: null,
+    nextId: 0,
+    waiting: new Map(),
+  };
+
+  // La version des ressources, lue dans l'adresse de ce script (?v=…), pour celle du travailleur.
+  const ASSET_QUERY = (() => {
+    const script = document.querySelector('script[src^="/assets/portal.js"]');
+    const version = script && new URL(script.src, window.location.href).searchParams.get('v');
+    return version ? '?v=' + encodeURIComponent(version) : '';
+  })();
+
+  function voteWorker() {
+    if (!vote.worker) {
+      const worker = new Worker('/assets/vote-worker.js' + ASSET_QUERY, { type: 'module' });
+      worker.addEventListener('message', (event) => {
+        const reply = event.data || {};
+        const waiting = vote.waiting.get(reply.id);
+        if (!waiting) return;
+        if (reply.type === 'progress') {
+          if (waiting.progress) waiting.progress(reply.done, reply.total);
+          return;
+        }
+        vote.waiting.delete(reply.id);
+        waiting.resolve(reply);
+      });
+      worker.addEventListener('error', (event) => {
+        event.preventDefault();
+        for (const waiting of vote.waiting.values()) waiting.resolve({ ok: false, kind: 'worker' });
+        vote.waiting.clear();
+        vote.worker = null;
+      });
+      vote.worker = worker;
+    }
+    return vote.worker;
+  }
+
+  // Une demande au travailleur ; la réponse est { ok: true, … } ou { ok: false, kind }.
+  function askWorker(message, progress) {
+    return new Promise((resolve) => {
+      if (typeof Worker !== 'function') {
+        resolve({ ok: false, kind: 'worker' });
+        return;
+      }
+      const id = ++vote.nextId;
+      vote.waiting.set(id, { resolve, progress });
+      try {
+        voteWorker().postMessage(Object.assign({ id }, message));
+      } catch (_) {
+        vote.waiting.delete(id);
+        resolve({ ok: false, kind: 'worker' });
+      }
+    });
+  }
+
+  async function loadVoteElection() {
+    try {
+      vote.election = await api('GET', '/api/vote/election');
+    } catch (_) {
+      vote.election = null;
+    }
+    return vote.election;
+  }
+
+  // Relit le dossier publié dans le travailleur : son empreinte (SHA-256 du texte) doit être celle
+  // annoncée, sinon aucun bulletin n'est construit.
+  async function checkRecord(election) {
+    vote.record = null;
+    vote.recordProblem = null;
+    if (!election || typeof election.record !== 'string') return null;
+    const reply = await askWorker({ type: 'record', record: election.record, fingerprint: election.fingerprint });
+    if (reply.ok) {
+      vote.record = reply;
+    } else {
+      vote.recordProblem = reply.kind === 'worker' ? NO_WORKER_MESSAGE : RECORD_MISMATCH_MESSAGE;
+    }
+    return vote.record;
+  }
+
+  function votingOpen(election) {
+    return Boolean(election) && (election.state === 'open' || election.state === 'grace');
+  }
+
+  function votePeriodText(e) {
+    const closes = e.voting_closes_at ? formatDate(e.voting_closes_at) : '';
+    if (e.state === 'before') {
+      return 'Le vote électronique ouvrira le ' + formatDate(e.voting_opens_at) + ' et fermera le ' + closes
+        + ' (heure de Paris).';
+    }
+    if (e.state === 'open') return 'Le vote électronique est ouvert jusqu\'au ' + closes + ' (heure de Paris).';
+    if (e.state === 'grace') {
+      return 'Le vote électronique est clos depuis le ' + closes + ' (heure de Paris). Un électeur connecté avant '
+        + 'la clôture dispose encore de 30 minutes pour terminer son vote.';
+    }
+    return 'Le vote électronique est clos depuis le ' + closes + ' (heure de Paris).'
+      + (e.results ? ' Les résultats sont publiés sur l\'urne électronique publique.' : '');
+  }
+
+  // Le bloc « Voter » de la page d'accueil du portail : un bouton par scrutin, ou « A voté ».
+  async function renderVote() {
+    const block = byId('bloc-vote');
+    const list = byId('vote-scrutins');
+    const problem = byId('vote-erreur');
+    list.replaceChildren();
+    problem.textContent = '';
+    const e = await loadVoteElection();
+    if (!e || !e.state || e.state === 'unpublished') {
+      block.hidden = true;
+      return;
+    }
+    block.hidden = false;
+    byId('vote-periode').textContent = votePeriodText(e);
+    const open = votingOpen(e);
+    byId('vote-consigne').hidden = !open;
+    let status;
+    try {
+      status = await api('GET', '/api/vote/status');
+    } catch (error) {
+      if (error.code === 'unauthenticated') { sessionEnded(); return; }
+      problem.textContent = error.message;
+      return;
+    }
+    vote.status = Array.isArray(status && status.scrutins) ? status.scrutins : [];
+    if (open) {
+      await checkRecord(e);
+      if (vote.recordProblem) problem.textContent = vote.recordProblem;
+    }
+    if (!vote.status.length) {
+      list.append(el('li', { text: 'Vous n\'êtes électeur d\'aucun scrutin de ce vote.' }));
+    }
+    const lost = byId('code-perdu');
+    lost.hidden = !open || !vote.status.some((s) => !s.voted);
+    lost.open = false;
+    byId('form-code-perdu').hidden = false;
+    clearErrors(byId('form-code-perdu'));
+    byId('code-perdu-envoye').hidden = true;
+    vote.status.forEach((s, index) => {
+      const nameId = 'vote-scrutin-' + index;
+      const item = el('li', { class: 'vote-scrutin' }, [el('span', { id: nameId, class: 'vote-nom', text: s.name || s.id })]);
+      if (s.voted) {
+        item.append(el('span', { class: 'a-vote', text: 'A voté' }));
+      } else if (open && vote.record) {
+        const button = el('button', { class: 'bouton', type: 'button', text: 'Voter', 'aria-describedby': nameId });
+        button.addEventListener('click', () => openBallot(s));
+        item.append(button);
+      } else if (!open) {
+        item.append(el('span', { class: 'aide', text: e.state === 'before' ? 'Vote pas encore ouvert' : 'Vote clos' }));
+      }
+      list.append(item);
+    });
+  }
+
+  function choiceLabel(scrutinId, choice) {
+    if (choice === 'blanc') return 'Vote blanc';
+    const scrutin = state.scrutins.find((s) => s.id === scrutinId);
+    const list = scrutin && (scrutin.candidate_lists || []).find((l) => l.id === choice);
+    if (!list) return choice;
+    return 'Liste n° ' + list.order + ' : ' + list.name
+      + (list.organisation && !list.name.includes(list.organisation) ? ' (' + list.organisation + ')' : '');
+  }
+
+  function setVoteState(text, progress) {
+    byId('vote-etat').textContent = text || '';
+    const bar = byId('vote-progression');
+    bar.hidden = progress === undefined;
+    if (progress !== undefined) bar.value = progress;
+  }
+
+  // L'écran de vote d'un scrutin : ses listes (avec leurs candidats) et le vote blanc, puis le code.
+  function openBallot(status) {
+    const record = vote.record && vote.record.scrutins.find((s) => s.id === status.id);
+    if (!record) {
+      byId('vote-erreur').textContent = 'Ce scrutin ne figure pas dans le dossier de l\'élection : le vote y est impossible.';
+      return;
+    }
+    const name = status.name || record.name;
+    vote.scrutin = { id: status.id, name, choices: record.choices };
+    vote.pending = null;
+    const scrutin = state.scrutins.find((s) => s.id === status.id);
+    const options = byId('vote-options');
+    options.replaceChildren();
+    record.choices.forEach((choice, index) => {
+      const id = index === 0 ? 'vote-choix' : 'vote-choix-' + index;
+      const input = el('input', { id, type: 'radio', name: 'choice', value: choice });
+      const row = el('div', { class: 'option-vote' }, [input, el('label', { for: id, text: choiceLabel(status.id, choice) })]);
+      const list = choice !== 'blanc' && scrutin && (scrutin.candidate_lists || []).find((l) => l.id === choice);
+      if (list) {
+        const candidates = (list.candidates || []).slice().sort((a, b) => a.rank - b.rank);
+        const people = el('ol', { class: 'candidats' });
+        for (const c of candidates) people.append(el('li', { text: voterName(c) }));
+        row.append(el('details', { class: 'candidats-liste' }, [
+          el('summary', { text: 'Voir les ' + candidates.length + (candidates.length > 1 ? ' candidats' : ' candidat') + ' de la liste n° ' + list.order }),
+          people,
+        ]));
+      }
+      options.append(row);
+    });
+    const form = byId('form-vote');
+    form.reset();
+    clearErrors(form);
+    form.hidden = false;
+    byId('vote-confirmation').hidden = true;
+    setVoteState('');
+    byId('vote-titre').textContent = 'Voter – ' + name;
+    byId('ecran-vote').dataset.titre = 'Voter – ' + name;
+    byId('vote-dossier').replaceChildren('Empreinte du dossier de l\'élection, vérifiée par votre navigateur : ',
+      el('code', { class: 'empreinte', text: vote.record.fingerprint }));
+    show('ecran-vote');
+  }
+
+  function leaveBallot() {
+    vote.pending = null;
+    vote.scrutin = null;
+    const form = byId('form-vote');
+    form.reset();
+    byId('vote-options').replaceChildren();
+    setVoteState('');
+  }
+
+  async function buildBallot(form) {
+    const choice = value(form, 'choice');
+    if (!choice) throw invalid('choice', 'Choisissez une liste de candidats ou le vote blanc.');
+    const code = value(form, 'code').replace(/\s+/g, ' ').trim();
+    if (!code) throw invalid('code', 'Saisissez votre code de vote : il figure sur votre notice de vote.');
+    const e = vote.election;
+    const scrutin = vote.scrutin;
+    setVoteState('Chiffrement de votre bulletin dans votre navigateur…', 0);
+    const started = performance.now();
+    const reply = await askWorker(
+      { type: 'ballot', record: e.record, fingerprint: e.fingerprint, scrutin: scrutin.id, choice, code },
+      (done, total) => { byId('vote-progression').value = total ? done / total : 0; },
+    );
+    const elapsed = performance.now() - started;
+    setVoteState('');
+    if (!reply.ok) {
+      if (reply.kind === 'code') {
+        throw invalid('code', /16/.test(reply.reason || '') ? CODE_LENGTH_MESSAGE : CODE_CHARACTER_MESSAGE);
+      }
+      if (reply.kind === 'fingerprint') throw new ApiError(0, 'client', RECORD_MISMATCH_MESSAGE);
+      if (reply.kind === 'worker') throw new ApiError(0, 'client', NO_WORKER_MESSAGE);
+      throw new ApiError(0, 'client', 'Votre bulletin n\'a pas pu être préparé. Rechargez la page puis réessayez.');
+    }
+    vote.pending = {
+      scrutin: scrutin.id,
+      name: scrutin.name,
+      choice,
+      label: choiceLabel(scrutin.id, choice),
+      ballot: reply.ballot,
+      tracker: reply.tracker,
+      // Une clé par bulletin : un nouvel envoi du même bulletin (réponse perdue) n'en fait pas un
+      // second vote, et le portail rend le même accusé.
+      key: newIdempotencyKey(),
+    };
+    byId('vote-resume-scrutin').textContent = scrutin.name;
+    byId('vote-resume-choix').textContent = vote.pending.label;
+    byId('vote-empreinte').textContent = reply.tracker;
+    const panel = byId('vote-confirmation');
+    panel.dataset.chiffrementMs = elapsed.toFixed(1);
+    clearErrors(byId('form-validation'));
+    form.hidden = true;
+    panel.hidden = false;
+    announce('');
+    byId('vote-confirmation-titre').focus();
+  }
+
+  function backToChoice(focusId) {
+    vote.pending = null;
+    byId('vote-confirmation').hidden = true;
+    const form = byId('form-vote');
+    form.hidden = false;
+    if (focusId) byId(focusId).focus();
+  }
+
+  async function castBallot(form) {
+    const pending = vote.pending;
+    if (!pending) throw new ApiError(0, 'client', 'Préparez d\'abord votre bulletin.');
+    const send = () => api('POST', '/api/vote', { ballot: pending.ballot }, { 'Idempotency-Key': pending.key });
+    let receipt;
+    try {
+      // Une réponse perdue : le même bulletin est renvoyé une fois, avec la même clé ; le portail
+      // rend alors l'accusé du vote déjà enregistré, jamais un second vote.
+      try {
+        receipt = await send();
+      } catch (error) {
+        // `conflict` : une autre demande du même vote était en cours ; la même réponse suit.
+        if (!retryable(error) && !(error instanceof ApiError && error.code === 'conflict')) throw error;
+        await new Promise((resolve) => setTimeout(resolve, RETRY_DELAY_MS));
+        receipt = await send();
+      }
+    } catch (error) {
+      if (!(error instanceof ApiError)) throw error;
+      if (error.code === 'unauthenticated') {
+        leaveBallot();
+        sessionEnded('Votre session a expiré ou a été fermée : votre vote n\'a pas été enregistré. '
+          + 'Reconnectez-vous pour voter.');
+        return;
+      }
+      if (error.code === 'unknown_credential') {
+        backToChoice();
+        showError(byId('form-vote'), invalid('code', error.message
+          || 'Ce code de vote n\'est pas valable pour ce scrutin : vérifiez votre notice de vote.'));
+        return;
+      }
+      if (error.code === 'already_voted') {
+        leaveBallot();
+        await enterPortal(error.message || 'Vous avez déjà voté à ce scrutin.', true);
+        return;
+      }
+      if (error.code === 'network' || error.status >= 500) {
+        throw new ApiError(error.status, error.code, 'Le service ne répond pas : votre vote n\'est peut-être pas '
+          + 'enregistré. Cliquez à nouveau sur « Valider définitivement mon vote » : le même bulletin sera '
+          + 'renvoyé et ne comptera qu\'une fois.');
+      }
+      throw error;
+    }
+    form.reset();
+    showReceipt(pending, receipt || {});
+  }
+
+  function boardLink(scrutin, tracker) {
+    return '/urne#' + new URLSearchParams({ scrutin, empreinte: tracker }).toString();
+  }
+
+  function showReceipt(pending, receipt) {
+    const tracker = receipt.tracker || pending.tracker;
+    byId('recu-scrutin').textContent = pending.name;
+    byId('recu-empreinte').textContent = tracker;
+    byId('recu-dossier').textContent = receipt.fingerprint || (vote.record && vote.record.fingerprint) || '';
+    byId('recu-attention').textContent = receipt.tracker && receipt.tracker !== pending.tracker
+      ? 'L\'empreinte enregistrée diffère de celle affichée avant la validation : signalez-le par une réclamation.'
+      : '';
+    byId('recu-lien-urne').href = boardLink(pending.scrutin, tracker);
+    leaveBallot();
+    show('ecran-recu');
+  }
+
+  // Un code de vote perdu : la demande, confirmée par la question défi, part vers l'autorité qui
+  // fait les codes ; le nouveau code arrive comme la notice.
+  function wireLostCode() {
+    const details = byId('code-perdu');
+    details.addEventListener('toggle', async () => {
+      if (!details.open || details.dataset.questions) return;
+      try {
+        const result = await api('GET', '/api/questions');
+        fillQuestions(byId('code-perdu-question'), result.questions);
+        details.dataset.questions = '1';
+      } catch (error) {
+        showError(byId('form-code-perdu'), error);
+      }
+    });
+    onSubmit('form-code-perdu', async (form) => {
+      const questionId = checkQuestion(form);
+      const answer = checkAnswer(form);
+      const result = await api('POST', '/api/vote/code', { question_id: questionId, answer });
+      form.reset();
+      form.hidden = true;
+      const done = byId('code-perdu-envoye');
+      done.textContent = (result && result.message) || 'Votre demande de nouveau code de vote est enregistrée.';
+      done.hidden = false;
+      done.focus();
+    });
+  }
+
+  function wireVote() {
+    wireLostCode();
+    onSubmit('form-vote', buildBallot);
+    onSubmit('form-validation', castBallot);
+    byId('vote-modifier').addEventListener('click', () => backToChoice('vote-choix'));
+    byId('vote-retour').addEventListener('click', () => {
+      leaveBallot();
+      busy(byId('form-vote'), () => enterPortal(''));
+    });
+    byId('recu-imprimer').addEventListener('click', () => window.print());
+    byId('recu-retour').addEventListener('click', () => enterPortal(''));
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // L'urne électronique publique (/urne, sans session) : empreintes des bulletins par scrutin,
+  // recherche de son empreinte, dossier de l'élection et, après le dépouillement, les résultats.
+
+  const TRACKER_PATTERN = /^[A-Za-z0-9_-]{43}$/;
+
+  async function showBoard() {
+    byId('deconnexion').hidden = true;
+    show('ecran-urne', { focus: false });
+    const problem = byId('urne-erreur');
+    problem.textContent = '';
+    // Connecté, l'électeur voit les noms des listes de ses scrutins plutôt que leurs identifiants.
+    try {
+      const data = await api('GET', '/api/scrutins');
+      state.scrutins = Array.isArray(data && data.scrutins) ? data.scrutins : [];
+    } catch (_) { /* sans session : les identifiants des listes */ }
+    let e;
+    try {
+      e = await api('GET', '/api/vote/election');
+    } catch (error) {
+      problem.textContent = error.status === 404
+        ? 'L\'urne électronique n\'est pas encore ouverte.'
+        : 'L\'urne électronique ne peut pas être affichée pour le moment. ' + error.message;
+      return;
+    }
+    if (!e || e.state === 'unpublished' || typeof e.record !== 'string') {
+      problem.textContent = 'Le dossier de l\'élection n\'est pas encore publié.';
+      return;
+    }
+    vote.election = e;
+    let record = null;
+    try { record = JSON.parse(e.record); } catch (_) { record = null; }
+    const checked = await checkRecord(e);
+    renderRecord(e, record, checked);
+    const scrutins = (record && Array.isArray(record.scrutins)) ? record.scrutins : [];
+    const select = byId('urne-scrutin');
+    select.replaceChildren(select.options[0]);
+    for (const s of scrutins) select.append(el('option', { value: s.id, text: s.name || s.id }));
+    renderResults(e.results, scrutins);
+    const container = byId('urne-scrutins');
+    container.replaceChildren();
+    for (const [index, s] of scrutins.entries()) {
+      const titleId = 'urne-scrutin-' + index + '-titre';
+      const article = el('article', { class: 'scrutin carte', 'aria-labelledby': titleId }, [
+        el('h3', { id: titleId, text: s.name || s.id }),
+      ]);
+      const panel = el('div', { class: 'urne-bulletins' });
+      article.append(panel);
+      container.append(article);
+      const view = { scrutin: s, panel, cursors: [null], page: 0 };
+      loadBoardPage(view, 0, false);
+    }
+    const wanted = new URLSearchParams(window.location.hash.replace(/^#/, ''));
+    if (wanted.get('scrutin') || wanted.get('empreinte')) {
+      select.value = wanted.get('scrutin') || '';
+      byId('urne-empreinte').value = wanted.get('empreinte') || '';
+      history.replaceState(null, '', '/urne');
+      byId('form-urne').requestSubmit();
+    } else {
+      byId('ecran-urne').querySelector('h1').focus();
+    }
+  }
+
+  function renderRecord(e, record, checked) {
+    byId('urne-election').textContent = (record && (record.name || record.election)) || '';
+    byId('urne-dossier-empreinte').textContent = e.fingerprint || '';
+    byId('urne-cle').textContent = (record && record.public_key) || '';
+    const seal = e.seal && typeof e.seal.digest === 'string' ? e.seal : null;
+    byId('urne-sceau-titre').hidden = !seal;
+    byId('urne-sceau').hidden = !seal;
+    byId('urne-sceau-empreinte').textContent = seal ? seal.digest : '';
+    byId('urne-sceau-date').textContent = seal && seal.closed_at
+      ? 'Urne close et scellée le ' + formatDate(seal.closed_at) + ' (heure de Paris).' : '';
+    const verdict = byId('urne-verification');
+    if (checked) {
+      verdict.className = 'message message-succes';
+      verdict.textContent = 'Votre navigateur a recalculé l\'empreinte du dossier reçu : elle est identique à l\'empreinte publiée.';
+    } else {
+      verdict.className = 'message message-attention';
+      verdict.textContent = vote.recordProblem === NO_WORKER_MESSAGE
+        ? 'Votre navigateur n\'a pas pu recalculer l\'empreinte du dossier.'
+        : 'L\'empreinte recalculée par votre navigateur diffère de l\'empreinte publiée : ce dossier n\'est pas celui qui a été scellé.';
+    }
+    const link = byId('urne-telecharger');
+    if (link.dataset.url) URL.revokeObjectURL(link.dataset.url);
+    const url = URL.createObjectURL(new Blob([e.record], { type: 'application/json' }));
+    link.dataset.url = url;
+    link.href = url;
+    link.hidden = false;
+  }
+
+  function formatCount(n) {
+    return Number.isFinite(n) ? n.toLocaleString('fr-FR') : '–';
+  }
+
+  // Les résultats (type Results du module `vote`) : par scrutin, les voix de chaque liste, les
+  // votes blancs, les bulletins, les inscrits et la participation.
+  function renderResults(results, scrutins) {
+    const section = byId('urne-resultats');
+    const container = byId('urne-resultats-scrutins');
+    container.replaceChildren();
+    if (!results || !Array.isArray(results.scrutins) || !results.scrutins.length) {
+      section.hidden = true;
+      return;
+    }
+    section.hidden = false;
+    byId('urne-resultats-note').textContent = results.closed_at
+      ? 'Urne close et scellée le ' + formatDate(results.closed_at) + ' (heure de Paris). Dépouillement vérifiable à partir du fichier de l\'urne.'
+      : '';
+    for (const r of results.scrutins) {
+      const name = r.name || ((scrutins.find((s) => s.id === r.id) || {}).name) || r.id;
+      const lists = Array.isArray(r.lists) ? r.lists : [];
+      const expressed = lists.reduce((sum, l) => sum + (Number(l.votes) || 0), 0);
+      const choices = (scrutins.find((s) => s.id === r.id) || {}).choices || [];
+      // Sans session, les noms des listes ne sont pas connus : leur numéro sur le bulletin.
+      const label = (id) => {
+        const known = choiceLabel(r.id, id);
+        const at = choices.indexOf(id);
+        return known === id && at >= 0 ? 'Liste n° ' + (at + 1) + ' (' + id + ')' : known;
+      };
+      const rows = lists.map((l) => el('tr', null, [
+        el('th', { scope: 'row', text: label(l.id) }),
+        el('td', { text: formatCount(l.votes) }),
+        el('td', { text: expressed ? (100 * l.votes / expressed).toLocaleString('fr-FR', { maximumFractionDigits: 2 }) + ' %' : '–' }),
+      ]));
+      const table = el('table', { class: 'tableau tableau-resultats' }, [
+        el('caption', { text: 'Résultats – ' + name }),
+        el('thead', null, [el('tr', null, [
+          el('th', { scope: 'col', text: 'Liste' }),
+          el('th', { scope: 'col', text: 'Voix' }),
+          el('th', { scope: 'col', text: 'Part des voix' }),
+        ])]),
+        el('tbody', null, rows),
+      ]);
+      const turnout = Number(r.turnout);
+      const figures = el('dl', { class: 'resume' }, [
+        el('dt', { text: 'Votes blancs' }), el('dd', { text: formatCount(r.blanks) }),
+        el('dt', { text: 'Bulletins dans l\'urne' }), el('dd', { text: formatCount(r.ballots) }),
+        el('dt', { text: 'Électeurs inscrits' }), el('dd', { text: formatCount(r.registered) }),
+        el('dt', { text: 'Participation' }),
+        el('dd', { text: Number.isFinite(turnout) ? turnout.toLocaleString('fr-FR', { minimumFractionDigits: 2, maximumFractionDigits: 2 }) + ' %' : '–' }),
+      ]);
+      container.append(el('article', { class: 'carte resultat' }, [table, figures]));
+    }
+  }
+
+  async function loadBoardPage(view, page, moveFocus) {
+    const { scrutin, panel } = view;
+    panel.setAttribute('aria-busy', 'true');
+    panel.replaceChildren(el('p', { class: 'chargement', text: 'Chargement des empreintes…' }));
+    let data;
+    try {
+      const cursor = view.cursors[page];
+      data = await api('GET', '/api/board?scrutin=' + encodeURIComponent(scrutin.id) + '&limit=' + BOARD_PAGE
+        + (cursor ? '&after=' + encodeURIComponent(cursor) : ''));
+    } catch (error) {
+      panel.removeAttribute('aria-busy');
+      const retry = el('button', { class: 'bouton bouton-secondaire', type: 'button', text: 'Réessayer' });
+      retry.addEventListener('click', () => loadBoardPage(view, page, true));
+      panel.replaceChildren(el('p', { class: 'message message-attention', role: 'alert', text: error.message }), retry);
+      return;
+    }
+    view.page = page;
+    if (data.next) view.cursors[page + 1] = data.next;
+    else view.cursors.length = page + 1;
+    const trackers = Array.isArray(data.trackers) ? data.trackers : [];
+    const count = Number.isInteger(data.count) ? data.count : null;
+    const pages = count !== null ? Math.max(1, Math.ceil(count / BOARD_PAGE)) : null;
+    const summary = el('p', { class: 'total-liste', tabindex: '-1',
+      text: count === null ? '' : (count > 1 ? formatCount(count) + ' bulletins dans l\'urne.' : count + ' bulletin dans l\'urne.') });
+    const parts = [summary];
+    if (trackers.length) {
+      const first = page * BOARD_PAGE + 1;
+      const list = el('ol', { class: 'empreintes', start: String(first), 'aria-label': 'Empreintes des bulletins – ' + (scrutin.name || scrutin.id) + ', ' + first + ' à ' + (first + trackers.length - 1) });
+      for (const t of trackers) list.append(el('li', null, [el('code', { text: t })]));
+      parts.push(list);
+    } else if (count === 0 || page === 0) {
+      parts.push(el('p', { text: 'Aucun bulletin n\'est encore dans l\'urne de ce scrutin.' }));
+    }
+    if (trackers.length && (page > 0 || data.next)) {
+      const nav = el('div', { class: 'pagination' });
+      const previous = el('button', { class: 'bouton bouton-secondaire', type: 'button', text: 'Page précédente' });
+      const next = el('button', { class: 'bouton bouton-secondaire', type: 'button', text: 'Page suivante' });
+      previous.disabled = page === 0;
+      next.disabled = !data.next;
+      previous.addEventListener('click', () => loadBoardPage(view, page - 1, true));
+      next.addEventListener('click', () => loadBoardPage(view, page + 1, true));
+      nav.append(previous, el('span', { class: 'page', text: 'Page ' + (page + 1) + (pages ? ' sur ' + pages : '') }), next);
+      parts.push(nav);
+    }
+    panel.replaceChildren(...parts);
+    panel.removeAttribute('aria-busy');
+    if (moveFocus) summary.focus();
+  }
+
+  function wireBoard() {
+    onSubmit('form-urne', async (form) => {
+      const result = byId('urne-trouve');
+      result.className = 'message';
+      result.textContent = '';
+      const scrutin = value(form, 'scrutin');
+      if (!scrutin) throw invalid('scrutin', 'Choisissez le scrutin de votre bulletin.');
+      const tracker = value(form, 'tracker').trim();
+      if (!tracker) throw invalid('tracker', 'Saisissez l\'empreinte de votre bulletin.');
+      if (!TRACKER_PATTERN.test(tracker)) {
+        throw invalid('tracker', 'Une empreinte comporte 43 caractères : lettres, chiffres, « - » et « _ ». Vérifiez votre saisie.');
+      }
+      const data = await api('GET', '/api/board?scrutin=' + encodeURIComponent(scrutin) + '&tracker=' + encodeURIComponent(tracker));
+      const name = byId('urne-scrutin').selectedOptions[0].textContent;
+      const shown = el('code', { class: 'empreinte', text: tracker });
+      if (data && data.found) {
+        result.className = 'message message-succes';
+        result.replaceChildren('Votre bulletin est dans l\'urne du scrutin « ' + name + ' » : empreinte ', shown, '.');
+      } else {
+        result.className = 'message message-attention';
+        result.replaceChildren('Aucun bulletin de l\'urne du scrutin « ' + name + ' » n\'a l\'empreinte ', shown,
+          '. Vérifiez votre saisie et le scrutin ; si votre vote a été validé, signalez-le par une réclamation.');
+      }
+    });
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -1141,6 +1766,8 @@
     wireReassort();
     wireUnlock();
     wirePortal();
+    wireVote();
+    wireBoard();
     wireHelp();
     wireAssistance();
 
@@ -1148,6 +1775,10 @@
     const path = url.pathname;
     if (path === '/aide') {
       showHelp({ focus: false });
+      return;
+    }
+    if (path === '/urne') {
+      await showBoard();
       return;
     }
     if (path === '/assistance') {

@@ -1,6 +1,9 @@
-//! The voter portal: one HTML page (the same for `/`, `/activation` and `/reassort`), its script and
-//! its style sheet. The page talks to the JSON API only; this function holds no state and calls no
-//! other service.
+//! The voter portal: one HTML page (the same for `/`, `/activation`, `/reassort`, `/deblocage`,
+//! `/aide` and the public board `/urne`), its script, its style sheet, and the ballot's modules (the
+//! ballot of `docs/vote-protocol.md`, its worker and the bundled curve library, from `assets/vote/`,
+//! served flat under `/assets/` so that their relative imports resolve the same on disk and in the
+//! browser). The page talks to the JSON API only; this function holds no state and calls no other
+//! service.
 //!
 //! Every response carries a strict content security policy and `Referrer-Policy: no-referrer`: the
 //! mail links put a token in the page's address, and nothing may carry it elsewhere.
@@ -18,6 +21,10 @@ const FAVICON_SVG: &str = include_str!("../assets/favicon.svg");
 const TUTORIAL_VOTER_SVG: &str = include_str!("../assets/tutoriel-parcours-electeur.svg");
 const TUTORIAL_VOTE_SVG: &str = include_str!("../assets/tutoriel-parcours-de-vote.svg");
 const TUTORIAL_REASSORT_SVG: &str = include_str!("../assets/tutoriel-reassorts.svg");
+const BALLOT_JS: &str = include_str!("../assets/vote/ballot.js");
+const VOTE_WORKER_JS: &str = include_str!("../assets/vote/vote-worker.js");
+/// @noble/curves and @noble/hashes in one module, written by `scripts/bundle-vendor.sh`.
+const NOBLE_JS: &str = include_str!("../assets/vote/noble.js");
 
 /// Placeholder in `index.html` replaced by [`asset_version`], so that a new release never meets a
 /// stale cached script or style sheet.
@@ -29,8 +36,11 @@ const ASSET_CACHE_UNPINNED: &str = "no-cache";
 
 /// FNV-1a over the text assets, computed at compile time.
 const fn fingerprint() -> u64 {
-    let parts: [&[u8]; 7] = [
+    let parts: [&[u8]; 10] = [
         PORTAL_JS.as_bytes(),
+        BALLOT_JS.as_bytes(),
+        VOTE_WORKER_JS.as_bytes(),
+        NOBLE_JS.as_bytes(),
         PORTAL_CSS.as_bytes(),
         FAVICON_SVG.as_bytes(),
         TUTORIAL_VOTER_SVG.as_bytes(),
@@ -78,7 +88,7 @@ pub enum Resource {
 /// Maps a request path (without query) to what it serves.
 pub fn resolve(path: &str) -> Resource {
     match path {
-        "/" | "/activation" | "/reassort" | "/deblocage" | "/aide" | "/assistance" => {
+        "/" | "/activation" | "/reassort" | "/deblocage" | "/aide" | "/assistance" | "/urne" => {
             Resource::Page
         }
         "/assets/portal.js" => {
@@ -86,6 +96,15 @@ pub fn resolve(path: &str) -> Resource {
         }
         "/assets/portal.css" => {
             Resource::Asset { content_type: "text/css; charset=utf-8", body: PORTAL_CSS }
+        }
+        "/assets/ballot.js" => {
+            Resource::Asset { content_type: "text/javascript; charset=utf-8", body: BALLOT_JS }
+        }
+        "/assets/vote-worker.js" => {
+            Resource::Asset { content_type: "text/javascript; charset=utf-8", body: VOTE_WORKER_JS }
+        }
+        "/assets/noble.js" => {
+            Resource::Asset { content_type: "text/javascript; charset=utf-8", body: NOBLE_JS }
         }
         "/assets/favicon.svg" => {
             Resource::Asset { content_type: "image/svg+xml", body: FAVICON_SVG }
@@ -188,7 +207,8 @@ mod tests {
 
     #[test]
     fn the_three_page_paths_serve_the_same_uncached_page() {
-        for path in ["/", "/activation", "/reassort", "/deblocage", "/aide", "/assistance"] {
+        for path in ["/", "/activation", "/reassort", "/deblocage", "/aide", "/assistance", "/urne"]
+        {
             let response = respond(&Method::GET, path, None);
             assert_eq!(response.status(), StatusCode::OK, "{path}");
             assert_eq!(header(&response, "content-type"), "text/html; charset=utf-8");
@@ -224,7 +244,7 @@ mod tests {
             assert!(!svg.contains("<style") && !svg.contains("style="), "inline style in an SVG");
             assert!(!svg.contains("<script") && !has_inline_handler(svg), "script in an SVG");
         }
-        for body in [INDEX_HTML, PORTAL_JS, PORTAL_CSS] {
+        for body in [INDEX_HTML, PORTAL_JS, PORTAL_CSS, BALLOT_JS, VOTE_WORKER_JS, NOBLE_JS] {
             assert!(!body.contains("http://"), "absolute http address in an asset");
             assert!(!body.contains("https://"), "absolute https address in an asset");
             assert!(!body.contains("@import"), "style sheet import");
@@ -236,11 +256,41 @@ mod tests {
         assert!(INDEX_HTML.contains("<html lang=\"fr\">"));
     }
 
+    /// What a module imports: the specifier of each `from '…'` or `import '…'`.
+    fn imports(js: &str) -> Vec<&str> {
+        ["from '", "from\"", "import '", "import\"", "import("]
+            .iter()
+            .flat_map(|start| js.match_indices(start).map(move |(at, _)| &js[at + start.len()..]))
+            .map(|rest| {
+                let rest = rest.trim_start_matches(['\'', '"']);
+                &rest[..rest.find(['\'', '"']).unwrap_or(rest.len())]
+            })
+            .collect()
+    }
+
+    /// The ballot's modules import only each other, by the relative names under which the portal
+    /// serves them: no bare import for the browser to fail on, nothing from elsewhere.
+    #[test]
+    fn the_ballot_modules_import_only_what_the_portal_serves() {
+        assert_eq!(imports(BALLOT_JS), ["./noble.js"]);
+        assert_eq!(imports(VOTE_WORKER_JS), ["./ballot.js"]);
+        assert_eq!(imports(NOBLE_JS), Vec::<&str>::new());
+        for name in ["noble.js", "ballot.js"] {
+            let response = respond(&Method::GET, &format!("/assets/{name}"), None);
+            assert_eq!(response.status(), StatusCode::OK, "{name}");
+        }
+        assert!(NOBLE_JS.starts_with("// Generated by scripts/bundle-vendor.sh"));
+        assert!(NOBLE_JS.contains("@noble/curves 2.") && NOBLE_JS.contains("@noble/hashes 2."));
+    }
+
     #[test]
     fn assets_have_their_content_types() {
         let cases = [
             ("/assets/portal.js", "text/javascript; charset=utf-8", PORTAL_JS),
             ("/assets/portal.css", "text/css; charset=utf-8", PORTAL_CSS),
+            ("/assets/ballot.js", "text/javascript; charset=utf-8", BALLOT_JS),
+            ("/assets/vote-worker.js", "text/javascript; charset=utf-8", VOTE_WORKER_JS),
+            ("/assets/noble.js", "text/javascript; charset=utf-8", NOBLE_JS),
             ("/assets/favicon.svg", "image/svg+xml", FAVICON_SVG),
             ("/assets/tutoriel-parcours-electeur.svg", "image/svg+xml", TUTORIAL_VOTER_SVG),
             ("/assets/tutoriel-parcours-de-vote.svg", "image/svg+xml", TUTORIAL_VOTE_SVG),
@@ -272,6 +322,8 @@ mod tests {
             "/assets/index.html",
             "/assets/../Cargo.toml",
             "/assets/portal.js/",
+            "/assets/vote/ballot.js",
+            "/assets/ballot.test.mjs",
             "/activation/",
             "/api/unknown",
             "/index.html",
