@@ -260,6 +260,8 @@ print((now - timedelta(hours=3)).isoformat(), (now - timedelta(minutes=31)).isof
   admin vote results --file "$count/results.json" >&2 || return 1
   cat "$count/results.csv" >&2
   cargo run --quiet -p vote-tools --bin electeur-verif -- "$count/board.jsonl" "$count/results.json" >&2 || return 1
+  # the voter of the browser journey finds their trackers in the sealed urne, and the results
+  RESULTS_FILE="$count/results.json" node tests/browser/after-count.mjs >&2 || return 1
   admin vote appeal-ends --at "$(python3 -c '
 from datetime import datetime, timedelta, timezone
 print((datetime.now(timezone.utc) - timedelta(minutes=1)).replace(microsecond=0).isoformat())')" >&2 || return 1

@@ -1034,6 +1034,10 @@ async function main() {
         assert(cast.length === count && count > 0, `${cast.length} vote(s) cast in ${count} scrutin(s)`);
         assert(await page.locator('#vote-scrutins').getByRole('button', { name: 'Voter' }).count() === 0,
           'a "Voter" button is left');
+        // for the check after the count (after-count.mjs): the voter finds them again then
+        await mkdir(ARTEFACTS, { recursive: true });
+        await writeFile(path.join(ARTEFACTS, 'trackers.json'),
+          JSON.stringify(cast.map((c) => ({ scrutin: c.scrutin, name: c.name, tracker: c.tracker })), null, 2));
         const widest = cast.reduce((a, b) => (b.choices > a.choices ? b : a));
         log(`     encryption in the browser (performance.now() around the worker call): ${widest.ms.toFixed(1)} ms `
           + `for the ${widest.choices} choices of "${widest.name}"; all: `
