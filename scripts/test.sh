@@ -236,7 +236,7 @@ load_smoke() {
 # results published; the verifier on the board and the results; the purge of personal data
 # after the appeal period, and the verifier again on the same public files.
 count_vote() {
-  local dir="$VOTE_DIR" count="$VOTE_DIR/count" closes opens
+  local dir="${VOTE_DIR:-$RUN_DIR/vote}" count="${VOTE_DIR:-$RUN_DIR/vote}/count" closes opens
   rm -rf "$count" && mkdir -p "$count" || return 1
   read -r opens closes < <(python3 -c '
 from datetime import datetime, timedelta, timezone
@@ -252,6 +252,9 @@ print((now - timedelta(hours=3)).isoformat(), (now - timedelta(minutes=31)).isof
     return 1
   fi
   admin vote board-file --out "$count/board.jsonl" >&2 || return 1
+  # the portal's download is the same file
+  curl -sf "$API_BASE_URL/api/board/file" -o "$count/board-portail.jsonl" || fail "GET /api/board/file" || return 1
+  cmp "$count/board.jsonl" "$count/board-portail.jsonl" || fail "the portal's board file differs" || return 1
   cles partial --board "$count/board.jsonl" --fragment "$dir/cles/presidence.fragment" --out "$count/partial-presidence.json" >&2 || return 1
   cles partial --board "$count/board.jsonl" --fragment "$dir/cles/delegue-1.fragment" --out "$count/partial-1.json" >&2 || return 1
   cles partial --board "$count/board.jsonl" --fragment "$dir/cles/delegue-3.fragment" --out "$count/partial-3.json" >&2 || return 1

@@ -9,8 +9,9 @@ use std::path::Path;
 use anyhow::{bail, Context, Result};
 use chrono::Utc;
 use serde::Deserialize;
+use shared::ports::Board;
 use shared::ports::{Ballots, Calendars, VoteRecords};
-use shared::services::voting::{vote_state, VoteState};
+use shared::services::voting::{urne_content, vote_state, VoteState};
 use store_dynamodb::admin::JournalEntry;
 use store_dynamodb::vote::Published;
 use store_dynamodb::DynamoStore;
@@ -350,30 +351,6 @@ pub async fn turnout(store: &DynamoStore) -> Result<()> {
     Ok(())
 }
 
-/// What the urne holds at the close, per scrutin: the listed credentials (open, or having voted;
-/// never a revoked one) sorted, and the ballots.
-async fn urne_content(
-    store: &DynamoStore,
-) -> Result<(BTreeMap<String, Vec<String>>, BTreeMap<String, Vec<vote::ballot::Ballot>>)> {
-    let mut credentials: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    let mut ballots: BTreeMap<String, Vec<vote::ballot::Ballot>> = BTreeMap::new();
-    for (scrutin, credential, state, ballot) in store.credential_slots().await? {
-        if state == "revoked" && ballot.is_none() {
-            continue;
-        }
-        credentials.entry(scrutin.clone()).or_default().push(credential);
-        if let Some(b) = ballot {
-            let parsed: vote::ballot::Ballot = serde_json::from_str(&b.ballot)
-                .with_context(|| format!("un bulletin illisible dans l'urne ({})", b.tracker))?;
-            ballots.entry(scrutin).or_default().push(parsed);
-        }
-    }
-    for list in credentials.values_mut() {
-        list.sort();
-    }
-    Ok((credentials, ballots))
-}
-
 async fn seal_of(store: &DynamoStore) -> Result<vote::board::Seal> {
     let text =
         store.vote_seal().await?.context("l'urne n'est pas scellée (electeur-admin vote close)")?;
@@ -395,7 +372,7 @@ pub async fn close(store: &DynamoStore, operator: &str) -> Result<()> {
     if state(store, true).await? != VoteState::Closed {
         bail!("le vote n'est pas clos (clôture plus 30 minutes) : l'urne ne peut pas encore être scellée");
     }
-    let (credentials, ballots) = urne_content(store).await?;
+    let (credentials, ballots) = urne_content(store.slots().await?)?;
     let emargement = store.emargement_entries().await?;
     let closed_at = Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string();
     let seal = vote::board::seal(&record, &credentials, &ballots, &emargement, &closed_at)
@@ -439,11 +416,8 @@ pub async fn board_file(store: &DynamoStore, out: &Path) -> Result<()> {
     }
     let record = record_of(store).await?;
     let seal = seal_of(store).await?;
-    let (credentials, ballots) = urne_content(store).await?;
-    let count: usize = ballots.values().map(Vec::len).sum();
-    let text = String::from_utf8(record.bytes.clone())?;
-    let board = vote::board::BoardFile::new(text, credentials, ballots, seal)
-        .map_err(|e| anyhow::anyhow!("l'urne ne correspond plus à son sceau : {e}"))?;
+    let board = shared::services::voting::board_file(&record, seal, store.slots().await?)?;
+    let count: usize = board.ballots.values().map(Vec::len).sum();
     let file =
         std::fs::File::create(out).with_context(|| format!("écriture de {}", out.display()))?;
     board.write_to(std::io::BufWriter::new(file)).map_err(|e| anyhow::anyhow!("{e}"))?;

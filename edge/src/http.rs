@@ -92,6 +92,16 @@ pub fn json<T: Serialize>(status: u16, body: &T) -> Reply {
     Ok(with_common_headers(resp))
 }
 
+/// A body that is not JSON (a download), with its content type.
+pub fn bytes(status: u16, content_type: &str, body: Vec<u8>) -> Reply {
+    let resp = Response::builder()
+        .status(status)
+        .header(header::CONTENT_TYPE, content_type)
+        .body(Body::Binary(body))
+        .map_err(|e| DomainError::Internal(format!("build reply: {e}")))?;
+    Ok(with_common_headers(resp))
+}
+
 /// `204 No Content`.
 pub fn no_content() -> Reply {
     let resp = Response::builder()

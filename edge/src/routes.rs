@@ -27,6 +27,7 @@ pub const VOTE_STATUS: &str = "/api/vote/status";
 pub const VOTE_CODE: &str = "/api/vote/code";
 pub const VOTE_ELECTION: &str = "/api/vote/election";
 pub const BOARD: &str = "/api/board";
+pub const BOARD_FILE: &str = "/api/board/file";
 
 /// Every API route as (method, path template, function).
 pub const API: &[(&str, &str, &str)] = &[
@@ -54,6 +55,7 @@ pub const API: &[(&str, &str, &str)] = &[
     ("POST", VOTE_CODE, "cast-vote"),
     ("GET", VOTE_ELECTION, "board"),
     ("GET", BOARD, "board"),
+    ("GET", BOARD_FILE, "board"),
 ];
 
 /// The ballot id of `/api/scrutins/{id}/electeurs`, when the path is one.

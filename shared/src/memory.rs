@@ -22,7 +22,7 @@ use crate::ports::{
     SessionStore, StoreError, StoreResult, Voters,
 };
 use crate::ports::{
-    Board, BoardPage, CastBallot, CastOutcome, CodeRequest, CodeRequests, Emargement, Urne,
+    Board, BoardPage, CastBallot, CastOutcome, CodeRequest, CodeRequests, Emargement, Slot, Urne,
     VoteRecords,
 };
 use crate::roll::{order_key as roll_sk, roll_shard, ROLL_SHARDS};
@@ -1049,6 +1049,21 @@ impl Emargement for MemoryStore {
 
 #[async_trait]
 impl Board for MemoryStore {
+    async fn slots(&self) -> StoreResult<Vec<Slot>> {
+        Ok(self.with(|s| {
+            s.vote
+                .slots
+                .iter()
+                .map(|((scrutin_id, credential), b)| Slot {
+                    scrutin_id: scrutin_id.clone(),
+                    credential: credential.clone(),
+                    open: true,
+                    ballot: b.as_ref().map(|(_, json)| json.clone()),
+                })
+                .collect()
+        }))
+    }
+
     async fn board_page(
         &self,
         scrutin_id: &str,

@@ -536,9 +536,22 @@ pub trait Emargement: Send + Sync {
     async fn voted_in(&self, voter_id: &str, scrutins: &[String]) -> StoreResult<Vec<String>>;
 }
 
+/// A credential's slot in the urne, with the ballot cast with it if any (public data).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Slot {
+    pub scrutin_id: String,
+    pub credential: String,
+    /// False once replaced by a reissue.
+    pub open: bool,
+    /// The ballot's JSON.
+    pub ballot: Option<String>,
+}
+
 /// The public board: trackers per scrutin.
 #[async_trait]
 pub trait Board: Send + Sync {
+    /// Every slot of the urne (the whole urne is public: read to write the board file).
+    async fn slots(&self) -> StoreResult<Vec<Slot>>;
     async fn board_page(
         &self,
         scrutin_id: &str,

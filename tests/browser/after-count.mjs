@@ -54,6 +54,10 @@ try {
     await page.goto(API + '/urne');
     await page.locator('#urne-resultats:not([hidden])').waitFor();
     await page.locator('#urne-sceau-empreinte').filter({ hasText: results.seal }).waitFor();
+    const download = await page.getByRole('link', { name: /fichier de l'urne scellée/ }).getAttribute('href');
+    const file = await (await fetch(API + download)).text();
+    const header = JSON.parse(file.split('\n')[0]);
+    assert(header.seal.digest === results.seal, 'the downloaded board file has another seal');
     for (const r of results.scrutins) {
       // one table per scrutin, in the order of the results
       const table = page.locator('table.tableau-resultats').nth(results.scrutins.indexOf(r));

@@ -13,8 +13,8 @@ use crate::DynamoStore;
 use shared::audit::{AuditEvent, AuditKind};
 use shared::outbox::OutboxMail;
 use shared::ports::{
-    Board, BoardPage, CastBallot, CastOutcome, CodeRequest, CodeRequests, Emargement, StoreError,
-    StoreResult, Urne, VoteRecords,
+    Board, BoardPage, CastBallot, CastOutcome, CodeRequest, CodeRequests, Emargement, Slot,
+    StoreError, StoreResult, Urne, VoteRecords,
 };
 
 const OPEN: &str = "open";
@@ -245,6 +245,21 @@ impl Emargement for DynamoStore {
 
 #[async_trait]
 impl Board for DynamoStore {
+    async fn slots(&self) -> StoreResult<Vec<Slot>> {
+        let items = self.scan_prefix(&self.urne, keys::SLOT_PREFIX).await?;
+        items
+            .iter()
+            .map(|i| {
+                Ok(Slot {
+                    scrutin_id: req_s(i, "scrutin_id")?,
+                    credential: req_s(i, "credential")?,
+                    open: get_s(i, "state").as_deref() == Some(OPEN),
+                    ballot: get_s(i, "ballot"),
+                })
+            })
+            .collect()
+    }
+
     async fn board_page(
         &self,
         scrutin_id: &str,
@@ -313,15 +328,6 @@ impl Board for DynamoStore {
     async fn ballot_count(&self, scrutin_id: &str) -> StoreResult<u64> {
         self.sum_shards(&self.urne, &keys::ballot_count_pk(scrutin_id)).await
     }
-}
-
-/// A ballot as the urne holds it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StoredBallot {
-    pub scrutin_id: String,
-    pub credential: String,
-    pub tracker: String,
-    pub ballot: String,
 }
 
 /// What publishing the record did.
@@ -526,30 +532,6 @@ impl DynamoStore {
             .collect();
         ids.sort();
         Ok(ids)
-    }
-
-    /// Every credential slot: (scrutin, credential, state, ballot if cast).
-    pub async fn credential_slots(
-        &self,
-    ) -> StoreResult<Vec<(String, String, String, Option<StoredBallot>)>> {
-        let items = self.scan_prefix(&self.urne, keys::SLOT_PREFIX).await?;
-        items
-            .iter()
-            .map(|i| {
-                let scrutin_id = req_s(i, "scrutin_id")?;
-                let credential = req_s(i, "credential")?;
-                let ballot = match (get_s(i, "tracker"), get_s(i, "ballot")) {
-                    (Some(tracker), Some(ballot)) => Some(StoredBallot {
-                        scrutin_id: scrutin_id.clone(),
-                        credential: credential.clone(),
-                        tracker,
-                        ballot,
-                    }),
-                    _ => None,
-                };
-                Ok((scrutin_id, credential, req_s(i, "state")?, ballot))
-            })
-            .collect()
     }
 
     /// Every émargement entry: (scrutin, voter id).

@@ -21,6 +21,9 @@ async fn handle(service: Arc<PublicBoard>, req: Request) -> Reply {
     if path == routes::VOTE_ELECTION {
         return http::json(200, &service.election().await?);
     }
+    if path == routes::BOARD_FILE {
+        return http::bytes(200, "application/x-ndjson; charset=utf-8", service.file().await?);
+    }
     if path != routes::BOARD {
         return Err(DomainError::NotFound);
     }

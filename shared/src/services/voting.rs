@@ -6,8 +6,10 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
+use std::collections::BTreeMap;
 use tokio::sync::OnceCell;
 use vote::ballot::{Ballot, BallotVerifier};
+use vote::board::{BoardFile, Seal};
 use vote::record::SealedRecord;
 
 use super::attempts::{Guesses, Reservation};
@@ -23,7 +25,7 @@ use crate::ports::{
     Board, BoardPage, Calendars, CastBallot, CastOutcome, Emargement, SessionStore, Urne,
     VoteRecords, Voters,
 };
-use crate::ports::{CodeRequest, CodeRequests, Devices, FailureCounters};
+use crate::ports::{CodeRequest, CodeRequests, Devices, FailureCounters, Slot};
 use crate::texts;
 use crate::validate::SecretAnswer;
 use crate::{questions, secrets};
@@ -422,6 +424,56 @@ impl PublicBoard {
     pub async fn find(&self, scrutin_id: &str, tracker: &str) -> Result<bool, DomainError> {
         self.known_scrutin(scrutin_id).await?;
         Ok(self.board.on_board(scrutin_id, tracker).await?)
+    }
+}
+
+/// Per scrutin, the sorted public credentials (hex).
+pub type CredentialLists = BTreeMap<String, Vec<String>>;
+/// Per scrutin, the ballots of the urne.
+pub type UrneBallots = BTreeMap<String, Vec<Ballot>>;
+
+/// What the urne holds at the close, per scrutin: the listed credentials (open, or having voted;
+/// never one replaced without a ballot), sorted, and the ballots.
+pub fn urne_content(slots: Vec<Slot>) -> Result<(CredentialLists, UrneBallots), DomainError> {
+    let mut credentials: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut ballots: BTreeMap<String, Vec<Ballot>> = BTreeMap::new();
+    for slot in slots {
+        if !slot.open && slot.ballot.is_none() {
+            continue;
+        }
+        credentials.entry(slot.scrutin_id.clone()).or_default().push(slot.credential);
+        if let Some(json) = slot.ballot {
+            let b: Ballot = serde_json::from_str(&json)
+                .map_err(|e| DomainError::Internal(format!("a ballot of the urne: {e}")))?;
+            ballots.entry(slot.scrutin_id).or_default().push(b);
+        }
+    }
+    for list in credentials.values_mut() {
+        list.sort();
+    }
+    Ok((credentials, ballots))
+}
+
+/// The public board file (`vote-protocol.md` §8.2) of a sealed urne, checked against its seal.
+pub fn board_file(
+    record: &SealedRecord,
+    seal: Seal,
+    slots: Vec<Slot>,
+) -> Result<BoardFile, DomainError> {
+    let (credentials, ballots) = urne_content(slots)?;
+    let text = String::from_utf8_lossy(&record.bytes).into_owned();
+    BoardFile::new(text, credentials, ballots, seal)
+        .map_err(|e| DomainError::Internal(format!("the urne does not match its seal: {e}")))
+}
+
+impl PublicBoard {
+    /// `GET /api/board/file`: the board file once the urne is sealed, as JSON Lines.
+    pub async fn file(&self) -> Result<Vec<u8>, DomainError> {
+        let record = self.record.get().await?.ok_or(DomainError::NotFound)?;
+        let seal = self.records.vote_seal().await?.ok_or(DomainError::NotFound)?;
+        let seal: Seal = serde_json::from_str(&seal)
+            .map_err(|e| DomainError::Internal(format!("stored seal: {e}")))?;
+        Ok(board_file(&record, seal, self.board.slots().await?)?.to_bytes())
     }
 }
 
