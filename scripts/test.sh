@@ -95,7 +95,7 @@ start_services() {
 }
 
 e2e_tests() {
-  cargo test -p e2e -- --test-threads="$E2E_THREADS" || {
+  cargo test -p e2e --no-fail-fast -- --test-threads="$E2E_THREADS" || {
     show_function_logs 80
     return 1
   }

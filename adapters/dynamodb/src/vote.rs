@@ -31,6 +31,8 @@ pub const PERSONAL_FAMILIES: &[&str] = &[
     "ROLL#",
     "CLAIMREF#",
     "JOURNAL#",
+    "ASSISTANCE",
+    "ASSISTCAP#",
 ];
 const REVOKED: &str = "revoked";
 
@@ -445,22 +447,19 @@ impl DynamoStore {
         self.transact(vec![self.put_outbox(mail)?, self.journal_put(entry)?]).await
     }
 
-    /// Every item of `table` whose `pk` starts with `prefix`, by a parallel-free scan.
+    /// Every item of `table` whose `pk` starts with `prefix` (every item for ""), by a
+    /// parallel-free scan.
     async fn scan_prefix(&self, table: &str, prefix: &str) -> StoreResult<Vec<Item>> {
         let mut items = Vec::new();
         let mut start: Option<Item> = None;
         loop {
-            let out = self
-                .client
-                .scan()
-                .table_name(table)
-                .filter_expression("begins_with(pk, :p)")
-                .expression_attribute_values(":p", s(prefix))
-                .consistent_read(true)
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(backend)?;
+            let mut scan = self.client.scan().table_name(table).consistent_read(true);
+            if !prefix.is_empty() {
+                scan = scan
+                    .filter_expression("begins_with(pk, :p)")
+                    .expression_attribute_values(":p", s(prefix));
+            }
+            let out = scan.set_exclusive_start_key(start).send().await.map_err(backend)?;
             items.extend(out.items.unwrap_or_default());
             start = out.last_evaluated_key;
             if start.is_none() {
@@ -626,10 +625,17 @@ impl DynamoStore {
         let (mut portal, mut emargement) = (0, 0);
         // Scanned again until nothing is left: an item written while the purge ran goes too.
         for _ in 0..5 {
-            let mut keys = Vec::new();
-            for prefix in PERSONAL_FAMILIES {
-                keys.extend(keys_of(self.scan_prefix(&self.table, prefix).await?));
-            }
+            // One unfiltered scan of the whole table, the families picked here.
+            let personal: Vec<Item> = self
+                .scan_prefix(&self.table, "")
+                .await?
+                .into_iter()
+                .filter(|i| {
+                    get_s(i, "pk")
+                        .is_some_and(|pk| PERSONAL_FAMILIES.iter().any(|f| pk.starts_with(f)))
+                })
+                .collect();
+            let keys = keys_of(personal);
             let entries = keys_of(self.scan_prefix(&self.emargement, "EMARG#").await?);
             if keys.is_empty() && entries.is_empty() {
                 return Ok((portal, emargement));
