@@ -18,13 +18,34 @@ fn stream_spec() -> Result<aws_sdk_dynamodb::types::StreamSpecification, String>
         .map_err(|e| e.to_string())
 }
 
+/// A string attribute of a key.
+fn attr(name: &str) -> Result<aws_sdk_dynamodb::types::AttributeDefinition, String> {
+    aws_sdk_dynamodb::types::AttributeDefinition::builder()
+        .attribute_name(name)
+        .attribute_type(aws_sdk_dynamodb::types::ScalarAttributeType::S)
+        .build()
+        .map_err(|e| e.to_string())
+}
+
+/// One element of a key schema.
+fn key_el(
+    name: &str,
+    t: aws_sdk_dynamodb::types::KeyType,
+) -> Result<aws_sdk_dynamodb::types::KeySchemaElement, String> {
+    aws_sdk_dynamodb::types::KeySchemaElement::builder()
+        .attribute_name(name)
+        .key_type(t)
+        .build()
+        .map_err(|e| e.to_string())
+}
+
 /// Creates the table, its index and its stream when missing (local emulator and first deploy
 /// checks), and turns the stream on for a table made before it had one; the deployed table comes
 /// from `infra/template.yaml` with the same definition. True when the table was created.
 pub async fn ensure_table(client: &Client, table: &str) -> Result<bool, String> {
     use aws_sdk_dynamodb::types::{
-        AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType,
-        Projection, ProjectionType, ScalarAttributeType, TimeToLiveSpecification,
+        BillingMode, GlobalSecondaryIndex, KeyType, Projection, ProjectionType,
+        TimeToLiveSpecification,
     };
     if let Ok(found) = client.describe_table().table_name(table).send().await {
         let streaming = found
@@ -42,20 +63,6 @@ pub async fn ensure_table(client: &Client, table: &str) -> Result<bool, String> 
         }
         return Ok(false);
     }
-    let attr = |name: &str| {
-        AttributeDefinition::builder()
-            .attribute_name(name)
-            .attribute_type(ScalarAttributeType::S)
-            .build()
-            .map_err(|e| e.to_string())
-    };
-    let key_el = |name: &str, t: KeyType| {
-        KeySchemaElement::builder()
-            .attribute_name(name)
-            .key_type(t)
-            .build()
-            .map_err(|e| e.to_string())
-    };
     let gsi = GlobalSecondaryIndex::builder()
         .index_name(keys::GSI1)
         .key_schema(key_el(keys::GSI1_PK, KeyType::Hash)?)
@@ -103,22 +110,7 @@ pub async fn ensure_vote_tables(
     emargement: &str,
 ) -> Result<bool, String> {
     use aws_sdk_dynamodb::types::{
-        AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType,
-        Projection, ProjectionType, ScalarAttributeType,
-    };
-    let attr = |name: &str| {
-        AttributeDefinition::builder()
-            .attribute_name(name)
-            .attribute_type(ScalarAttributeType::S)
-            .build()
-            .map_err(|e| e.to_string())
-    };
-    let key_el = |name: &str, t: KeyType| {
-        KeySchemaElement::builder()
-            .attribute_name(name)
-            .key_type(t)
-            .build()
-            .map_err(|e| e.to_string())
+        BillingMode, GlobalSecondaryIndex, KeyType, Projection, ProjectionType,
     };
     let mut created = false;
     for (table, with_board) in [(urne, true), (emargement, false)] {

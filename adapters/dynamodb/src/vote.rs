@@ -340,23 +340,37 @@ pub enum Published {
     Already,
 }
 
+/// A credential's open slot, as listed.
+fn slot_item(scrutin_id: &str, credential: &str) -> Item {
+    let mut item = key(keys::slot_key(scrutin_id, credential));
+    item.insert("scrutin_id".into(), s(scrutin_id));
+    item.insert("credential".into(), s(credential));
+    item.insert("state".into(), s(OPEN));
+    item
+}
+
 // The administration's operations.
 impl DynamoStore {
-    /// Writes a text item of the urne (record, seal, results) once: a second call with the same
-    /// text changes nothing, one with another text fails.
-    async fn write_once(&self, k: (String, String), text: &str) -> StoreResult<Published> {
-        let mut item = key(k.clone());
-        item.insert("text".into(), s(text));
-        let put = self
-            .client
+    /// Puts an item of the urne that must not exist yet (`ConditionFailed` when it does).
+    async fn put_new_in_urne(&self, item: Item) -> StoreResult<()> {
+        self.client
             .put_item()
             .table_name(&self.urne)
             .set_item(Some(item))
             .condition_expression("attribute_not_exists(pk)")
             .send()
-            .await;
-        match put.map_err(conditional) {
-            Ok(_) => Ok(Published::Now),
+            .await
+            .map_err(conditional)?;
+        Ok(())
+    }
+
+    /// Writes a text item of the urne (record, seal, results) once: a second call with the same
+    /// text changes nothing, one with another text fails.
+    async fn write_once(&self, k: (String, String), text: &str) -> StoreResult<Published> {
+        let mut item = key(k.clone());
+        item.insert("text".into(), s(text));
+        match self.put_new_in_urne(item).await {
+            Ok(()) => Ok(Published::Now),
             Err(StoreError::ConditionFailed) => match self.text_of(k).await? {
                 Some(t) if t == text => Ok(Published::Already),
                 _ => Err(StoreError::ConditionFailed),
@@ -379,20 +393,8 @@ impl DynamoStore {
 
     /// Lists a public credential for a scrutin: an open slot. False when it was listed already.
     pub async fn add_credential(&self, scrutin_id: &str, credential: &str) -> StoreResult<bool> {
-        let mut item = key(keys::slot_key(scrutin_id, credential));
-        item.insert("scrutin_id".into(), s(scrutin_id));
-        item.insert("credential".into(), s(credential));
-        item.insert("state".into(), s(OPEN));
-        let put = self
-            .client
-            .put_item()
-            .table_name(&self.urne)
-            .set_item(Some(item))
-            .condition_expression("attribute_not_exists(pk)")
-            .send()
-            .await;
-        match put.map_err(conditional) {
-            Ok(_) => Ok(true),
+        match self.put_new_in_urne(slot_item(scrutin_id, credential)).await {
+            Ok(()) => Ok(true),
             Err(StoreError::ConditionFailed) => Ok(false),
             Err(e) => Err(e),
         }
@@ -419,14 +421,10 @@ impl DynamoStore {
                 .expression_attribute_values(":open", s(OPEN))
                 .build(),
         )?;
-        let mut item = key(keys::slot_key(scrutin_id, new));
-        item.insert("scrutin_id".into(), s(scrutin_id));
-        item.insert("credential".into(), s(new));
-        item.insert("state".into(), s(OPEN));
         let add = built(
             Put::builder()
                 .table_name(&self.urne)
-                .set_item(Some(item))
+                .set_item(Some(slot_item(scrutin_id, new)))
                 .condition_expression("attribute_not_exists(pk)")
                 .build(),
         )?;
