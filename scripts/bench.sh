@@ -7,7 +7,8 @@
 #             per instance against the crate's allocating `hash_password` (40 hashes).
 #   cold-start  each function's release binary started against a minimal local Lambda Runtime API
 #             (scripts/cold-start.py): exec to first poll (init, SDK clients built) and the first
-#             invocation, over DynamoDB Local with the demo election.
+#             invocation, over DynamoDB Local with the demo election; then each one's peak
+#             resident memory after 1,000 requests (COLD_START_REQUESTS) of one of its routes.
 #   services  the criterion benchmark of the services over the in-memory store
 #             (shared/benches/services.rs), short, with its ratios checked: login at most 1.15
 #             bare argon2id verifications, reading the ballots at most 0.05 of one.
@@ -74,11 +75,20 @@ bench_cold_start() (
   install_cleanup_trap
   build_functions && cargo build -q -p electeur-admin || exit 1
   start_dynamodb && init_table && load_demo >/dev/null 2>&1 || exit 1
-  specs=()
+  # One route a function: its first GET, else its first route; for the two that hash an
+  # identifier not on the roll (one argon2id verification a request), the hashing route.
+  local unknown='"identifier":"personne@exemple.invalid"'
+  specs=(
+    "login:POST:/api/login:{$unknown,\"password\":\"pas le bon mot de passe\"}"
+    "reassort:POST:/api/reassort:{$unknown,\"question_id\":1,\"answer\":\"pas la bonne réponse\"}"
+  )
   while read -r fn method path; do
+    case $fn in login | reassort) continue ;; esac
     specs+=("$fn:$method:$(printf '%s' "$path" | sed -E 's/\{[^}]*\}/warmup/g')")
   done < <(route_table | awk '$2 == "EVENT" { next } $2 == "GET" && !g[$1]++ { print; next } { o[$1] = o[$1] ? o[$1] : $0 } END { for (f in o) if (!g[f]) print o[f] }')
-  python3 scripts/cold-start.py "$(function_binary_dir)" "${COLD_START_RUNS:-5}" "${specs[@]}"
+  # No response floor: the memory run hands each instance its requests one after the other.
+  RESPONSE_FLOOR_MS=0 python3 scripts/cold-start.py "$(function_binary_dir)" "${COLD_START_RUNS:-5}" \
+    "${COLD_START_REQUESTS:-1000}" "${specs[@]}"
 )
 
 # One measurement of the services against a bare hash, and its ratios checked.

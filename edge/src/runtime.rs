@@ -3,6 +3,7 @@
 
 use std::future::Future;
 use std::sync::Arc;
+use std::time::Instant;
 
 use mailer_ses::SesMailer;
 use shared::config::{Config, ConfigError};
@@ -33,7 +34,9 @@ pub async fn wiring_from_env() -> Result<Wiring<DynamoStore>, ConfigError> {
 }
 
 /// Runs a function: logs, its service built by `build` from the production wiring, then
-/// `handler` for every request.
+/// `handler` for every request. Once ready it logs `cold start done` with how long the
+/// configuration and SDK clients took and how long the warm-up (the first DynamoDB request) took,
+/// in milliseconds.
 pub async fn run<S, B, H, F>(
     function: &'static str,
     build: B,
@@ -45,6 +48,7 @@ where
     H: Fn(Arc<S>, Request) -> F + Send + Sync + 'static,
     F: Future<Output = Reply> + Send + 'static,
 {
+    let started = Instant::now();
     crate::telemetry::init();
     // A setting that is not valid stops the cold start: no request is served with a default in
     // its place.
@@ -56,12 +60,19 @@ where
         }
     };
     let service = Arc::new(build(&wiring));
-    // Work done once at cold start rather than in the first voter's request: the dummy hash, and
-    // the connection (and in AWS the TLS session) to DynamoDB, opened by reading the calendar.
-    tokio::task::spawn_blocking(shared::secrets::dummy_hash).await.ok();
+    let clients = started.elapsed();
+    // Work done once at cold start rather than in the first voter's request: the connection (and
+    // in AWS the TLS session) to DynamoDB, opened by reading the calendar.
     if let Err(e) = wiring.store.calendar().await {
         tracing::warn!(function, error = %e, "calendar not readable at start");
     }
+    let warmup = started.elapsed() - clients;
+    tracing::info!(
+        function,
+        clients_ms = clients.as_secs_f64() * 1e3,
+        warmup_ms = warmup.as_secs_f64() * 1e3,
+        "cold start done"
+    );
     let portal_origin = http::origin_of(&wiring.config.portal_base_url);
     http::serve(function, portal_origin, service, handler).await
 }

@@ -57,10 +57,15 @@ pub fn hash_blocking(secret: &str) -> Result<String, DomainError> {
         .map_err(|_| argon2::password_hash::Error::Password)
     })
     .map_err(|e| internal("hash", e))?;
+    phc_string(&salt, output)
+}
+
+/// The PHC string of an argon2id output at the project's parameters.
+fn phc_string(salt: &SaltString, output: Output) -> Result<String, DomainError> {
     let phc = PasswordHash {
         algorithm: Algorithm::Argon2id.ident(),
         version: Some(Version::V0x13.into()),
-        params: ParamsString::try_from(&params).map_err(|e| internal("parameters", e))?,
+        params: ParamsString::try_from(&params()).map_err(|e| internal("parameters", e))?,
         salt: Some(salt.as_salt()),
         hash: Some(output),
     };
@@ -111,20 +116,44 @@ pub async fn verify(secret: String, phc: String) -> bool {
     tokio::task::spawn_blocking(move || verify_blocking(&secret, &phc)).await.unwrap_or(false)
 }
 
-/// A hash of nothing anybody knows, verified against when there is no real hash, so that a
-/// request about an unknown or unactivated voter costs the same time as a real check.
+/// A stored hash that no secret matches, verified against when there is no real hash, so that a
+/// request about an unknown or unactivated voter costs the same time as a real check: the PHC
+/// string of the project's parameters with a random salt and a random output (no secret hashes
+/// to 32 random bytes but by a chance of 2^-256). Made once per instance in microseconds: no hash
+/// is computed to make it, so a cold start does not pay one.
 pub fn dummy_hash() -> String {
     static DUMMY: OnceLock<String> = OnceLock::new();
-    DUMMY
-        .get_or_init(|| {
-            hash_blocking("dummy hash that no voter can ever match").unwrap_or_default()
-        })
-        .clone()
+    DUMMY.get_or_init(|| random_phc().unwrap_or_default()).clone()
+}
+
+fn random_phc() -> Result<String, DomainError> {
+    use argon2::password_hash::rand_core::RngCore;
+    let salt = SaltString::generate(&mut OsRng);
+    let mut bytes = [0u8; Params::DEFAULT_OUTPUT_LEN];
+    OsRng.fill_bytes(&mut bytes);
+    phc_string(&salt, Output::new(&bytes).map_err(|e| internal("output", e))?)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The dummy names the parameters of real hashes (so that checking against it costs what a
+    /// real check costs), is the same for the life of the instance, and matches nothing.
+    #[test]
+    fn the_dummy_hash_costs_a_real_check_and_matches_nothing() {
+        let dummy = dummy_hash();
+        assert!(dummy.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{dummy}");
+        assert_eq!(dummy, dummy_hash());
+        let parsed = PasswordHash::new(&dummy).unwrap();
+        assert_eq!(parsed.hash.unwrap().len(), Params::DEFAULT_OUTPUT_LEN);
+        for secret in ["", "dummy hash that no voter can ever match", "cheval agrafe batterie"] {
+            assert!(!verify_blocking(secret, &dummy));
+        }
+        let real = hash_blocking("cheval agrafe batterie").unwrap();
+        let real = PasswordHash::new(&real).unwrap();
+        assert_eq!(parsed.params, real.params);
+    }
 
     #[test]
     fn hashes_verify_and_use_owasp_parameters() {

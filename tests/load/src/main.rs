@@ -43,6 +43,12 @@ struct Args {
     /// function and per service. Missing: no CPU report.
     #[arg(long, env = "STACK_PIDS", default_value = ".run/pids")]
     pids: String,
+    /// Instead of the load: N probes, one at a time, of each route behind the response floor
+    /// (activate, login, réassort) with identifiers on the roll and not, alternated, and their
+    /// latencies side by side: run on a stack started with RESPONSE_FLOOR_MS=0, it measures the
+    /// spread the floor has to hide (docs/security.md).
+    #[arg(long, default_value_t = 0)]
+    spread: usize,
 }
 
 /// cargo lambda watch (1.9.2) queues at most 100 requests per function; past that it stops
@@ -337,6 +343,89 @@ fn report_cpu(
     }
 }
 
+/// The floored routes probed one request at a time, an identifier on the roll then one that is
+/// not, so that both see the same machine; prints each one's latencies and the spread.
+async fn spread(
+    client: &Client,
+    fresh: &[RollVoter],
+    returning: &[RollVoter],
+    run: &str,
+) -> Result<()> {
+    for (i, known) in fresh.iter().enumerate() {
+        let unknown = format!("absent.{}.{i}@exemple.invalid", run.to_lowercase());
+        let back = &returning[i % returning.len()];
+        let probes: [(&'static str, &str, Value, u16); 6] = [
+            (
+                "POST /api/activate on the roll",
+                "/api/activate",
+                json!({ "identifier": known.email }),
+                202,
+            ),
+            (
+                "POST /api/activate not on it",
+                "/api/activate",
+                json!({ "identifier": unknown }),
+                202,
+            ),
+            (
+                "POST /api/login on the roll",
+                "/api/login",
+                json!({ "identifier": back.email, "password": "pas le bon mot de passe" }),
+                401,
+            ),
+            (
+                "POST /api/login not on it",
+                "/api/login",
+                json!({ "identifier": unknown, "password": "pas le bon mot de passe" }),
+                401,
+            ),
+            (
+                "POST /api/reassort on the roll",
+                "/api/reassort",
+                json!({ "identifier": back.email, "question_id": 2, "answer": "pas la bonne réponse" }),
+                202,
+            ),
+            (
+                "POST /api/reassort not on it",
+                "/api/reassort",
+                json!({ "identifier": unknown, "question_id": 2, "answer": "pas la bonne réponse" }),
+                202,
+            ),
+        ];
+        for (route, path, body, expect) in probes {
+            client.call(route, reqwest::Method::POST, path, Some(body), None, expect).await;
+        }
+    }
+    let all = std::mem::take(&mut *client.samples.lock().expect("samples"));
+    let mut by_route: BTreeMap<&str, Vec<f64>> = BTreeMap::new();
+    let mut errors = 0;
+    for s in &all {
+        errors += usize::from(!s.ok);
+        by_route.entry(s.route).or_default().push(s.millis);
+    }
+    println!();
+    println!(
+        "{:<34} {:>6} {:>8} {:>8} {:>8} {:>8}",
+        "probe (one at a time)", "count", "p50 ms", "p90 ms", "p99 ms", "max ms"
+    );
+    for (route, ms) in &mut by_route {
+        ms.sort_by(|a, b| a.total_cmp(b));
+        println!(
+            "{:<34} {:>6} {:>8.1} {:>8.1} {:>8.1} {:>8.1}",
+            route,
+            ms.len(),
+            percentile(ms, 50.0),
+            percentile(ms, 90.0),
+            percentile(ms, 99.0),
+            ms.last().copied().unwrap_or(0.0)
+        );
+    }
+    if errors > 0 {
+        bail!("{errors} unexpected answers");
+    }
+    Ok(())
+}
+
 fn percentile(sorted: &[f64], p: f64) -> f64 {
     if sorted.is_empty() {
         return 0.0;
@@ -376,6 +465,7 @@ async fn main() -> Result<()> {
 
     // --- set-up: voters on the roll, some of them activated -------------------------------
     let arrivals = (args.rate * args.seconds as f64).ceil() as usize;
+    let arrivals = if args.spread > 0 { args.spread } else { arrivals };
     let fresh: Vec<RollVoter> = (0..arrivals).map(|i| voter(&run, "n", i)).collect();
     let returning: Vec<RollVoter> =
         (0..args.returning.max(1)).map(|i| voter(&run, "r", i)).collect();
@@ -394,6 +484,9 @@ async fn main() -> Result<()> {
     }
     println!("activated {} returning voters through the API", sessions.len());
     samples.lock().expect("samples").clear();
+    if args.spread > 0 {
+        return spread(&client, &fresh, &returning, &run).await;
+    }
     let sessions = Arc::new(sessions);
     let returning = Arc::new(returning);
 

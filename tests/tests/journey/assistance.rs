@@ -35,7 +35,7 @@ fn cap() -> usize {
 
 fn floor() -> Duration {
     let ms = std::env::var("RESPONSE_FLOOR_MS").ok().and_then(|v| v.trim().parse().ok());
-    Duration::from_millis(ms.unwrap_or(400))
+    Duration::from_millis(ms.unwrap_or(shared::config::DEFAULT_RESPONSE_FLOOR_MS))
 }
 
 fn message() -> String {
