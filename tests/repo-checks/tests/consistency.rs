@@ -7,7 +7,7 @@
 //! and reaches the table only through the key families its role names, as `docs/security.md`
 //! lists them. The API is reachable only through the CloudFront distribution and the web ACL of
 //! `infra/waf.yaml`, whose rules are the rate limits of `docs/deploy.md`.
-//! Reads files only: no service needs to run.
+//! `.ci/run` runs the README's test command. Reads files only: no service needs to run.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
@@ -867,4 +867,25 @@ fn documented_limits() -> BTreeMap<String, u64> {
         assert!(limits.insert(name.to_string(), limit).is_none(), "{name} twice in docs/deploy.md");
     }
     limits
+}
+
+/// The command of the first `sh` code block after the README line starting with `lead`.
+fn readme_command(readme: &str, lead: &str) -> Option<String> {
+    let mut lines = readme.lines().skip_while(|l| !l.starts_with(lead));
+    lines.find(|l| l.trim() == "```sh")?;
+    lines.next().map(|l| l.trim().to_string())
+}
+
+#[test]
+fn ci_runs_the_readme_test_command() {
+    let readme = or_fail(read("README.md"));
+    let command = readme_command(&readme, "Run every test")
+        .expect("README.md gives the test command in a ```sh block after \"Run every test\"");
+    let ci = or_fail(read(".ci/run"));
+    let last = ci.lines().map(str::trim).rfind(|l| !l.is_empty() && !l.starts_with('#'));
+    assert_eq!(
+        last,
+        Some(command.as_str()),
+        ".ci/run's last command is not the README's test command"
+    );
 }
