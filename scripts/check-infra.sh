@@ -14,8 +14,9 @@ cd "$(dirname "$0")/.."
 CFN_LINT_VERSION=1.58.0
 SAM_CLI_VERSION=1.170.0
 LAMBDA_DIR=target/lambda-release-check
-# Lambda's limit is 250 MB unzipped. The bootstraps are 3.5 to 12 MB (docs/performance.md,
-# "Bootstrap size"): one past 20 MiB means the SDK's legacy HTTPS stack or a profile change is back.
+# Lambda's limit is 250 MB unzipped. As built here the bootstraps are 3.5 to 12 MiB
+# (docs/performance.md, "Bootstrap size"): one past 20 MiB means the SDK's legacy HTTPS stack or a
+# profile change is back.
 MAX_BOOTSTRAP_BYTES=$((20 * 1024 * 1024))
 MAX_GLIBC=2.34
 
