@@ -42,6 +42,13 @@ export LAMBDA_CONCURRENCY="${LAMBDA_CONCURRENCY:-4}"
 # The cargo profile the functions are built with and run from (dev: target/debug; release:
 # target/release).
 export LAMBDA_PROFILE="${LAMBDA_PROFILE:-dev}"
+# Where the workspace's own programs (electeur-admin, the vote tools, the load tool, the route
+# table) are run from: unset, each is run with `cargo run -p <crate>`, which builds it first;
+# set, its prebuilt binary in this folder is run as is. scripts/test.sh builds the whole workspace
+# once, with one resolution of features, and sets it to target/debug: a `cargo run -p` would
+# resolve the features of that crate alone and build a second copy of its dependencies. The e2e
+# and browser tests read it too.
+export WORKSPACE_BIN_DIR="${WORKSPACE_BIN_DIR:-}"
 # Bounded waits, in seconds.
 export SERVICE_START_TIMEOUT="${SERVICE_START_TIMEOUT:-60}"
 export WARMUP_TIMEOUT="${WARMUP_TIMEOUT:-300}"
@@ -350,7 +357,7 @@ route_table() {
     [ -n "$(find "$ROOT_DIR/Cargo.toml" "$ROOT_DIR/tests/repo-checks" -newer "$cache" -print -quit 2>/dev/null)" ]; then
     mkdir -p "$RUN_DIR"
     tmp="$cache.$BASHPID"
-    if ! cargo run --quiet -p repo-checks --bin route-table >"$tmp"; then
+    if ! run_bin repo-checks route-table >"$tmp"; then
       rm -f "$tmp"
       fail "cannot read the route table of Cargo.toml"
       return 1
@@ -377,6 +384,14 @@ build_functions() {
       return 1
     }
   done
+}
+
+# The cargo arguments that select the end-to-end tests (the [[test]] targets of tests/Cargo.toml,
+# which build only with its feature `stack`) in a build of the whole workspace, one per line.
+e2e_test_args() {
+  printf '%s\n' --workspace --features e2e/stack
+  awk '/^\[\[test\]\]/ { t = 1; next } t && /^name *=/ { gsub(/[" ]/, ""); sub(/^name=/, ""); print "--test"; print; t = 0 }' \
+    "$ROOT_DIR/tests/Cargo.toml"
 }
 
 # Where cargo puts the binaries of LAMBDA_PROFILE.
@@ -578,9 +593,19 @@ warm_functions() {
 # Data, through the admin CLI
 # ---------------------------------------------------------------------------------------------
 
-admin() {
-  cargo run --quiet -p electeur-admin -- "$@"
+# run_bin CRATE BINARY [ARGS...]: runs a program of the workspace, prebuilt from WORKSPACE_BIN_DIR
+# when set, else through `cargo run`.
+run_bin() {
+  local crate=$1 bin=$2
+  shift 2
+  if [ -n "$WORKSPACE_BIN_DIR" ]; then
+    "$WORKSPACE_BIN_DIR/$bin" "$@"
+  else
+    cargo run --quiet -p "$crate" --bin "$bin" -- "$@"
+  fi
 }
+
+admin() { run_bin electeur-admin electeur-admin "$@"; }
 
 # Creates the table when missing.
 init_table() {
@@ -604,8 +629,9 @@ load_demo() {
   [ -n "$DEMO_IDENTIFIER" ] || warn "the demo command printed no 'demo identifier:' line"
 }
 
-cles() { cargo run --quiet -p vote-tools --bin electeur-cles -- "$@"; }
-codes() { cargo run --quiet -p vote-tools --bin electeur-codes -- "$@"; }
+cles() { run_bin vote-tools electeur-cles "$@"; }
+codes() { run_bin vote-tools electeur-codes "$@"; }
+verif() { run_bin vote-tools electeur-verif "$@"; }
 
 # The demo's vote, made with the real tools as each party would run them, all in .run/vote/
 # (a demo: every key holder's fragment and the credential authority's files on one machine):

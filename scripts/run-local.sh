@@ -6,7 +6,8 @@
 #
 #   --test-stack   run the stack of scripts/test.sh instead: the same services, and a fixed set of
 #                  prebuilt instances of each function that never reload, e.g. to run one test
-#                  stage (tests/browser/run.sh, cargo test -p e2e) against it again and again
+#                  stage (tests/browser/run.sh, `cargo test -p e2e --features stack`) against it
+#                  again and again
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 source "$(dirname "$0")/lib.sh"

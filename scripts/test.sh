@@ -25,6 +25,30 @@ free_mib() {
   df -Pm . | awk 'NR == 2 { print $4 }'
 }
 
+# The run builds the debug profile once for the whole workspace (lint, unit tests, the stack and
+# its tests), then the release profile (infra checks, benchmarks). Lean (on CI, or with less than
+# TEST_SPARE_DISK_MIB free at the start), it removes each build's outputs as soon as no later stage
+# needs them, so that the disk holds one of them at a time: clippy's (target/lint) after the lint,
+# the unit tests' executables after the unit tests, the whole debug build once the stack is
+# stopped. Otherwise they stay, and the next run reuses them.
+TEST_SPARE_DISK_MIB="${TEST_SPARE_DISK_MIB:-16384}"
+TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT_DIR/target}"
+if [ -n "${CI:-}" ] || [ "$(free_mib)" -lt "$TEST_SPARE_DISK_MIB" ]; then
+  LEAN_DISK=true
+else
+  LEAN_DISK=false
+fi
+
+# drop WHAT PATH...: in a lean run, removes build outputs no later stage uses.
+drop() {
+  local what=$1 before
+  shift
+  $LEAN_DISK || return 0
+  before=$(free_mib)
+  rm -rf "$@"
+  printf 'test.sh: removed %s: %s MiB freed, %s MiB free\n' "$what" "$(($(free_mib) - before))" "$(free_mib)" >&2
+}
+
 STAGES=()
 FAILED_STAGES=()
 RUN_STARTED=$SECONDS
@@ -62,27 +86,33 @@ check_openapi() {
   "$TOOLS_DIR/openapi-venv/bin/openapi-spec-validator" docs/openapi.yaml
 }
 
-# The Rust unit tests, then the browser's ballot code (functions/portal/assets/vote/ballot.js) on
-# the shared vote vectors with Node's test runner, and the check that its vendor module is what
+# The Rust unit tests of every crate (the end-to-end tests of tests/ need the stack and build only
+# with its feature `stack`), then the browser's ballot code (functions/portal/assets/vote/ballot.js)
+# on the shared vote vectors with Node's test runner, and the check that its vendor module is what
 # bundling the pinned packages gives.
 unit_tests() {
-  cargo test --workspace --exclude e2e &&
+  cargo test --workspace &&
     node --test functions/portal/assets/vote/ &&
     scripts/bundle-vendor.sh --check
 }
 
 # Formatting (rustfmt.toml) and every clippy warning as an error, on every crate and target.
+# Clippy's outputs are of no use to a build: they go to a folder of their own (target/lint).
 lint() {
-  cargo fmt --all --check && cargo clippy --workspace --all-targets --quiet -- -D warnings
+  cargo fmt --all --check &&
+    CARGO_TARGET_DIR="$TARGET_DIR/lint" cargo clippy --workspace --all-targets --quiet -- -D warnings
 }
 
-# Everything the later stages run is compiled here, before any service starts or any clock runs.
+# Everything the later stages run is compiled here, before any service starts or any clock runs:
+# every program of the workspace (the functions, electeur-admin, the vote tools, the load tool)
+# and the end-to-end tests, in one build of the whole workspace with the features the unit tests
+# had, so that it reuses theirs; the later stages run these binaries (WORKSPACE_BIN_DIR).
+PROFILE_ARGS=()
+[ "$LAMBDA_PROFILE" = dev ] || PROFILE_ARGS=(--profile "$LAMBDA_PROFILE")
 build_all() {
-  build_functions &&
-    cargo build --quiet -p electeur-admin &&
-    cargo build --quiet -p vote-tools --bins &&
-    cargo test --quiet -p e2e --no-run &&
-    cargo build --quiet -p load-test
+  local args
+  mapfile -t args < <(e2e_test_args)
+  cargo build --quiet ${PROFILE_ARGS[@]+"${PROFILE_ARGS[@]}"} "${args[@]}" --bins
 }
 
 # The stack for the end-to-end tests (start_test_stack in lib.sh): a fixed set of prebuilt
@@ -95,7 +125,9 @@ start_services() {
 }
 
 e2e_tests() {
-  cargo test -p e2e --no-fail-fast -- --test-threads="$E2E_THREADS" || {
+  local args
+  mapfile -t args < <(e2e_test_args)
+  cargo test ${PROFILE_ARGS[@]+"${PROFILE_ARGS[@]}"} "${args[@]}" --no-fail-fast -- --test-threads="$E2E_THREADS" || {
     show_function_logs 80
     return 1
   }
@@ -224,7 +256,7 @@ browser_test() {
 # dropped, every activation mail delivered, and latency percentiles per route in the log. The
 # rate is a fraction of what this stack sustains on two cores (see docs/load.md).
 load_smoke() {
-  cargo run --quiet -p load-test -- --rate "${LOAD_SMOKE_RATE:-8}" --seconds "${LOAD_SMOKE_SECONDS:-15}" &&
+  run_bin load-test load-test --rate "${LOAD_SMOKE_RATE:-8}" --seconds "${LOAD_SMOKE_SECONDS:-15}" &&
     # Every mail of the load went through the outbox: its counts and delivery delays.
     admin mail status --minutes 2
 }
@@ -262,7 +294,7 @@ print((now - timedelta(hours=3)).isoformat(), (now - timedelta(minutes=31)).isof
     --out "$count/results.json" --csv "$count/results.csv" >&2 || return 1
   admin vote results --file "$count/results.json" >&2 || return 1
   cat "$count/results.csv" >&2
-  cargo run --quiet -p vote-tools --bin electeur-verif -- "$count/board.jsonl" "$count/results.json" >&2 || return 1
+  verif "$count/board.jsonl" "$count/results.json" >&2 || return 1
   # the voter of the browser journey finds their trackers in the sealed urne, and the results
   RESULTS_FILE="$count/results.json" node tests/browser/after-count.mjs >&2 || return 1
   admin vote appeal-ends --at "$(python3 -c '
@@ -270,7 +302,7 @@ from datetime import datetime, timedelta, timezone
 print((datetime.now(timezone.utc) - timedelta(minutes=1)).replace(microsecond=0).isoformat())')" >&2 || return 1
   admin vote purge >&2 || return 1
   "$TOOLS_DIR/venv/bin/python" scripts/check-purge.py "$AWS_ENDPOINT_URL_DYNAMODB" "$TABLE_NAME" "$VOTE_DIR/autorite/voters.csv" >&2 || return 1
-  cargo run --quiet -p vote-tools --bin electeur-verif -- "$count/board.jsonl" "$count/results.json" >&2
+  verif "$count/board.jsonl" "$count/results.json" >&2
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -280,7 +312,8 @@ build_ok=false
 services_ok=false
 
 require_commands cargo python3 node npm curl || exit 1
-printf 'test.sh: %s MiB free on the disk of the workspace at the start\n' "$(free_mib)"
+printf 'test.sh: %s MiB free on the disk of the workspace at the start%s\n' "$(free_mib)" \
+  "$($LEAN_DISK && printf '; lean: build outputs are removed once used')"
 
 stage tools install_tools || tools_ok=false
 
@@ -291,9 +324,15 @@ else
 fi
 
 stage lint lint
+drop "clippy's outputs" "$TARGET_DIR/lint"
 stage "unit tests" unit_tests
+drop "the unit tests' executables" $(find "$TARGET_DIR/debug/deps" -maxdepth 1 -type f -perm -u+x ! -name '*.*' 2>/dev/null)
 
-stage build build_all && build_ok=true
+if stage build build_all; then
+  build_ok=true
+  WORKSPACE_BIN_DIR=$(function_binary_dir)
+  export WORKSPACE_BIN_DIR
+fi
 
 if $tools_ok && $build_ok; then
   stage services start_services && services_ok=true
@@ -325,6 +364,8 @@ else
 fi
 
 stop_services
+# The release stages below use nothing of the debug build.
+drop "the debug build" "$TARGET_DIR/debug"
 
 # After the stack is down, so that the release build does not compete with the tests.
 stage "infra checks" bash scripts/check-infra.sh

@@ -286,18 +286,9 @@ function addVoterWithAdmin() {
   const email = `parcours.${suffix}@ac-versailles.fr`;
   const scrutins = (process.env.DEMO_SCRUTINS || 'CSA-MEN,CSA-ACA-VERSAILLES,CAPN-CERTIFIES')
     .split(',').map((id) => id.trim()).filter(Boolean);
-  const args = ['run', '-q', '-p', 'electeur-admin', '--', 'add-voter', '--voter-id', voterId, '--email', email,
+  return admin(['add-voter', '--voter-id', voterId, '--email', email,
     '--civility', 'Mme', '--first-name', 'Camille', '--last-name', 'Parcours',
-    ...scrutins.flatMap((id) => ['--scrutin', id])];
-  return new Promise((resolve, reject) => {
-    execFile('cargo', args, { cwd: ROOT, timeout: SEED_TIMEOUT_MS, maxBuffer: 16 << 20 }, (error, _stdout, stderr) => {
-      if (error) {
-        reject(new Error(`electeur-admin add-voter failed: ${(stderr || error.message).trim().split('\n').pop()}`));
-      } else {
-        resolve(email);
-      }
-    });
-  });
+    ...scrutins.flatMap((id) => ['--scrutin', id])]).then(() => email);
 }
 
 async function demoIdentifier() {
@@ -371,9 +362,15 @@ function runCommand(command, what) {
   });
 }
 
+// Runs electeur-admin: its prebuilt binary from WORKSPACE_BIN_DIR when set (scripts/lib.sh), else
+// through `cargo run`.
 function admin(args) {
+  const dir = process.env.WORKSPACE_BIN_DIR;
+  const [file, argv] = dir
+    ? [path.join(dir, 'electeur-admin'), args]
+    : ['cargo', ['run', '-q', '-p', 'electeur-admin', '--', ...args]];
   return new Promise((resolve, reject) => {
-    execFile('cargo', ['run', '-q', '-p', 'electeur-admin', '--', ...args],
+    execFile(file, argv,
       { cwd: ROOT, timeout: SEED_TIMEOUT_MS, maxBuffer: 16 << 20 }, (error, stdout, stderr) => {
         if (error) reject(new Error(`electeur-admin ${args.slice(0, 2).join(' ')} failed: ${(stderr || error.message).trim().split('\n').pop()}`));
         else resolve(stdout);

@@ -199,13 +199,18 @@ async fn a_bouncing_address_gets_no_mail_the_failure_is_listed_and_the_cap_is_gi
     assert!(bouncing.contains(&voter.email), "mail bouncing does not list it:\n{bouncing}");
 }
 
-/// The output of `electeur-admin ARGS` against the stack's table.
+/// The output of `electeur-admin ARGS` against the stack's table: its prebuilt binary from
+/// `WORKSPACE_BIN_DIR` when set (scripts/lib.sh), else through `cargo run`.
 fn admin_output(args: &[&str]) -> String {
-    let out = Command::new("cargo")
-        .args(["run", "--quiet", "-p", "electeur-admin", "--"])
-        .args(args)
-        .output()
-        .expect("electeur-admin");
+    let mut command = match std::env::var_os("WORKSPACE_BIN_DIR").filter(|dir| !dir.is_empty()) {
+        Some(dir) => Command::new(std::path::Path::new(&dir).join("electeur-admin")),
+        None => {
+            let mut cargo = Command::new("cargo");
+            cargo.args(["run", "--quiet", "-p", "electeur-admin", "--"]);
+            cargo
+        }
+    };
+    let out = command.args(args).output().expect("electeur-admin");
     assert!(
         out.status.success(),
         "electeur-admin {args:?}: {}",
