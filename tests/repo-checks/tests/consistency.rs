@@ -7,7 +7,9 @@
 //! and reaches the table only through the key families its role names, as `docs/security.md`
 //! lists them. The API is reachable only through the CloudFront distribution and the web ACL of
 //! `infra/waf.yaml`, whose rules are the rate limits of `docs/deploy.md`.
-//! `.ci/run` runs the README's test command. Reads files only: no service needs to run.
+//! `.ci/run` runs the README's test command, and every end-to-end test of `tests/tests/` builds
+//! only with the stack (the feature `stack` of `tests/Cargo.toml`). Reads files only: no service
+//! needs to run.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
@@ -888,4 +890,48 @@ fn ci_runs_the_readme_test_command() {
         Some(command.as_str()),
         ".ci/run's last command is not the README's test command"
     );
+}
+
+/// The test targets of `tests/` need the running stack: each one builds only with the feature
+/// `stack`, so that `cargo test --workspace` (the unit tests) leaves them out, and none is left to
+/// cargo's discovery, which would build it without the feature.
+#[test]
+fn every_e2e_test_needs_the_stack() {
+    let manifest =
+        or_fail(repo_checks::parse_toml(&or_fail(read("tests/Cargo.toml")), "tests/Cargo.toml"));
+    let declared: BTreeMap<String, (String, bool)> = manifest
+        .get("test")
+        .and_then(toml::Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(toml::Value::as_table)
+        .map(|test| {
+            let text =
+                |key: &str| test.get(key).and_then(toml::Value::as_str).unwrap_or("").to_string();
+            let needs_stack = test
+                .get("required-features")
+                .and_then(toml::Value::as_array)
+                .is_some_and(|features| features.iter().any(|f| f.as_str() == Some("stack")));
+            (text("path"), (text("name"), needs_stack))
+        })
+        .collect();
+    let mut targets = BTreeSet::new();
+    let dir = fs::read_dir(repo_root().join("tests/tests")).expect("the folder tests/tests");
+    for entry in dir {
+        let entry = entry.expect("an entry of tests/tests");
+        let name = entry.file_name().to_string_lossy().to_string();
+        if entry.path().is_dir() {
+            targets.insert(format!("tests/{name}/main.rs"));
+        } else if name.ends_with(".rs") {
+            targets.insert(format!("tests/{name}"));
+        }
+    }
+    let paths: BTreeSet<String> = declared.keys().cloned().collect();
+    assert_same("the [[test]] targets of tests/Cargo.toml (their paths)", &targets, &paths);
+    for (path, (name, needs_stack)) in &declared {
+        assert!(
+            *needs_stack,
+            "the test {name} ({path}) of tests/Cargo.toml lacks required-features = [\"stack\"]"
+        );
+    }
 }
