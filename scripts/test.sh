@@ -107,12 +107,11 @@ lint() {
 # every program of the workspace (the functions, electeur-admin, the vote tools, the load tool)
 # and the end-to-end tests, in one build of the whole workspace with the features the unit tests
 # had, so that it reuses theirs; the later stages run these binaries (WORKSPACE_BIN_DIR).
-PROFILE_ARGS=()
-[ "$LAMBDA_PROFILE" = dev ] || PROFILE_ARGS=(--profile "$LAMBDA_PROFILE")
+# E2E_ARGS select the end-to-end tests in that build, the same for the build and the e2e stage.
+mapfile -t E2E_ARGS < <(e2e_test_args)
+[ "$LAMBDA_PROFILE" = dev ] || E2E_ARGS+=(--profile "$LAMBDA_PROFILE")
 build_all() {
-  local args
-  mapfile -t args < <(e2e_test_args)
-  cargo build --quiet ${PROFILE_ARGS[@]+"${PROFILE_ARGS[@]}"} "${args[@]}" --bins
+  cargo build --quiet "${E2E_ARGS[@]}" --bins
 }
 
 # The stack for the end-to-end tests (start_test_stack in lib.sh): a fixed set of prebuilt
@@ -125,9 +124,7 @@ start_services() {
 }
 
 e2e_tests() {
-  local args
-  mapfile -t args < <(e2e_test_args)
-  cargo test ${PROFILE_ARGS[@]+"${PROFILE_ARGS[@]}"} "${args[@]}" --no-fail-fast -- --test-threads="$E2E_THREADS" || {
+  cargo test "${E2E_ARGS[@]}" --no-fail-fast -- --test-threads="$E2E_THREADS" || {
     show_function_logs 80
     return 1
   }
